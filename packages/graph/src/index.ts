@@ -1,0 +1,12 @@
+/**
+ * Graph algebra: immutable, hash-consed computational graphs of tensor ops,
+ * with the op table (shape and dtype rules), a builder, traversal, rewrite
+ * passes, and printers and parsers.
+ *
+ * @packageDocumentation
+ */
+export * from './errors.js'
+export * from './shape.js'
+export * from './graph.js'
+export * from './ops.js'
+export * from './builder.js'
