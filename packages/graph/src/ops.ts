@@ -160,7 +160,7 @@ const leaf: OpDef = {
     } else if (typeof attrs.name !== 'string' || attrs.name.length === 0) {
       shapeError(op, 'needs a name')
     }
-    return { shape, dtype, attrs }
+    return { shape, dtype, attrs: { ...attrs, shape } }
   },
 }
 

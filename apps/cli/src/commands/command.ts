@@ -1,0 +1,8 @@
+import type * as E from 'fp-ts/lib/Either.js'
+
+/**
+ * A subcommand: reads its arguments, writes lines through `out`, and
+ * resolves to `Left(message)` for anything the user got wrong, which the
+ * entry point prints as one `error: message` line with exit status 2.
+ */
+export type Command = (argv: readonly string[], out: (line: string) => void) => Promise<E.Either<string, void>>

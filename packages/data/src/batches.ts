@@ -1,0 +1,125 @@
+import type { Dataset } from './dataset.js'
+import { mixSeed, permutation } from './random.js'
+
+/**
+ * A mini-batch: `size` samples copied out of a data set, row-major like
+ * {@link Dataset}. The arrays are fresh copies that belong to the receiver.
+ *
+ * @category Batching
+ */
+export interface Batch {
+  /** Inputs, `size * features` numbers, row-major. */
+  readonly x: Float64Array
+  /** Targets, `size * targets` numbers, row-major. */
+  readonly t: Float64Array
+  /** Number of samples in this batch; the last batch of an epoch may be smaller. */
+  readonly size: number
+  /** 0-based position of this batch within its epoch. */
+  readonly index: number
+  /** The data set indices of the samples in this batch, in batch order. */
+  readonly indices: Uint32Array
+}
+
+/**
+ * Options of {@link batches}.
+ *
+ * @category Batching
+ */
+export interface BatchOptions {
+  /**
+   * Seed of the run. When given, the samples are shuffled for every epoch with a
+   * permutation derived from `(seed, epoch)`; when absent, batches follow the data
+   * set's order.
+   */
+  readonly seed?: number
+  /** The epoch number, mixed into the seed so each epoch has its own order. Default 0. */
+  readonly epoch?: number
+  /** Leave out a last batch that would be smaller than `batchSize`. Default false. */
+  readonly dropLast?: boolean
+}
+
+const checkBatchSize = (batchSize: number): void => {
+  if (!(batchSize >= 1 && (Number.isInteger(batchSize) || batchSize === Infinity))) {
+    throw new RangeError(`batch size must be a positive integer or Infinity, got ${batchSize}`)
+  }
+}
+
+/**
+ * The number of batches {@link batches} yields for `size` samples.
+ *
+ * @throws RangeError when `batchSize` is not a positive integer or `Infinity`.
+ *
+ * @category Batching
+ */
+export const batchCount = (size: number, batchSize: number, dropLast = false): number => {
+  checkBatchSize(batchSize)
+  if (batchSize === Infinity) return size > 0 ? 1 : 0
+  return dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize)
+}
+
+/**
+ * The order in which {@link batches} visits the samples of one epoch: a permutation
+ * of `0 .. size-1` derived from `(seed, epoch)`, or the identity when `seed` is
+ * `undefined`.
+ *
+ * @category Batching
+ */
+export const epochOrder = (size: number, seed: number | undefined, epoch = 0): Uint32Array => {
+  if (seed === undefined) {
+    const order = new Uint32Array(size)
+    for (let i = 0; i < size; i++) order[i] = i
+    return order
+  }
+  return permutation(size, mixSeed(seed, epoch))
+}
+
+/**
+ * Splits one epoch of a data set into mini-batches of `batchSize` samples (the last
+ * one may be smaller, unless `dropLast`). Every sample appears exactly once per epoch.
+ *
+ * With a `seed`, the order is shuffled by a permutation derived from `(seed, epoch)`:
+ * the same seed and epoch always give the same batches, and different epochs give
+ * different orders, so a training run is reproducible from its seed. `batchSize`
+ * `Infinity` (or any size at least the data set's) gives one full batch.
+ *
+ * The result can be iterated many times and yields the same batches each time. The
+ * data set is never changed; every batch holds fresh copies.
+ *
+ * @throws RangeError when `batchSize` is not a positive integer or `Infinity` (check
+ * user input before calling).
+ *
+ * @example
+ * ```ts
+ * for (let epoch = 1; epoch <= epochs; epoch++) {
+ *   for (const batch of batches(train, 32, { seed, epoch })) {
+ *     step(batch.x, batch.t, batch.size)
+ *   }
+ * }
+ * ```
+ *
+ * @category Batching
+ */
+export const batches = (ds: Dataset, batchSize: number, opts: BatchOptions = {}): Iterable<Batch> => {
+  checkBatchSize(batchSize)
+  const { features: D, targets: K, size: M } = ds
+  const per = Math.min(batchSize, Math.max(M, 1))
+  const count = batchCount(M, per, opts.dropLast ?? false)
+  return {
+    *[Symbol.iterator](): Iterator<Batch> {
+      const order = epochOrder(M, opts.seed, opts.epoch ?? 0)
+      for (let b = 0; b < count; b++) {
+        const start = b * per
+        const indices = order.slice(start, Math.min(M, start + per))
+        const n = indices.length
+        const x = new Float64Array(n * D)
+        const t = new Float64Array(n * K)
+        for (let r = 0; r < n; r++) {
+          const i = indices[r]!
+          x.set(ds.x.subarray(i * D, i * D + D), r * D)
+          t.set(ds.t.subarray(i * K, i * K + K), r * K)
+        }
+        yield { x, t, size: n, index: b, indices }
+      }
+    },
+  }
+}

@@ -1,0 +1,105 @@
+import type { Backend } from '@backprop/backend'
+import { batches, type Dataset } from '@backprop/data'
+import * as E from 'fp-ts/lib/Either.js'
+import { configError, type TrainError } from './errors.js'
+import { countCorrect, feedsFor } from './feeds.js'
+import type { Model } from './model.js'
+import { checkParams, type Params } from './params.js'
+import { programs, type Programs } from './programs.js'
+
+/**
+ * The loss and accuracy of a model on a data set.
+ *
+ * @category Evaluation
+ */
+export interface Evaluation {
+  /** Mean over chunks of the per-chunk loss (in the model's reduction). */
+  readonly loss: number
+  /** Fraction of correctly classified samples, or `null` when not asked for or without outputs. */
+  readonly accuracy: number | null
+}
+
+/**
+ * Evaluates `data` in order, in chunks of `chunk` samples (the last may be
+ * smaller). Resolves to `undefined` when `stopped()` turns true between
+ * chunks.
+ *
+ * @internal
+ */
+export const evaluateOn = async (
+  progs: Programs,
+  data: Dataset,
+  params: Params,
+  chunk: number,
+  classification: boolean,
+  stopped: () => boolean = () => false,
+): Promise<E.Either<TrainError, Evaluation> | undefined> => {
+  let lossSum = 0
+  let chunks = 0
+  let correct = 0
+  let predicted = false
+  for (const batch of batches(data, chunk)) {
+    const program = progs.evaluation(batch.size)
+    if (E.isLeft(program)) return program
+    const result = await program.right.exec.run(feedsFor(program.right, batch, params))
+    if (stopped()) return undefined
+    if (E.isLeft(result)) return E.left(configError(`evaluating ${data.name}: ${result.left.message}`))
+    const [loss, y] = result.right
+    lossSum += loss!.data[0]!
+    chunks += 1
+    if (classification && program.right.predicts && y !== undefined) {
+      predicted = true
+      correct += countCorrect(y.data, batch.t, batch.size, data.targets)
+    }
+  }
+  return E.right({ loss: lossSum / chunks, accuracy: predicted ? correct / data.size : null })
+}
+
+/**
+ * Options of {@link evaluate}.
+ *
+ * @category Evaluation
+ */
+export interface EvaluateOptions {
+  /** The model. */
+  readonly model: Model
+  /** The backend to run it on. */
+  readonly backend: Backend
+  /** The samples to evaluate (at least one). */
+  readonly data: Dataset
+  /** The parameters to evaluate with. */
+  readonly params: Params
+  /** Samples per chunk (default: all at once). */
+  readonly batchSize?: number
+  /** Whether to compute accuracy; by default exactly when `data` has `classes`. */
+  readonly classification?: boolean
+}
+
+/**
+ * The loss and accuracy of a model with given parameters on a data set, e.g.
+ * for parameters loaded from a checkpoint.
+ *
+ * @example
+ * ```ts
+ * const result = await evaluate({ model, backend: cpuBackend(), data: split.test, params })
+ * ```
+ * @category Evaluation
+ */
+export const evaluate = async (options: EvaluateOptions): Promise<E.Either<TrainError, Evaluation>> => {
+  const { data } = options
+  if (data.size < 1) return E.left(configError(`${data.name} has no samples to evaluate`))
+  const chunk = Math.min(options.batchSize ?? Infinity, data.size)
+  if (!(Number.isInteger(chunk) && chunk >= 1)) {
+    return E.left(configError(`batch size must be a positive integer, got ${options.batchSize}`))
+  }
+  const progs = programs(options.model, options.backend, data, chunk)
+  if (E.isLeft(progs)) return progs
+  try {
+    const params = checkParams(progs.right.specs, options.params)
+    if (E.isLeft(params)) return params
+    const classification = options.classification ?? data.classes !== undefined
+    return (await evaluateOn(progs.right, data, params.right, chunk, classification))!
+  } finally {
+    await progs.right.dispose()
+  }
+}

@@ -1,0 +1,145 @@
+import type { Params } from './params.js'
+
+/**
+ * One optimiser step has been applied. `loss` is the loss of the step's batch
+ * before the update, in the model's own reduction.
+ *
+ * @category Events
+ */
+export interface StepEvent {
+  readonly type: 'step'
+  /** The step number, from 1 over the whole run. */
+  readonly step: number
+  /** The epoch the step belongs to, from 1. */
+  readonly epoch: number
+  /** The batch loss before the update. */
+  readonly loss: number
+}
+
+/**
+ * The figures every epoch ends with, and a run ends with.
+ *
+ * @category Events
+ */
+export interface EpochFigures {
+  /** Mean over the epoch's batches of the per-batch loss (before each update). */
+  readonly trainLoss: number
+  /**
+   * The test loss after the epoch, aggregated like `trainLoss` (mean over
+   * test chunks of the training batch size); `null` without test data.
+   */
+  readonly testLoss: number | null
+  /**
+   * Fraction of test samples whose arg-max prediction matches the arg-max
+   * target (for one output unit: both on the same side of 0.5); `null` for
+   * regression, without test data or without model outputs.
+   */
+  readonly testAccuracy: number | null
+  /** Training samples through forward, backward and update per second of that work. */
+  readonly samplesPerSecond: number
+}
+
+/**
+ * An epoch has ended. Carries the parameters after the epoch as the
+ * non-enumerable property `params` (see {@link eventParams}).
+ *
+ * @category Events
+ */
+export interface EpochEvent extends EpochFigures {
+  readonly type: 'epoch'
+  /** The epoch number, from 1. */
+  readonly epoch: number
+  /** Steps taken so far in the run. */
+  readonly steps: number
+  /** The path of the last checkpoint written so far (this epoch's, if any), or `null`. */
+  readonly checkpoint: string | null
+  /** The parameters after this epoch (non-enumerable: not in JSON). */
+  readonly params: Params
+}
+
+/**
+ * The run has finished: all epochs done, or stopped early. Carries the last
+ * epoch's figures and, as the non-enumerable property `params`, the final
+ * parameters. It is the last event before the stream completes.
+ *
+ * @category Events
+ */
+export interface DoneEvent extends EpochFigures {
+  readonly type: 'done'
+  /** Epochs completed. */
+  readonly epochs: number
+  /** Steps taken. */
+  readonly steps: number
+  /** True when early stopping ended the run before its last epoch. */
+  readonly stoppedEarly: boolean
+  /** The path of the last checkpoint written, or `null`. */
+  readonly checkpoint: string | null
+  /** The final parameters (non-enumerable: not in JSON). */
+  readonly params: Params
+}
+
+/**
+ * The run has failed, e.g. the loss became NaN or infinite, the backend
+ * failed, or the model does not fit the data. It is the last event before
+ * the stream completes. The parameters were not updated with the failed
+ * step: `params` (non-enumerable, absent when the run failed before its
+ * first step could start) holds the last good ones.
+ *
+ * @category Events
+ */
+export interface TrainErrorEvent {
+  readonly type: 'error'
+  /** One line: what went wrong, where, and what was kept. */
+  readonly message: string
+  /** The step that failed, or `null` when the run failed before any step. */
+  readonly step: number | null
+  /** The epoch it failed in, or `null` when the run failed before any step. */
+  readonly epoch: number | null
+  /** The path of the last good checkpoint, or `null` when none was written. */
+  readonly checkpoint: string | null
+  /** The last good parameters (non-enumerable: not in JSON), if any. */
+  readonly params?: Params
+}
+
+/**
+ * Everything a training run reports, a tagged union on `type`. Events are
+ * plain objects whose enumerable fields are JSON-serialisable, so
+ * `JSON.stringify(event)` prints the lines of `backprop train --json`;
+ * parameters ride along as a non-enumerable `params` property, which JSON
+ * and object spread leave out.
+ *
+ * @category Events
+ */
+export type TrainEvent = StepEvent | EpochEvent | DoneEvent | TrainErrorEvent
+
+/**
+ * Attaches `params` to an event as a non-enumerable, read-only property and
+ * freezes the event.
+ *
+ * @internal
+ */
+export const withParams = <T extends { readonly params?: Params }>(
+  event: Omit<T, 'params'>,
+  params: Params | undefined,
+): T => {
+  const out = { ...event }
+  if (params !== undefined) {
+    Object.defineProperty(out, 'params', { value: params, enumerable: false, writable: false })
+  }
+  return Object.freeze(out) as T
+}
+
+/**
+ * The parameters an event carries: after the epoch (`epoch`), final
+ * (`done`) or last good (`error`); `undefined` for step events and errors
+ * before the first step.
+ *
+ * @example
+ * ```ts
+ * const done = await lastValueFrom(train(options))
+ * const params = eventParams(done)
+ * ```
+ * @category Events
+ */
+export const eventParams = (event: TrainEvent): Params | undefined =>
+  event.type === 'step' ? undefined : event.params

@@ -1,0 +1,48 @@
+import type { Feeds, Tensor } from '@backprop/backend'
+import type { Batch } from '@backprop/data'
+import type { Params } from './params.js'
+import type { FeedShape, Program } from './programs.js'
+
+const feed = (spec: FeedShape, values: Float64Array): Tensor => ({
+  shape: spec.shape,
+  dtype: spec.dtype,
+  // Batches are float64; an f32 graph gets a rounded copy.
+  data: spec.dtype === 'f32' ? Float32Array.from(values) : values,
+})
+
+/**
+ * The feeds of one run of `program`: the batch's samples and targets, and
+ * every parameter by name.
+ *
+ * @internal
+ */
+export const feedsFor = (program: Program, batch: Pick<Batch, 'x' | 't'>, params: Params): Feeds => {
+  const feeds: Record<string, Tensor> = { ...params, [program.x.name]: feed(program.x, batch.x) }
+  if (program.t !== undefined) feeds[program.t.name] = feed(program.t, batch.t)
+  return feeds
+}
+
+/**
+ * The number of samples among `n` whose prediction row of `y` matches the
+ * target row of `t` (K values per row): the arg-max positions agree (the
+ * first maximum wins), or for K = 1 both lie on the same side of 0.5.
+ *
+ * @internal
+ */
+export const countCorrect = (y: ArrayLike<number>, t: ArrayLike<number>, n: number, K: number): number => {
+  let correct = 0
+  for (let i = 0; i < n; i++) {
+    if (K === 1) {
+      if (y[i]! >= 0.5 === t[i]! >= 0.5) correct += 1
+      continue
+    }
+    let by = 0
+    let bt = 0
+    for (let k = 1; k < K; k++) {
+      if (y[i * K + k]! > y[i * K + by]!) by = k
+      if (t[i * K + k]! > t[i * K + bt]!) bt = k
+    }
+    if (by === bt) correct += 1
+  }
+  return correct
+}

@@ -1,0 +1,61 @@
+/**
+ * Training for backprop: optimisers as pure state transitions (`gd`, `sgd`,
+ * `momentum`, `adam`), learning-rate schedules, early stopping, and `train`,
+ * which returns a cold RxJS Observable of training events: subscribing
+ * starts a run, unsubscribing stops it. Parameters save to and load from
+ * checkpoint files written atomically.
+ *
+ * The trainer knows only the `Backend` interface of `@backprop/backend`, so
+ * any backend runs it, and it trains any graph with parameters and a scalar
+ * loss, not only layered networks.
+ *
+ * @example
+ * ```ts
+ * import { lastValueFrom } from 'rxjs'
+ * import { eventParams, sgd, train } from '@backprop/trainer'
+ *
+ * const done = await lastValueFrom(train({ model, backend, data, params, optimizer: sgd({ lr: 0.1 }), epochs: 10 }))
+ * if (done.type === 'done') console.log(done.trainLoss, eventParams(done))
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { type TrainError, checkpointError, configError, paramsError } from './errors.js'
+export {
+  type ParamSpec,
+  type Params,
+  checkParams,
+  cloneParams,
+  firstNonFinite,
+  nonFiniteParam,
+  paramSpecs,
+} from './params.js'
+export { type LearningRate, type Schedule, constant, cosine, rateAt, stepDecay } from './schedule.js'
+export type { Optimizer, StepInfo, Stepped } from './optimizer.js'
+export { type SgdOptions, gd, sgd } from './optimizers/sgd.js'
+export { type MomentumOptions, type MomentumState, momentum } from './optimizers/momentum.js'
+export { type AdamOptions, type AdamState, adam } from './optimizers/adam.js'
+export type { Model, ModelGraph } from './model.js'
+export {
+  type DoneEvent,
+  type EpochEvent,
+  type EpochFigures,
+  type StepEvent,
+  type TrainErrorEvent,
+  type TrainEvent,
+  eventParams,
+} from './events.js'
+export { type EarlyStopping, earlyStopping, plateau } from './early-stopping.js'
+export type { CheckpointOptions, TrainOptions } from './options.js'
+export { type EvaluateOptions, type Evaluation, evaluate } from './evaluate.js'
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type SaveOptions,
+  decodeParams,
+  encodeParams,
+  loadParams,
+  saveParams,
+} from './checkpoint.js'
+export { type AtomicIo, nodeIo } from './atomic-write.js'
+export { train } from './train.js'

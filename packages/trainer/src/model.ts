@@ -1,0 +1,37 @@
+import type { Graph, NodeId } from '@backprop/graph'
+import type * as E from 'fp-ts/lib/Either.js'
+
+/**
+ * A trainable graph for one batch size: the graph, its scalar loss, and
+ * optionally its predictions. Inputs default to the names `x` (`[M, D]`
+ * samples as rows) and `t` (`[M, K]` targets); every `param` node of the
+ * graph is trained. An `@backprop/nn` network fits this shape as it is.
+ *
+ * @category Models
+ */
+export interface ModelGraph {
+  /** The forward graph. */
+  readonly graph: Graph
+  /** The scalar loss E (one element). */
+  readonly loss: NodeId
+  /** The predictions y, `[M, K]`, used for accuracy; optional. */
+  readonly outputs?: NodeId
+  /** The names of the sample and target inputs; `x` and `t` by default. */
+  readonly inputs?: { readonly x?: string; readonly t?: string }
+}
+
+/**
+ * A model: builds its graph for a given batch size M (graphs have static
+ * shapes, so the trainer asks for each batch size it meets, e.g. once for the
+ * training batches and once for a smaller last batch). Any graph with
+ * parameters and a scalar loss can be trained, not only layered networks:
+ * the graph may be any DAG of units, such as one with skip connections.
+ *
+ * @example
+ * ```ts
+ * // a layered network from @backprop/nn
+ * const model: Model = (batch) => layered({ ...spec, batch })
+ * ```
+ * @category Models
+ */
+export type Model = (batch: number) => E.Either<{ readonly message: string }, ModelGraph>

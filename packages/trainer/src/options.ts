@@ -1,0 +1,77 @@
+import type { Backend } from '@backprop/backend'
+import type { Dataset } from '@backprop/data'
+import type { AtomicIo } from './atomic-write.js'
+import type { EarlyStopping } from './early-stopping.js'
+import type { Model } from './model.js'
+import type { Optimizer } from './optimizer.js'
+import type { Params } from './params.js'
+
+/**
+ * Where and how often a run writes checkpoints.
+ *
+ * @category Training
+ */
+export interface CheckpointOptions {
+  /** The checkpoint file; each write replaces it atomically. */
+  readonly path: string
+  /** Write after every this many epochs (default 1); the last epoch is always written. */
+  readonly everyEpochs?: number
+  /** The file operations to use; the real file system by default. */
+  readonly io?: AtomicIo
+}
+
+/**
+ * Everything {@link train} needs. Only `model`, `backend`, `data`, `params`,
+ * `optimizer` and `epochs` are required.
+ *
+ * @category Training
+ */
+export interface TrainOptions {
+  /** Builds the model's graph per batch size. */
+  readonly model: Model
+  /** Runs the graphs; the trainer knows only the `Backend` interface. */
+  readonly backend: Backend
+  /** The training samples. */
+  readonly data: Dataset
+  /** Held-out samples evaluated after every epoch; optional. */
+  readonly test?: Dataset
+  /** The initial parameters, one per `param` node of the model (see `initParams` of `@backprop/nn`). */
+  readonly params: Params
+  /** How the parameters move; see {@link gd}, {@link sgd}, {@link momentum}, {@link adam}. */
+  readonly optimizer: Optimizer
+  /** Number of epochs (passes over `data`), at least 1. */
+  readonly epochs: number
+  /**
+   * Samples per step (default 32; 1 is the lecture's stochastic GD; `Infinity`
+   * for the whole set). Ignored by full-batch optimisers ({@link gd}), which
+   * always take the whole training set.
+   */
+  readonly batchSize?: number
+  /**
+   * Seed of the per-epoch shuffle (default 0): epoch e visits the samples in
+   * the order `epochOrder(size, seed, e)` of `@backprop/data`. The same seed,
+   * data, parameters and options give the same run, bit for bit, on a
+   * deterministic backend.
+   */
+  readonly seed?: number
+  /**
+   * Whether to report test accuracy: by default true exactly when `data` has
+   * `classes` (classification data).
+   */
+  readonly classification?: boolean
+  /** Stop when the test loss stops improving; see also the {@link earlyStopping} operator. */
+  readonly earlyStopping?: EarlyStopping
+  /** Write checkpoints while training. */
+  readonly checkpoint?: CheckpointOptions
+  /** Emit a step event every this many steps (default 1; 0 for none). */
+  readonly stepEvery?: number
+  /**
+   * Hand control back to the event loop (a macrotask turn) whenever this many
+   * milliseconds of training have passed since the last time (default 4; 0
+   * yields after every step), so that I/O, timers and unsubscription are
+   * handled promptly while a run is going.
+   */
+  readonly yieldEveryMs?: number
+  /** A millisecond clock for `samplesPerSecond`; `performance.now` by default. */
+  readonly clock?: () => number
+}

@@ -1,0 +1,201 @@
+import type { Tensor } from '@backprop/backend'
+import { batches } from '@backprop/data'
+import * as E from 'fp-ts/lib/Either.js'
+import { saveParams } from './checkpoint.js'
+import { doneAfter, plateau } from './early-stopping.js'
+import { configError, type TrainError } from './errors.js'
+import { evaluateOn } from './evaluate.js'
+import { type EpochEvent, type StepEvent, type TrainErrorEvent, type TrainEvent, withParams } from './events.js'
+import { feedsFor } from './feeds.js'
+import type { TrainOptions } from './options.js'
+import { checkParams, firstNonFinite, nonFiniteParam, type Params } from './params.js'
+import { programs, type Programs } from './programs.js'
+
+/** The options after checking, with defaults filled in. */
+interface Setup {
+  readonly progs: Programs
+  readonly params: Params
+  readonly batchSize: number
+  readonly seed: number
+  readonly classification: boolean
+  readonly stepEvery: number
+  readonly yieldEveryMs: number
+  readonly everyEpochs: number
+  readonly clock: () => number
+}
+
+const isCount = (n: unknown, min: number): n is number => typeof n === 'number' && Number.isInteger(n) && n >= min
+
+/** Checks the options and builds the first program; the first problem is a `Left`. */
+const prepare = (o: TrainOptions): E.Either<TrainError, Setup> => {
+  const { data, test } = o
+  if (!isCount(o.epochs, 1)) return E.left(configError(`epochs must be a positive integer, got ${o.epochs}`))
+  if (data.size < 1) return E.left(configError(`${data.name} has no samples to train on`))
+  const requested = o.optimizer.fullBatch ? Infinity : (o.batchSize ?? 32)
+  if (!(requested === Infinity || isCount(requested, 1))) {
+    return E.left(configError(`batch size must be a positive integer, got ${o.batchSize}`))
+  }
+  if (test !== undefined && (test.features !== data.features || test.targets !== data.targets)) {
+    return E.left(
+      configError(
+        `${test.name} has ${test.features} features and ${test.targets} targets but ${data.name} has ${data.features} and ${data.targets}`,
+      ),
+    )
+  }
+  const stepEvery = o.stepEvery ?? 1
+  if (!isCount(stepEvery, 0)) return E.left(configError(`stepEvery must be a non-negative integer, got ${o.stepEvery}`))
+  const everyEpochs = o.checkpoint?.everyEpochs ?? 1
+  if (!isCount(everyEpochs, 1)) {
+    return E.left(configError(`checkpoint.everyEpochs must be a positive integer, got ${o.checkpoint?.everyEpochs}`))
+  }
+  const yieldEveryMs = o.yieldEveryMs ?? 4
+  if (!(yieldEveryMs >= 0)) return E.left(configError(`yieldEveryMs must be at least 0, got ${o.yieldEveryMs}`))
+  if (o.earlyStopping !== undefined && !isCount(o.earlyStopping.patience, 1)) {
+    return E.left(configError(`early stopping patience must be a positive integer, got ${o.earlyStopping.patience}`))
+  }
+  const batchSize = Math.min(requested, data.size)
+  const progs = programs(o.model, o.backend, data, batchSize)
+  if (E.isLeft(progs)) return progs
+  const params = checkParams(progs.right.specs, o.params)
+  if (E.isLeft(params)) {
+    void progs.right.dispose()
+    return params
+  }
+  return E.right({
+    progs: progs.right,
+    params: params.right,
+    batchSize,
+    seed: o.seed ?? 0,
+    classification: o.classification ?? data.classes !== undefined,
+    stepEvery,
+    yieldEveryMs,
+    everyEpochs,
+    clock: o.clock ?? (() => performance.now()),
+  })
+}
+
+/** Lets the event loop run pending I/O, timers and callbacks: one macrotask turn. */
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)))
+
+/**
+ * Runs one training run, reporting through `emit`, until it ends or
+ * `stopped()` turns true (checked after every await, so a stop takes
+ * effect within one step). Never rejects for a user mistake or a numeric
+ * failure: those end the run with an error event.
+ *
+ * @internal
+ */
+export const runTraining = async (
+  o: TrainOptions,
+  emit: (event: TrainEvent) => void,
+  stopped: () => boolean,
+): Promise<void> => {
+  const setup = prepare(o)
+  if (E.isLeft(setup)) {
+    emit(withParams<TrainErrorEvent>({ type: 'error', message: setup.left.message, step: null, epoch: null, checkpoint: null }, undefined))
+    return
+  }
+  const { progs, batchSize, seed, classification, stepEvery, yieldEveryMs, everyEpochs, clock } = setup.right
+  let params = setup.right.params
+  let checkpoint: string | null = null
+  let step = 0
+  let epoch = 0
+  const fail = (what: string, failedStep: number | null): void => {
+    const kept = step === 0 ? 'the initial parameters are kept' : `the parameters are kept from step ${step}`
+    const saved = checkpoint === null ? 'no checkpoint has been written' : `the last good checkpoint is ${checkpoint}`
+    emit(
+      withParams<TrainErrorEvent>(
+        {
+          type: 'error',
+          message: failedStep === null ? what : `step ${failedStep} (epoch ${epoch}): ${what}; ${kept}; ${saved}`,
+          step: failedStep,
+          epoch,
+          checkpoint,
+        },
+        params,
+      ),
+    )
+  }
+  try {
+    let state = o.optimizer.init(params)
+    const stop = o.earlyStopping === undefined ? undefined : plateau(o.earlyStopping)
+    let lastYield = clock()
+    let last: EpochEvent | undefined
+    let stoppedEarly = false
+    for (epoch = 1; epoch <= o.epochs && !stoppedEarly; epoch++) {
+      let lossSum = 0
+      let count = 0
+      let samples = 0
+      let busy = 0
+      for (const batch of batches(o.data, batchSize, { seed, epoch })) {
+        if (stopped()) return
+        const program = progs.training(batch.size)
+        if (E.isLeft(program)) return fail(program.left.message, null)
+        const started = clock()
+        const result = await program.right.exec.run(feedsFor(program.right, batch, params))
+        if (stopped()) return
+        const at = step + 1
+        if (E.isLeft(result)) return fail(`the ${o.backend.name} backend failed: ${result.left.message}`, at)
+        const [lossTensor, ...gradTensors] = result.right
+        const loss = lossTensor!.data[0]!
+        if (!Number.isFinite(loss)) return fail(`the loss is ${loss}`, at)
+        const grads: Record<string, Tensor> = {}
+        for (const [k, name] of progs.paramNames.entries()) {
+          const g = gradTensors[k]!
+          const bad = firstNonFinite(g.data)
+          if (bad !== undefined) return fail(`the gradient of '${name}' is ${g.data[bad]} at element ${bad}`, at)
+          grads[name] = g
+        }
+        const next = o.optimizer.step(state, params, grads, { step: at, epoch })
+        const broken = nonFiniteParam(next.params)
+        if (broken !== undefined) {
+          return fail(`the update made '${broken}' non-finite (is the learning rate too large?)`, at)
+        }
+        params = next.params
+        state = next.state
+        step = at
+        busy += clock() - started
+        samples += batch.size
+        lossSum += loss
+        count += 1
+        if (stepEvery > 0 && step % stepEvery === 0) {
+          emit(Object.freeze<StepEvent>({ type: 'step', step, epoch, loss }))
+        }
+        if (clock() - lastYield >= yieldEveryMs) {
+          await yieldToEventLoop()
+          lastYield = clock()
+        }
+      }
+      if (stopped()) return
+      let testLoss: number | null = null
+      let testAccuracy: number | null = null
+      if (o.test !== undefined && o.test.size > 0) {
+        const chunk = Math.min(batchSize, o.test.size)
+        const evaluated = await evaluateOn(progs, o.test, params, chunk, classification, stopped)
+        if (evaluated === undefined || stopped()) return
+        if (E.isLeft(evaluated)) return fail(evaluated.left.message, null)
+        testLoss = evaluated.right.loss
+        testAccuracy = evaluated.right.accuracy
+      }
+      const figures = {
+        trainLoss: lossSum / count,
+        testLoss,
+        testAccuracy,
+        samplesPerSecond: (samples * 1000) / Math.max(busy, 1e-3),
+      }
+      stoppedEarly = stop?.(figures) ?? false
+      if (o.checkpoint !== undefined && (epoch % everyEpochs === 0 || epoch === o.epochs || stoppedEarly)) {
+        const saved = await saveParams(o.checkpoint.path, params, o.checkpoint.io ? { io: o.checkpoint.io } : {})
+        if (stopped()) return
+        if (E.isLeft(saved)) return fail(saved.left.message, null)
+        checkpoint = saved.right
+      }
+      last = withParams<EpochEvent>({ type: 'epoch', epoch, ...figures, steps: step, checkpoint }, params)
+      emit(last)
+    }
+    emit(doneAfter(last!, stoppedEarly))
+  } finally {
+    await progs.dispose()
+  }
+}

@@ -1,0 +1,4 @@
+/**
+ * Benchmarks. Placeholder until the first benchmark lands.
+ */
+console.log('bench: no benchmarks yet');
