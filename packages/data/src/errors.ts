@@ -27,6 +27,7 @@ export interface DataLocation {
  * @category Errors
  */
 export interface DataError {
+  /** Tells a data error from the other errors of the project. */
   readonly _tag: 'DataError'
   /** One line: what went wrong and where. */
   readonly message: string

@@ -66,7 +66,6 @@ const digitsDir = (): E.Either<DataError, string> => {
   }
 }
 
-const BYTE = { space: 0x20, tab: 0x09, lf: 0x0a, cr: 0x0d, comma: 0x2c, dot: 0x2e, zero: 0x30, nine: 0x39, open: 0x5b, close: 0x5d }
 const SCALE = [1000, 100, 10, 1] as const
 
 /** k / 1000 for k = 0..1000: the same doubles `JSON.parse` gives for the decimals. */
@@ -77,46 +76,49 @@ const INTENSITY = Float64Array.from({ length: 1001 }, (_, k) => k / 1000)
  * as integer thousandths (no intermediate JS array of 800k numbers). Returns
  * `undefined` when the text is not exactly numbers in [0, 1] with at most three
  * decimals, so that the caller can fall back to `JSON.parse`.
+ *
+ * Byte codes: 0x30-0x39 digits, 0x2e '.', 0x2c ',', 0x5b '[', 0x5d ']', and
+ * 0x20 0x09 0x0a 0x0d whitespace. Past the end `bytes[i] | 0` is 0, which is none of
+ * these, so every loop stops there without a bounds check.
  */
 const decodeThousandths = (bytes: Uint8Array): Uint16Array | undefined => {
-  const len = bytes.length
-  const out = new Uint16Array((len >>> 1) + 1)
+  const out = new Uint16Array((bytes.length >>> 1) + 1)
   let n = 0
-  let i = bytes.indexOf(BYTE.open) + 1
+  let i = bytes.indexOf(0x5b) + 1
   if (i === 0) return undefined
-  const at = (k: number): number => (k < len ? bytes[k]! : -1)
-  const isSpace = (c: number) => c === BYTE.space || c === BYTE.lf || c === BYTE.cr || c === BYTE.tab
-  let c = at(i)
-  while (isSpace(c)) c = at(++i)
-  if (c === BYTE.close) return out.slice(0, 0)
+  let c = bytes[i]! | 0
+  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = bytes[++i]! | 0
+  if (c === 0x5d) return out.slice(0, 0)
   for (;;) {
     let m = 0
-    let digits = 0
-    while (c >= BYTE.zero && c <= BYTE.nine) {
-      m = m * 10 + (c - BYTE.zero)
-      digits++
-      c = at(++i)
+    const start = i
+    while (c >= 0x30 && c <= 0x39) {
+      m = m * 10 + c - 0x30
+      c = bytes[++i]! | 0
     }
+    const digits = i - start
     if (digits === 0 || digits > 4) return undefined
     let decimals = 0
-    if (c === BYTE.dot) {
-      c = at(++i)
-      while (c >= BYTE.zero && c <= BYTE.nine) {
-        if (decimals === 3) return undefined
-        m = m * 10 + (c - BYTE.zero)
-        decimals++
-        c = at(++i)
+    if (c === 0x2e) {
+      c = bytes[++i]! | 0
+      const fraction = i
+      while (c >= 0x30 && c <= 0x39) {
+        m = m * 10 + c - 0x30
+        c = bytes[++i]! | 0
       }
-      if (decimals === 0) return undefined
+      decimals = i - fraction
+      if (decimals === 0 || decimals > 3) return undefined
     }
     const k = m * SCALE[decimals as 0 | 1 | 2 | 3]
     if (k > 1000) return undefined
     out[n++] = k
-    while (isSpace(c)) c = at(++i)
-    if (c === BYTE.close) return out.slice(0, n)
-    if (c !== BYTE.comma) return undefined
-    c = at(++i)
-    while (isSpace(c)) c = at(++i)
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = bytes[++i]! | 0
+    if (c === 0x2c) {
+      c = bytes[++i]! | 0
+      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = bytes[++i]! | 0
+      continue
+    }
+    return c === 0x5d ? out.slice(0, n) : undefined
   }
 }
 

@@ -20,6 +20,7 @@ export type Normalization = 'none' | 'standard' | 'minmax'
  * @category Normalisation
  */
 export interface Normalizer {
+  /** The kind of normalisation these statistics implement. */
   readonly kind: Normalization
   /** Subtracted from each feature. */
   readonly offset: Float64Array

@@ -1,28 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs'
-import { isAbsolute, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { deltaRule, type DeltaRuleInput, type DeltaRuleResult } from './delta-rule.js'
-import type { Activation, Loss } from './spec.js'
-import type { HostTensor } from './values.js'
+import { expectClose } from './testing/close.js'
+import { matrixOf as m, networkCases, vectorOf as v } from './testing/reference.js'
 
 const run = (input: DeltaRuleInput): DeltaRuleResult => {
   const result = deltaRule(input)
   if (E.isLeft(result)) throw new Error(result.left.message)
   return result.right
-}
-
-const m = (rows: readonly (readonly number[])[]): HostTensor => ({ shape: [rows.length, rows[0]!.length], data: rows.flat() })
-const v = (values: readonly number[]): HostTensor => ({ shape: [values.length], data: values })
-
-/** The reference README's comparison: |actual - expected| <= 1e-9 |expected| + 1e-12. */
-const expectClose = (actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void => {
-  expect(actual.length, what).toBe(expected.length)
-  for (let i = 0; i < expected.length; i++) {
-    const [a, e] = [actual[i]!, expected[i]!]
-    if (!(Math.abs(a - e) <= 1e-9 * Math.abs(e) + 1e-12)) expect.fail(`${what}[${i}]: ${a} != ${e}`)
-  }
 }
 
 describe('deltaRule', () => {
@@ -110,41 +95,20 @@ describe('deltaRule', () => {
       return E.isLeft(r) ? r.left.message : 'no error'
     }
     expect(message({ ...base, x: m([[1, 2, 3]]) })).toBe('deltaRule: W1 has shape [1,2] but [1,3] is needed')
+    expect(message({ ...base, weights: [{ W: v([0.5, -1]), b: v([0.25]) }] })).toBe(
+      'deltaRule: W1 must be a matrix [N_1, N_0], got shape [2]',
+    )
     expect(message({ ...base, t: m([[1, 2]]) })).toBe('deltaRule: t has shape [1,2] but [1,1] is needed')
     expect(message({ ...base, weights: [{ W: m([[0.5, -1]]), b: v([0, 1]) }] })).toBe('deltaRule: b1 has shape [2] but [1] is needed')
     expect(message({ ...base, x: { shape: [1, 2], data: [1] } })).toBe('deltaRule: x has 1 values but shape [1,2] needs 2')
     expect(message({ ...base, activations: ['softmax'] })).toBe('deltaRule: a softmax output needs at least 2 units, got 1')
+    expect(message({ ...base, loss: 'mse' as never })).toBe(
+      "deltaRule: unknown loss 'mse'; expected one of sse, cross-entropy, softmax-cross-entropy",
+    )
+    expect(message({ ...base, reduction: 'avg' as never })).toBe("deltaRule: unknown reduction 'avg'; expected sum or mean")
     expect(message({ ...base, activations: [] })).toBe('deltaRule: sizes [2,1] describe 1 layer(s) but 0 activation(s) are given')
   })
 })
-
-// The reference folder: BACKPROP_REFERENCE_DIR, else ../shared/reference, relative to the repository root.
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
-const referenceDir = ((dir) => (isAbsolute(dir) ? dir : resolve(repoRoot, dir)))(
-  process.env['BACKPROP_REFERENCE_DIR'] ?? '../shared/reference',
-)
-
-interface NetworkCase {
-  readonly id: string
-  readonly sizes: readonly number[]
-  readonly activations: readonly Activation[]
-  readonly loss: Loss
-  readonly weights: readonly { readonly W: readonly number[][]; readonly b: readonly number[] }[]
-  readonly x: readonly number[][]
-  readonly t: readonly number[][]
-  readonly expected: {
-    readonly loss: number
-    readonly outputs: readonly number[][]
-    readonly gradients: readonly { readonly W: readonly number[][]; readonly b: readonly number[] }[]
-  }
-}
-
-const networkCases: NetworkCase[] = readdirSync(referenceDir)
-  .filter((f) => f.endsWith('.json'))
-  .flatMap((f) => {
-    const file = JSON.parse(readFileSync(join(referenceDir, f), 'utf8')) as { kind: string; cases: NetworkCase[] }
-    return file.kind === 'layered-networks' ? file.cases.map((c) => ({ ...c, id: `${f}: ${c.id}` })) : []
-  })
 
 describe('deltaRule on the reference networks', () => {
   it('finds network cases', () => {

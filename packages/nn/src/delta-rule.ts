@@ -123,7 +123,12 @@ const checkInput = (input: DeltaRuleInput): E.Either<GraphError, number[]> => {
   if (x.shape.length !== 2) return E.left(shapeError(`x must be a matrix [M, D], got shape ${showShape(x.shape)}`))
   const M = x.shape[0]!
   if (weights.length === 0) return E.left(shapeError('no layers given'))
-  const sizes = [x.shape[1]!, ...weights.map(({ W }) => (W.shape.length === 2 ? W.shape[0]! : 0))]
+  const notMatrix = weights.findIndex(({ W }) => W.shape.length !== 2)
+  if (notMatrix >= 0) {
+    const shape = showShape(weights[notMatrix]!.W.shape)
+    return E.left(shapeError(`W${notMatrix + 1} must be a matrix [N_${notMatrix + 1}, N_${notMatrix}], got shape ${shape}`))
+  }
+  const sizes = [x.shape[1]!, ...weights.map(({ W }) => W.shape[0]!)]
   const problems = [
     matrixProblem('x', x, [M, sizes[0]!]),
     ...weights.flatMap(({ W, b }, i) => [
@@ -135,7 +140,22 @@ const checkInput = (input: DeltaRuleInput): E.Either<GraphError, number[]> => {
   ]
   const first = problems.find((p) => p !== undefined)
   if (first) return E.left(first)
-  if (!lossNames.includes(input.loss)) return E.left(shapeError(`unknown loss '${String(input.loss)}'`))
+  if (!lossNames.includes(input.loss)) {
+    return E.left(
+      graphError('InvalidGraph', {
+        path: 'loss',
+        message: `deltaRule: unknown loss '${String(input.loss)}'; expected one of ${lossNames.join(', ')}`,
+      }),
+    )
+  }
+  if (input.reduction !== undefined && input.reduction !== 'sum' && input.reduction !== 'mean') {
+    return E.left(
+      graphError('InvalidGraph', {
+        path: 'reduction',
+        message: `deltaRule: unknown reduction '${String(input.reduction)}'; expected sum or mean`,
+      }),
+    )
+  }
   return E.right(sizes)
 }
 

@@ -5,7 +5,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { layered, type Network } from './layered.js'
 import type { Activation, Loss, Reduction } from './spec.js'
-import { expectClose, f64, numbers, run } from './testing/evaluate.js'
+import { f64, numbers, run } from './testing/evaluate.js'
+import { expectClose } from './testing/close.js'
 
 // The lecture: for the matched pairs, delta_L = dE/da_L = y - t. Here the
 // symbolic derivative of each matched loss, once simplified, must be exactly

@@ -6,7 +6,9 @@ import { deltaRule } from './delta-rule.js'
 import { initParams } from './init.js'
 import { layered, networkGradients } from './layered.js'
 import type { Activation, Loss, Reduction } from './spec.js'
-import { expectClose, f64, numbers, run } from './testing/evaluate.js'
+import { f64, numbers, run } from './testing/evaluate.js'
+import { expectClose } from './testing/close.js'
+import { matrixOf, networkCases, vectorOf } from './testing/reference.js'
 import { nameParams } from './values.js'
 
 interface Case {
@@ -140,5 +142,25 @@ describe('symbolic gradients of layered networks agree with the delta rule', () 
     expect(Math.abs(loss!.data[0]! - reference.right.loss)).toBeLessThan(1e-5 * reference.right.loss)
     const worst = Array.from(gW1!.data).reduce((w, g, i) => Math.max(w, Math.abs(g - reference.right.gradients[0]!.W.data[i]!)), 0)
     expect(worst).toBeLessThan(1e-5)
+  })
+})
+
+describe('layered networks on the reference cases, through the graph', () => {
+  it.each(networkCases.map((c) => [c.id, c] as const))('%s', (_, c) => {
+    // the whole recipe: build for batch M with reduction 'sum', differentiate, feed by name, evaluate
+    const net = layered({ sizes: c.sizes, activations: c.activations, loss: c.loss, batch: c.x.length })
+    if (E.isLeft(net)) throw new Error(net.left.message)
+    const derived = networkGradients(net.right)
+    if (E.isLeft(derived)) throw new Error(derived.left.message)
+    const weights = nameParams(c.weights.map(({ W, b }) => ({ W: f64(matrixOf(W)), b: f64(vectorOf(b)) })))
+    const feeds = { x: f64(matrixOf(c.x)), t: f64(matrixOf(c.t)), ...weights }
+    const wanted = [net.right.loss, net.right.outputs, ...derived.right.gradients.flatMap(({ W, b }) => [W, b])]
+    const [loss, y, ...grads] = run(derived.right.graph, wanted, feeds)
+    expectClose(loss!.data, [c.expected.loss], 'loss')
+    expectClose(y!.data, c.expected.outputs.flat(), 'outputs')
+    c.expected.gradients.forEach(({ W, b }, l) => {
+      expectClose(grads[2 * l]!.data, W.flat(), `dE/dW${l + 1}`)
+      expectClose(grads[2 * l + 1]!.data, b, `dE/db${l + 1}`)
+    })
   })
 })

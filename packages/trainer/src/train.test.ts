@@ -1,7 +1,7 @@
-import type { Backend } from '@backprop/backend'
+import type { Backend, Executable, Feeds } from '@backprop/backend'
 import { cpuBackend } from '@backprop/backend-cpu'
 import { type Dataset, epochOrder } from '@backprop/data'
-import { initParams, layered } from '@backprop/nn'
+import { initParams, layered, type Network } from '@backprop/nn'
 import * as E from 'fp-ts/lib/Either.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { loadParams } from './checkpoint.js'
+import { evaluate } from './evaluate.js'
 import { type DoneEvent, type EpochEvent, eventParams, type StepEvent, type TrainErrorEvent, type TrainEvent } from './events.js'
 import type { Model } from './model.js'
 import type { Optimizer } from './optimizer.js'
@@ -18,7 +19,7 @@ import { gd, sgd } from './optimizers/sgd.js'
 import type { TrainOptions } from './options.js'
 import { cloneParams, type Params } from './params.js'
 import { train } from './train.js'
-import { countingBackend, linearData, logModel, turns, xorData } from './testing/fixtures.js'
+import { countingBackend, linearData, logModel, sqrtModel, turns, xorData } from './testing/fixtures.js'
 
 const linearModel: Model = (batch) => layered({ sizes: [2, 1], activations: ['linear'], loss: 'sse', reduction: 'mean', batch })
 const linearInit: Params = {
@@ -234,5 +235,192 @@ describe('train: cold, cancellable, responsive', () => {
     expect(ofType(seen, 'step')).toHaveLength(200)
     expect(stepsWhenCalled).toBeGreaterThanOrEqual(0)
     expect(stepsWhenCalled).toBeLessThan(200)
+  })
+})
+
+describe('train: failures end the run with an error event', () => {
+  const one: Dataset = { name: 'one', size: 1, features: 1, targets: 1, x: Float64Array.of(1), t: Float64Array.of(0) }
+  const w1: Params = { w: { shape: [], dtype: 'f64', data: Float64Array.of(1) } }
+
+  it('a NaN loss names the step and the last good checkpoint, and keeps the last good parameters', async () => {
+    // loss log(w): step 1 at w = 1 has loss 0 and gradient 1, so sgd at lr 2 moves w to -1; step 2's loss is log(-1) = NaN
+    const path = join(dir, 'ck.json')
+    const events = await run({ model: logModel, backend: cpuBackend(), data: one, params: w1, optimizer: sgd({ lr: 2 }), epochs: 5, batchSize: 1, checkpoint: { path } })
+    expect(events.map((e) => e.type)).toEqual(['step', 'epoch', 'error'])
+    expect((events[0] as StepEvent).loss).toBe(0)
+    expect((events[1] as EpochEvent).checkpoint).toBe(path)
+    const error = events[2] as TrainErrorEvent
+    expect(error).toEqual({
+      type: 'error',
+      message: `step 2 (epoch 2): the loss is NaN; the parameters are kept from step 1; the last good checkpoint is ${path}`,
+      step: 2,
+      epoch: 2,
+      checkpoint: path,
+    })
+    expect(Array.from(eventParams(error)!['w']!.data)).toEqual([-1])
+    const saved = loadParams(path)
+    expect(E.isRight(saved) && Array.from(saved.right['w']!.data)).toEqual([-1])
+  })
+
+  it('says when no checkpoint has been written', async () => {
+    const events = await run({ model: logModel, backend: cpuBackend(), data: one, params: w1, optimizer: sgd({ lr: 2 }), epochs: 5, batchSize: 1 })
+    const error = events[events.length - 1] as TrainErrorEvent
+    expect(error.checkpoint).toBeNull()
+    expect(error.message).toMatch(/no checkpoint has been written$/)
+  })
+
+  it('an update that overflows the parameters is refused, keeping the previous ones', async () => {
+    // targets in the thousands make every gradient entry far larger than 2 in size, so lr * g overflows
+    const base = linearData(8, 1)
+    const data = { ...base, t: base.t.map((v) => 1000 * v + 5000) }
+    const events = await run({ model: linearModel, backend: cpuBackend(), data, params: linearInit, optimizer: sgd({ lr: Number.MAX_VALUE }), epochs: 3, batchSize: 8 })
+    expect(events.map((e) => e.type)).toEqual(['error'])
+    const error = events[0] as TrainErrorEvent
+    expect(error.step).toBe(1)
+    expect(error.message).toMatch(/^step 1 \(epoch 1\): the update made '(W1|b1)' non-finite .*; the initial parameters are kept; no checkpoint has been written$/)
+    expect(eventParams(error)).toEqual(linearInit)
+  })
+
+  it('a gradient that is not finite is caught before the update', async () => {
+    // loss sqrt(w) at w = 0 is finite (0), its gradient 1/(2 sqrt 0) is infinite
+    const zero: Params = { w: { shape: [], dtype: 'f64', data: Float64Array.of(0) } }
+    const events = await run({ model: sqrtModel, backend: cpuBackend(), data: one, params: zero, optimizer: sgd({ lr: 0.1 }), epochs: 1, batchSize: 1 })
+    expect(events).toHaveLength(1)
+    expect(events[0]).toMatchObject({ type: 'error', step: 1, epoch: 1 })
+    expect((events[0] as TrainErrorEvent).message).toMatch(/^step 1 \(epoch 1\): the gradient of 'w' is Infinity at element 0; the initial parameters are kept/)
+  })
+
+  it('a backend failure names the step', async () => {
+    const inner = cpuBackend()
+    let runs = 0
+    const failing: Backend = {
+      name: 'flaky',
+      compile: (graph, outputs, options) =>
+        E.map((exec: Executable) => ({
+          ...exec,
+          run: (feeds: Feeds) =>
+            ++runs === 3 ? Promise.resolve(E.left({ _tag: 'Internal' as const, message: 'internal error: out of cheese' })) : exec.run(feeds),
+        }))(inner.compile(graph, outputs, options)),
+    }
+    const events = await run({ model: linearModel, backend: failing, data: linearData(8, 1), params: linearInit, optimizer: sgd({ lr: 0.1 }), epochs: 2, batchSize: 2 })
+    expect(events.map((e) => e.type)).toEqual(['step', 'step', 'error'])
+    expect(events[2]).toMatchObject({ step: 3, epoch: 1 })
+    expect((events[2] as TrainErrorEvent).message).toMatch(/^step 3 \(epoch 1\): the flaky backend failed: internal error: out of cheese; the parameters are kept from step 2/)
+  })
+
+  it.each([
+    ['missing parameters', { params: { W1: linearInit['W1']! } }, /parameter 'b1' \(\[1\] f64\) has no value/],
+    ['a parameter of the wrong shape', { params: { ...linearInit, b1: { shape: [2], dtype: 'f64', data: Float64Array.of(0, 0) } } }, /parameter 'b1' has shape \[2\] but the model expects \[1\]/],
+    ['an unknown parameter', { params: { ...linearInit, V: linearInit['b1']! } }, /parameter 'V' is not a parameter of the model/],
+    ['zero epochs', { epochs: 0 }, /epochs must be a positive integer, got 0/],
+    ['a fractional batch size', { batchSize: 2.5 }, /batch size must be a positive integer, got 2.5/],
+    ['data the model does not fit', { data: { ...linearData(4, 1), features: 1, x: new Float64Array(4) } }, /input 'x' has shape \[4,2\], but 4 samples of 1 features make \[4,1\]/],
+    ['a model that fails to build', { model: () => E.left({ message: 'layered: bad spec' }) }, /cannot build the model for batch 4: layered: bad spec/],
+  ])('%s is reported as an error event before any step', async (_what, override, message) => {
+    const events = await run({ model: linearModel, backend: cpuBackend(), data: linearData(4, 1), params: linearInit, optimizer: sgd({ lr: 0.1 }), epochs: 1, batchSize: 4, ...override } as TrainOptions)
+    expect(events).toHaveLength(1)
+    expect(events[0]).toMatchObject({ type: 'error', step: null, epoch: null, checkpoint: null })
+    expect((events[0] as TrainErrorEvent).message).toMatch(message)
+  })
+
+  it('a non-scalar loss is refused', async () => {
+    const vectorLoss: Model = (batch) =>
+      E.map((net: Network) => ({ graph: net.graph, loss: net.outputs }))(layered({ sizes: [2, 1], activations: ['linear'], loss: 'sse', batch }))
+    const events = await run({ model: vectorLoss, backend: cpuBackend(), data: linearData(4, 1), params: linearInit, optimizer: sgd({ lr: 0.1 }), epochs: 1, batchSize: 4 })
+    expect((events[0] as TrainErrorEvent).message).toMatch(/the loss must be a scalar, but it has shape \[4,1\]/)
+  })
+})
+
+describe('train: reproducible, convergent, checkpointed, stopping early', () => {
+  const data = linearData(20, 5)
+  const test = linearData(7, 6)
+  const tanhNet = (dtype: 'f32' | 'f64'): Model => (batch) =>
+    layered({ sizes: [2, 4, 1], activations: ['tanh', 'linear'], loss: 'sse', reduction: 'mean', batch, dtype })
+  const init = (dtype: 'f32' | 'f64'): Params =>
+    E.getOrElseW(() => ({}))(initParams({ sizes: [2, 4, 1], activations: ['tanh', 'linear'], dtype }, { seed: 21 }))
+  const losses = (events: TrainEvent[]) => events.flatMap((e) => (e.type === 'step' ? [e.loss] : e.type === 'epoch' ? [e.trainLoss, e.testLoss!] : []))
+  const bytes = (p: Params) => Object.entries(p).map(([name, t]) => [name, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex')])
+
+  it.each(['f64', 'f32'] as const)('the same seed gives the same run bit for bit on the cpu backend (%s)', async (dtype) => {
+    const options = (seed: number): TrainOptions => ({ model: tanhNet(dtype), backend: cpuBackend(), data, test, params: init(dtype), optimizer: adam({ lr: 0.05 }), epochs: 3, batchSize: 3, seed })
+    const a = await run(options(11))
+    const b = await run(options(11))
+    const c = await run(options(12))
+    expect(losses(a)).toHaveLength(3 * 7 + 6)
+    expect(losses(b).every((l, i) => Object.is(l, losses(a)[i]))).toBe(true)
+    const final = (events: TrainEvent[]) => eventParams(events[events.length - 1]!)!
+    expect(final(a)['W1']!.data).toBeInstanceOf(dtype === 'f32' ? Float32Array : Float64Array)
+    expect(bytes(final(b))).toEqual(bytes(final(a)))
+    // another seed shuffles differently, so the losses differ
+    expect(losses(c).slice(0, 7)).not.toEqual(losses(a).slice(0, 7))
+  })
+
+  it('batch gradient descent solves linear regression', async () => {
+    const events = await run({ model: linearModel, backend: cpuBackend(), data: linearData(50, 8), params: linearInit, optimizer: gd({ lr: 0.5 }), epochs: 300, stepEvery: 0 })
+    const done = events[events.length - 1] as DoneEvent
+    expect(done.steps).toBe(300)
+    const p = eventParams(done)!
+    // the data were made with t = 2 x1 - 3 x2 + 0.5
+    expect(p['W1']!.data[0]).toBeCloseTo(2, 6)
+    expect(p['W1']!.data[1]).toBeCloseTo(-3, 6)
+    expect(p['b1']!.data[0]).toBeCloseTo(0.5, 6)
+    expect(done.trainLoss).toBeLessThan(1e-10)
+  })
+
+  it('stochastic gradient descent with batch size 1 takes one step per sample', async () => {
+    const events = await run({ model: linearModel, backend: cpuBackend(), data, params: linearInit, optimizer: sgd({ lr: 0.05 }), epochs: 30, batchSize: 1, stepEvery: 0 })
+    const epochs = ofType(events, 'epoch')
+    expect(epochs.map((e) => e.steps).slice(0, 3)).toEqual([20, 40, 60])
+    expect(epochs[29]!.trainLoss).toBeLessThan(1e-3 * epochs[0]!.trainLoss)
+  })
+
+  it('writes checkpoints every n epochs and after the last one', async () => {
+    const path = join(dir, 'ck.json')
+    const events = await run({ model: linearModel, backend: cpuBackend(), data, params: linearInit, optimizer: sgd({ lr: 0.1 }), epochs: 5, batchSize: 5, checkpoint: { path, everyEpochs: 2 } })
+    expect(ofType(events, 'epoch').map((e) => e.checkpoint)).toEqual([null, path, path, path, path])
+    const done = events[events.length - 1] as DoneEvent
+    expect(done.checkpoint).toBe(path)
+    expect(loadParams(path)).toEqual(E.right(eventParams(done)))
+  })
+
+  it('stops early when the test loss stops improving', async () => {
+    // the test targets are the negated training targets, so the better the fit, the worse the test loss
+    const contrary = { ...test, t: test.t.map((v) => -v) }
+    const path = join(dir, 'ck.json')
+    const events = await run({ model: linearModel, backend: cpuBackend(), data, test: contrary, params: linearInit, optimizer: gd({ lr: 0.1 }), epochs: 50, earlyStopping: { patience: 2 }, checkpoint: { path, everyEpochs: 10 } })
+    expect(events.map((e) => e.type)).toEqual(['step', 'epoch', 'step', 'epoch', 'step', 'epoch', 'done'])
+    const testLosses = ofType(events, 'epoch').map((e) => e.testLoss!)
+    expect(testLosses[1]).toBeGreaterThan(testLosses[0]!)
+    expect(testLosses[2]).toBeGreaterThan(testLosses[0]!)
+    expect(events[6]).toMatchObject({ type: 'done', epochs: 3, steps: 3, stoppedEarly: true, checkpoint: path, testLoss: testLosses[2] })
+    expect(loadParams(path)).toEqual(E.right(eventParams(events[6]!)))
+  })
+})
+
+describe('evaluate', () => {
+  it('computes the loss and the accuracy of given parameters', async () => {
+    // y = softmax(x), so the predicted class is the larger feature
+    const data: Dataset = {
+      name: 'two',
+      size: 4,
+      features: 2,
+      targets: 2,
+      classes: ['a', 'b'],
+      x: Float64Array.of(1, 0, 0, 1, 1, 0, 0.2, 0.9),
+      t: Float64Array.of(1, 0, 0, 1, 0, 1, 0, 1),
+    }
+    const params: Params = {
+      W1: { shape: [2, 2], dtype: 'f64', data: Float64Array.of(1, 0, 0, 1) },
+      b1: { shape: [2], dtype: 'f64', data: Float64Array.of(0, 0) },
+    }
+    const model: Model = (batch) => layered({ sizes: [2, 2], activations: ['softmax'], loss: 'softmax-cross-entropy', batch })
+    const result = await evaluate({ model, backend: cpuBackend(), data, params })
+    expect(E.isRight(result)).toBe(true)
+    const { loss, accuracy } = (result as E.Right<{ loss: number; accuracy: number | null }>).right
+    expect(accuracy).toBe(0.75)
+    // -sum log softmax: rows 1 and 2 (and 3 on the wrong side) have logits 1 and 0, row 4 has 0.2 and 0.9
+    const lse10 = Math.log(Math.exp(1) + 1)
+    const expected = 3 * lse10 - 1 - 1 - 0 + (Math.log(Math.exp(0.2) + Math.exp(0.9)) - 0.9)
+    expect(loss).toBeCloseTo(expected, 12)
   })
 })

@@ -38,15 +38,19 @@ export const train = (options: TrainOptions): Observable<TrainEvent> =>
     const emit = (event: TrainEvent): void => {
       if (!isStopped()) subscriber.next(event)
     }
-    runTraining(options, emit, isStopped).then(
-      () => subscriber.complete(),
-      (e: unknown) => {
-        // A thrown exception is a bug (ours, or in a user's model or optimiser); report it as an event all the same.
-        const message = `internal error: ${e instanceof Error ? e.message : String(e)}`
-        emit(withParams<TrainErrorEvent>({ type: 'error', message, step: null, epoch: null, checkpoint: null }, undefined))
-        subscriber.complete()
-      },
-    )
+    // Start on the next microtask, so that subscribing returns at once and
+    // an immediate unsubscribe runs nothing at all.
+    Promise.resolve()
+      .then(() => (isStopped() ? undefined : runTraining(options, emit, isStopped)))
+      .then(
+        () => subscriber.complete(),
+        (e: unknown) => {
+          // A thrown exception is a bug (ours, or in a user's model or optimiser); report it as an event all the same.
+          const message = `internal error: ${e instanceof Error ? e.message : String(e)}`
+          emit(withParams<TrainErrorEvent>({ type: 'error', message, step: null, epoch: null, checkpoint: null }, undefined))
+          subscriber.complete()
+        },
+      )
     return () => {
       stopped = true
     }

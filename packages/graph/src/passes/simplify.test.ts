@@ -73,8 +73,11 @@ const pointArb = fc.record({
 
 /**
  * The largest magnitude among the values `out` depends on, or undefined when
- * the evaluation is ill-conditioned there: a value that is not finite or
- * beyond 1e6, or a sum or difference that cancels to a tiny nonzero value.
+ * the evaluation is ill-conditioned there, so that a last-bit difference
+ * between equivalent forms could change the result by more than rounding: a
+ * value that is not finite or beyond 1e6, a sum or difference that cancels to
+ * a tiny nonzero value, or an op evaluated next to a singularity (log, sqrt
+ * or a divisor near 0, a power of a base <= 0, defined only at some exponents).
  */
 const conditioning = (graph: Graph, values: Float64Array, out: NodeId): number | undefined => {
   let largest = 0
@@ -82,10 +85,14 @@ const conditioning = (graph: Graph, values: Float64Array, out: NodeId): number |
     const v = values[id]!
     if (!Number.isFinite(v) || Math.abs(v) > 1e6) return undefined
     const n = graph.nodes[id]!
+    const [a, b] = n.inputs.map((i) => values[i]!)
     if (n.op === 'add' || n.op === 'sub') {
-      const scale = Math.max(Math.abs(values[n.inputs[0]!]!), Math.abs(values[n.inputs[1]!]!))
+      const scale = Math.max(Math.abs(a!), Math.abs(b!))
       if (v !== 0 && Math.abs(v) < 1e-6 * scale) return undefined
     }
+    if ((n.op === 'log' || n.op === 'sqrt') && Math.abs(a!) < 1e-6) return undefined
+    if (n.op === 'div' && Math.abs(b!) < 1e-6) return undefined
+    if (n.op === 'pow' && a! <= 1e-6) return undefined
     largest = Math.max(largest, Math.abs(v))
   }
   return largest

@@ -1,10 +1,8 @@
-// Test helpers: run graphs on the CPU backend in float64 and compare numbers
-// the way the reference README does.
+// Test helpers: run graphs on the CPU backend, and seeded test data.
 import type { Feeds, Tensor } from '@backprop/backend'
 import { evaluate } from '@backprop/backend-cpu'
 import type { Graph, NodeId } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
-import { expect } from 'vitest'
 import type { HostTensor } from '../values.js'
 
 /** An f64 backend tensor holding a copy of `values`. */
@@ -15,15 +13,6 @@ export const run = (graph: Graph, outputs: readonly NodeId[], feeds: Feeds): Ten
   const result = evaluate(graph, outputs, feeds)
   if (E.isLeft(result)) throw new Error(result.left.message)
   return result.right
-}
-
-/** |actual - expected| <= 1e-9 |expected| + 1e-12 for every element. */
-export const expectClose = (actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void => {
-  expect(actual.length, what).toBe(expected.length)
-  for (let i = 0; i < expected.length; i++) {
-    const [a, e] = [actual[i]!, expected[i]!]
-    if (!(Math.abs(a - e) <= 1e-9 * Math.abs(e) + 1e-12)) expect.fail(`${what}[${i}]: ${a} != ${e}`)
-  }
 }
 
 /** A seeded stream of uniform numbers in [lo, hi), for test data (a 32-bit LCG; quality is not a concern here). */

@@ -57,6 +57,16 @@ export const logModel: Model = (batch) => {
   return E.right({ graph, loss: result })
 }
 
+/** A model whose loss is `sum(sqrt(x * w))`: finite at w = 0, with an infinite gradient there. */
+export const sqrtModel: Model = (batch) => {
+  const { graph, result } = buildOrThrow(emptyGraph, (b) => {
+    const x = b.input('x', [batch, 1])
+    b.input('t', [batch, 1])
+    return b.sum(b.sqrt(b.mul(x, b.param('w'))))
+  })
+  return E.right({ graph, loss: result })
+}
+
 /** What a {@link countingBackend} has seen. */
 export interface Counts {
   compiles: number[]

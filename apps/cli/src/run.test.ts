@@ -1,0 +1,140 @@
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { parse } from '@backprop/graph'
+import * as E from 'fp-ts/lib/Either.js'
+import { describe, expect, it } from 'vitest'
+import { differentiate, evaluateAt } from './expression.js'
+import { run } from './run.js'
+import { repoRoot } from './testing/reference.js'
+
+/** Runs `backprop` in-process and captures what it prints. */
+const backprop = async (...argv: string[]) => {
+  const out: string[] = []
+  const err: string[] = []
+  const status = await run(argv, (l) => out.push(l), (l) => err.push(l))
+  return { status, out: out.join('\n'), err: err.join('\n') }
+}
+
+/** Value of a text expression at a point, through our own parser and evaluator. */
+const valueOf = (text: string, at: Record<string, number>): number => {
+  const d = differentiate(text, [], 1)
+  if (E.isLeft(d)) throw new Error(d.left.message)
+  const v = evaluateAt(d.right, at)
+  if (E.isLeft(v)) throw new Error(v.left.message)
+  return v.right.value
+}
+
+describe('backprop eval', () => {
+  it('prints value, gradient and Hessian as one JSON line', async () => {
+    const r = await backprop('eval', 'x^2*y + sin(y)', '--at', 'x=1.5,y=-0.5', '--wrt', 'x,y', '--order', '2', '--json')
+    expect(r.status).toBe(0)
+    expect(r.out.split('\n')).toHaveLength(1)
+    const [x, y] = [1.5, -0.5]
+    expect(JSON.parse(r.out)).toEqual({
+      value: x * x * y + Math.sin(y),
+      gradient: { x: 2 * x * y, y: x * x + Math.cos(y) },
+      hessian: { x: { x: 2 * y, y: 2 * x }, y: { x: 2 * x, y: -Math.sin(y) } },
+    })
+  })
+
+  it('omits gradient without --wrt and Hessian without --order 2', async () => {
+    expect(JSON.parse((await backprop('eval', 'x*3', '--at', 'x=2', '--json')).out)).toEqual({ value: 6 })
+    expect(JSON.parse((await backprop('eval', 'x*3', '--at', 'x=2', '--wrt', 'x', '--json')).out)).toEqual({
+      value: 6,
+      gradient: { x: 3 },
+    })
+  })
+
+  it('prints values that are not finite as strings', async () => {
+    const r = await backprop('eval', 'log(x) + 0*y/y', '--at', 'x=0,y=0', '--wrt', 'x', '--json')
+    expect(JSON.parse(r.out)).toEqual({ value: 'NaN', gradient: { x: 'Infinity' } })
+  })
+
+  it('gives derivative 0 for a --wrt variable the expression does not use', async () => {
+    const r = await backprop('eval', 'x^2', '--at', 'x=3', '--wrt', 'x,z', '--order', '2', '--json')
+    expect(JSON.parse(r.out)).toEqual({ value: 9, gradient: { x: 6, z: 0 }, hessian: { x: { x: 2, z: 0 }, z: { x: 0, z: 0 } } })
+  })
+})
+
+describe('backprop diff', () => {
+  it('prints d/dv = <expr> lines that parse and evaluate to the derivative', async () => {
+    const r = await backprop('diff', 'x^3*y - exp(x*y)', '--wrt', 'x,y')
+    expect(r.status).toBe(0)
+    const lines = r.out.split('\n')
+    expect(lines.map((l) => l.slice(0, l.indexOf(' = ')))).toEqual(['d/dx', 'd/dy'])
+    const at = { x: 0.7, y: -1.1 }
+    const dx = valueOf(lines[0]!.split(' = ')[1]!, at)
+    const dy = valueOf(lines[1]!.split(' = ')[1]!, at)
+    expect(dx).toBeCloseTo(3 * at.x ** 2 * at.y - at.y * Math.exp(at.x * at.y), 12)
+    expect(dy).toBeCloseTo(at.x ** 3 - at.x * Math.exp(at.x * at.y), 12)
+  })
+
+  it('simplifies: d/dx of x*x + 3*x is 2*x + 3 in some order', async () => {
+    const r = await backprop('diff', 'x*x + 3*x', '--wrt', 'x')
+    const text = r.out.replace('d/dx = ', '')
+    expect(E.isRight(parse(text))).toBe(true)
+    expect(text.replace(/\s/g, '').length).toBeLessThanOrEqual('2*x+3'.length)
+  })
+
+  it('--format json holds every node of the derivative graph: O(n) for sin(sin(...(x)))', async () => {
+    for (const n of [5, 50, 200]) {
+      const expr = `${'sin('.repeat(n)}x${')'.repeat(n)}`
+      const r = await backprop('diff', expr, '--wrt', 'x', '--format', 'json')
+      const json = JSON.parse(r.out) as { nodes: unknown[]; outputs: number[] }
+      expect(json.nodes.length).toBeGreaterThan(n) // the forward sines are reused
+      expect(json.nodes.length).toBeLessThanOrEqual(6 * n)
+      expect(json.outputs).toHaveLength(1)
+    }
+  })
+
+  it('--format latex and dot print the derivative', async () => {
+    const latex = await backprop('diff', 'sqrt(x)', '--wrt', 'x', '--format', 'latex')
+    expect(latex.out).toContain('\\sqrt{x}')
+    const dot = await backprop('diff', 'sin(x)', '--wrt', 'x', '--format', 'dot')
+    expect(dot.out).toMatch(/^digraph/)
+    expect(dot.out).toContain('cos')
+  })
+})
+
+describe('backprop graph', () => {
+  it('draws forward and derivative nodes differently, as DOT and as SVG', async () => {
+    const dot = await backprop('graph', 'sin(x)*x', '--wrt', 'x', '--format', 'dot')
+    expect(dot.status).toBe(0)
+    expect(dot.out).toContain('cluster_derivative')
+    expect(dot.out).toContain('shape=ellipse') // forward
+    expect(dot.out).toContain('shape=box') // derivative
+    const svg = await backprop('graph', 'sin(x)*x', '--wrt', 'x', '--format', 'svg')
+    expect(svg.out).toMatch(/<svg[\s\S]*<\/svg>/)
+    expect(svg.out).toContain('cos')
+  })
+})
+
+describe('bad input', () => {
+  it.each([
+    [['diff', 'x^2*sin(x', '--wrt', 'x'], 'error: unexpected end of input at column 10'],
+    [['diff', 'sin(x))', '--wrt', 'x'], "error: unexpected ')' at column 7"],
+    [['diff', 'foo(x)', '--wrt', 'x'], "error: unknown function 'foo' at column 1"],
+    [['eval', 'x + y', '--at', 'x=1', '--json'], "error: no value for 'y': add y=<number> to --at"],
+    [['eval', 'x', '--at', 'x=abc', '--json'], "error: --at: 'x=abc' is not of the form name=number"],
+    [['diff', 'x', '--wrt', 'x', '--format', 'png'], "error: --format must be one of text|latex|dot|json, got 'png'"],
+    [['diff', 'x', '--with', 'x'], 'error: unknown option --with (expected one of: --wrt, --format)'],
+    [['frobnicate'], "error: unknown command 'frobnicate'"],
+  ])('%j -> %s', async (argv, message) => {
+    const r = await backprop(...argv)
+    expect(r.status).toBe(2)
+    expect(r.err.split('\n')).toHaveLength(1)
+    expect(r.err.startsWith(message)).toBe(true)
+    expect(r.out).toBe('')
+  })
+
+  it('the real command prints one line and exits with status 2, without a stack trace', () => {
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@backprop/source', join(repoRoot, 'apps/cli/src/main.ts'), 'diff', '(x', '--wrt', 'x'],
+      { encoding: 'utf8', cwd: repoRoot },
+    )
+    expect(result.status).toBe(2)
+    expect(result.stderr.trim()).toBe('error: unexpected end of input at column 3')
+    expect(result.stdout).toBe('')
+  })
+})
