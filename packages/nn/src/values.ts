@@ -26,8 +26,8 @@ export interface HostTensor {
  * ```
  * @category Values
  */
-export const nameParams = <T>(layers: readonly { readonly W: T; readonly b: T }[]): Record<string, T> => {
-  const out: Record<string, T> = {}
+export const nameParams = <W, B = W>(layers: readonly { readonly W: W; readonly b: B }[]): Record<string, W | B> => {
+  const out: Record<string, W | B> = {}
   layers.forEach(({ W, b }, i) => {
     out[weightName(i + 1)] = W
     out[biasName(i + 1)] = b

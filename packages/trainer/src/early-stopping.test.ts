@@ -1,7 +1,7 @@
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
 import { earlyStopping, plateau } from './early-stopping.js'
-import { type EpochEvent, eventParams, type StepEvent, type TrainEvent, withParams } from './events.js'
+import { type DoneEvent, type EpochEvent, eventParams, type StepEvent, type TrainEvent, withParams } from './events.js'
 import type { Params } from './params.js'
 
 const paramsAt = (epoch: number): Params => ({ w: { shape: [1], dtype: 'f64', data: Float64Array.of(epoch) } })
@@ -87,7 +87,7 @@ describe('earlyStopping operator', () => {
       const values: Record<string, TrainEvent> = {
         a: epochEvent(1, 3),
         b: epochEvent(2, 2),
-        z: withParams({ type: 'done', epochs: 2, steps: 4, trainLoss: 1, testLoss: 2, testAccuracy: null, samplesPerSecond: 1, stoppedEarly: false, checkpoint: null }, paramsAt(2)),
+        z: withParams<DoneEvent>({ type: 'done', epochs: 2, steps: 4, trainLoss: 1, testLoss: 2, testAccuracy: null, samplesPerSecond: 1, stoppedEarly: false, checkpoint: null }, paramsAt(2)),
       }
       expectObservable(cold('a-b-z|', values).pipe(earlyStopping({ patience: 1 }))).toBe('a-b-(z|)', values)
     })
