@@ -72,18 +72,19 @@ export const lossOf = (b: Builder, input: LossInput): NodeId => {
     return scaled(b.sub(b.sum(b.logSumExp(a, -1)), b.sum(b.mul(t, a))), 1)
   }
 
-  const y = activate(b, a, activation)
+  // y itself is only built where the loss needs it (hash-consing shares it with the network's output).
+  const y = (): NodeId => activate(b, a, activation)
   const logY =
     activation === 'logsig'
       ? b.neg(b.softplus(b.neg(a)))
       : activation === 'softmax'
         ? b.logSoftmax(a, -1)
-        : b.log(y)
+        : b.log(y())
   if (loss === 'softmax-cross-entropy') {
     return scaled(b.neg(b.sum(b.mul(t, logY))), 1)
   }
   // cross-entropy of an output that is not a logsig
   const one = b.scalarLike(1, a)
-  const log1mY = b.log(b.sub(one, y))
+  const log1mY = b.log(b.sub(one, y()))
   return scaled(b.neg(b.sum(b.add(b.mul(t, logY), b.mul(b.sub(one, t), log1mY)))), 1)
 }

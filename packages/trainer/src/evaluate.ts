@@ -21,8 +21,9 @@ export interface Evaluation {
 
 /**
  * Evaluates `data` in order, in chunks of `chunk` samples (the last may be
- * smaller). Resolves to `undefined` when `stopped()` turns true between
- * chunks.
+ * smaller), awaiting `pace()` after each chunk (the trainer yields to the
+ * event loop there). Resolves to `undefined` when `stopped()` turns true
+ * between chunks.
  *
  * @internal
  */
@@ -33,6 +34,7 @@ export const evaluateOn = async (
   chunk: number,
   classification: boolean,
   stopped: () => boolean = () => false,
+  pace: () => Promise<void> = () => Promise.resolve(),
 ): Promise<E.Either<TrainError, Evaluation> | undefined> => {
   let lossSum = 0
   let chunks = 0
@@ -51,6 +53,8 @@ export const evaluateOn = async (
       predicted = true
       correct += countCorrect(y.data, batch.t, batch.size, data.targets)
     }
+    await pace()
+    if (stopped()) return undefined
   }
   return E.right({ loss: lossSum / chunks, accuracy: predicted ? correct / data.size : null })
 }

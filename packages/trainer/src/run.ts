@@ -108,7 +108,7 @@ export const runTraining = async (
       withParams<TrainErrorEvent>(
         {
           type: 'error',
-          message: failedStep === null ? what : `step ${failedStep} (epoch ${epoch}): ${what}; ${kept}; ${saved}`,
+          message: `${failedStep === null ? `epoch ${epoch}` : `step ${failedStep} (epoch ${epoch})`}: ${what}; ${kept}; ${saved}`,
           step: failedStep,
           epoch,
           checkpoint,
@@ -121,6 +121,13 @@ export const runTraining = async (
     let state = o.optimizer.init(params)
     const stop = o.earlyStopping === undefined ? undefined : plateau(o.earlyStopping)
     let lastYield = clock()
+    // Hands the event loop a turn once `yieldEveryMs` of work has gone by.
+    const pace = async (): Promise<void> => {
+      if (clock() - lastYield >= yieldEveryMs) {
+        await yieldToEventLoop()
+        lastYield = clock()
+      }
+    }
     let last: EpochEvent | undefined
     let stoppedEarly = false
     for (epoch = 1; epoch <= o.epochs && !stoppedEarly; epoch++) {
@@ -162,17 +169,14 @@ export const runTraining = async (
         if (stepEvery > 0 && step % stepEvery === 0) {
           emit(Object.freeze<StepEvent>({ type: 'step', step, epoch, loss }))
         }
-        if (clock() - lastYield >= yieldEveryMs) {
-          await yieldToEventLoop()
-          lastYield = clock()
-        }
+        await pace()
       }
       if (stopped()) return
       let testLoss: number | null = null
       let testAccuracy: number | null = null
       if (o.test !== undefined && o.test.size > 0) {
         const chunk = Math.min(batchSize, o.test.size)
-        const evaluated = await evaluateOn(progs, o.test, params, chunk, classification, stopped)
+        const evaluated = await evaluateOn(progs, o.test, params, chunk, classification, stopped, pace)
         if (evaluated === undefined || stopped()) return
         if (E.isLeft(evaluated)) return fail(evaluated.left.message, null)
         testLoss = evaluated.right.loss

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { nodeIo } from './atomic-write.js'
 import { loadParams } from './checkpoint.js'
 import { evaluate } from './evaluate.js'
 import { type DoneEvent, type EpochEvent, eventParams, type StepEvent, type TrainErrorEvent, type TrainEvent } from './events.js'
@@ -288,6 +289,21 @@ describe('train: failures end the run with an error event', () => {
     expect(events).toHaveLength(1)
     expect(events[0]).toMatchObject({ type: 'error', step: 1, epoch: 1 })
     expect((events[0] as TrainErrorEvent).message).toMatch(/^step 1 \(epoch 1\): the gradient of 'w' is Infinity at element 0; the initial parameters are kept/)
+  })
+
+  it('a checkpoint that cannot be written ends the run, keeping the parameters', async () => {
+    const path = join(dir, 'ck.json')
+    const io = { ...nodeIo, rename: () => Promise.reject(new Error('read-only file system')) }
+    const events = await run({ model: linearModel, backend: cpuBackend(), data: linearData(8, 1), params: linearInit, optimizer: sgd({ lr: 0.1 }), epochs: 3, batchSize: 4, checkpoint: { path, io } })
+    expect(events.map((e) => e.type)).toEqual(['step', 'step', 'error'])
+    expect(events[2]).toEqual({
+      type: 'error',
+      message: `epoch 1: ${path}: cannot write the checkpoint: read-only file system; the parameters are kept from step 2; no checkpoint has been written`,
+      step: null,
+      epoch: 1,
+      checkpoint: null,
+    })
+    expect(Object.keys(eventParams(events[2]!)!)).toEqual(['W1', 'b1'])
   })
 
   it('a backend failure names the step', async () => {

@@ -23,7 +23,7 @@ import { splatOf } from './tensor.js'
  * ```ts
  * // x * 1 -> x
  * const mulOne: Rewrite = (b, _id, n) =>
- *   n.op === 'mul' && isConstant(b, n.inputs[1]!, 1) ? n.inputs[0] : undefined
+ *   n.op === 'mul' && constantValue(b, n.inputs[1]!) === 1 ? n.inputs[0] : undefined
  * ```
  * @category Rewrites
  */

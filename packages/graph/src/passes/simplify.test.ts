@@ -214,6 +214,9 @@ describe('simplify on tensors', () => {
 
 // ---- depth ----
 
+// Large graphs take a second or two on a busy machine; the default 5 s is tight.
+const deepTimeout = 60_000
+
 describe('simplify on deep graphs', () => {
   it('simplifies a 100k-node chain without overflowing the stack', () => {
     const { graph, result } = buildOrThrow(emptyGraph, (b) => {
@@ -227,7 +230,7 @@ describe('simplify on deep graphs', () => {
     const s = simplify(graph, [result])
     expect(s.graph.nodes.length).toBe(34_001)
     expect(s.graph.nodes.every((n, id) => (id === 0 ? n.op === 'input' : n.op === 'sin'))).toBe(true)
-  })
+  }, deepTimeout)
 
   it('gathers a 100k-term sum x + x + ... + x into one product', () => {
     const { graph, result } = buildOrThrow(emptyGraph, (b) => {
@@ -237,7 +240,7 @@ describe('simplify on deep graphs', () => {
       return y
     })
     expect(showOutput(simplify(graph, [result]))).toBe('(100001 * x)')
-  })
+  }, deepTimeout)
 
   it('cancels 100k nested negations', () => {
     const { graph, result } = buildOrThrow(emptyGraph, (b) => {
@@ -246,7 +249,7 @@ describe('simplify on deep graphs', () => {
       return y
     })
     expect(showOutput(simplify(graph, [result]))).toBe('x')
-  })
+  }, deepTimeout)
 })
 
 // ---- calling forms and custom tables ----
