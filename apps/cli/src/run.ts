@@ -3,12 +3,14 @@ import type { Command } from './commands/command.js'
 import { diffCommand } from './commands/diff.js'
 import { evalCommand } from './commands/eval.js'
 import { graphCommand } from './commands/graph.js'
+import { trainCommand } from './commands/train.js'
 
 /** The subcommands of `backprop`, by name. */
 export const commands: Readonly<Record<string, Command>> = {
   diff: diffCommand,
   eval: evalCommand,
   graph: graphCommand,
+  train: trainCommand,
 }
 
 /** The usage text `backprop` prints for `--help` or a missing command. */
