@@ -71,9 +71,9 @@ describe('grad', () => {
     expect(g.gradients.map((id) => g.graph.nodes[id]!.shape)).toEqual([[3], [2, 1], []])
     const feeds = { row: { shape: [3], data: [1, 2, 3] }, col: { shape: [2, 1], data: [10, 20] }, s: scalar(2) }
     const [dRow, dCol, dS] = evaluate64(g.graph, g.gradients, feeds)
-    expect([...dRow!]).toEqual([4, 4, 4]) // each row element is used by 2 rows, times s
-    expect([...dCol!]).toEqual([6, 6]) // each column element by 3 columns, times s
-    expect([...dS!]).toEqual([2 * (1 + 2 + 3) + 3 * (10 + 20)]) // sum(row + col) over the [2,3] broadcast
+    expect(Array.from(dRow!)).toEqual([4, 4, 4]) // each row element is used by 2 rows, times s
+    expect(Array.from(dCol!)).toEqual([6, 6]) // each column element by 3 columns, times s
+    expect(Array.from(dS!)).toEqual([2 * (1 + 2 + 3) + 3 * (10 + 20)]) // sum(row + col) over the [2,3] broadcast
   })
 
   it('passes no gradient through stopGradient', () => {

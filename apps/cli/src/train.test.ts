@@ -1,0 +1,81 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { run } from './run.js'
+
+const backprop = async (...argv: string[]) => {
+  const out: string[] = []
+  const err: string[] = []
+  const status = await run(argv, (l) => out.push(l), (l) => err.push(l))
+  return { status, out, err }
+}
+
+describe('backprop train', () => {
+  it('prints one JSON line per epoch and a last done line with the same figures', async () => {
+    const r = await backprop(
+      'train', '--dataset', 'iris', '--layers', '4,8,3', '--hidden', 'tanh', '--loss', 'softmax-cross-entropy',
+      '--optimizer', 'adam', '--lr', '0.05', '--batch', '16', '--epochs', '3', '--seed', '2', '--dtype', 'f64', '--json',
+    )
+    expect(r.err).toEqual([])
+    expect(r.status).toBe(0)
+    const events = r.out.map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(events.map((e) => e['type'])).toEqual(['epoch', 'epoch', 'epoch', 'done'])
+    expect(events.slice(0, 3).map((e) => e['epoch'])).toEqual([1, 2, 3])
+    for (const e of events) {
+      for (const key of ['trainLoss', 'testLoss', 'testAccuracy', 'samplesPerSecond']) expect(typeof e[key]).toBe('number')
+    }
+    const [last, done] = events.slice(-2) as [Record<string, unknown>, Record<string, unknown>]
+    for (const key of ['trainLoss', 'testLoss', 'testAccuracy']) expect(done[key]).toBe(last[key])
+  })
+
+  it('prints the same losses for the same seed', async () => {
+    const args = ['train', '--dataset', 'iris', '--layers', '4,5,3', '--epochs', '2', '--batch', '8', '--seed', '7', '--json']
+    const losses = async () =>
+      (await backprop(...args)).out.map((l) => JSON.parse(l) as { trainLoss: number; testLoss: number }).map((e) => [e.trainLoss, e.testLoss])
+    const first = await losses()
+    expect(first.length).toBe(3)
+    expect(await losses()).toEqual(first)
+  })
+
+  it('learns a CSV regression data set with sse and sum reduction', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backprop-train-'))
+    const rows = Array.from({ length: 60 }, (_, i) => {
+      const [a, b] = [Math.sin(i), Math.cos(3 * i)]
+      return `${a},${b},${2 * a - b + 0.5}`
+    })
+    writeFileSync(join(dir, 'data.csv'), ['a,b,y', ...rows].join('\n'))
+    const r = await backprop(
+      'train', '--dataset', join(dir, 'data.csv'), '--layers', '2,1', '--loss', 'sse', '--optimizer', 'gd',
+      '--lr', '0.01', '--epochs', '200', '--reduction', 'sum', '--json',
+    )
+    expect(r.status).toBe(0)
+    const events = r.out.map((l) => JSON.parse(l) as { type: string; trainLoss: number; testAccuracy: number | null })
+    expect(events[0]!.trainLoss).toBeGreaterThan(100 * events.at(-1)!.trainLoss)
+    expect(events.at(-1)!.testAccuracy).toBeNull() // regression: no accuracy
+  })
+
+  it.each([
+    [['--dataset', 'nosuch'], "error: unknown dataset 'nosuch' (expected mnist, iris or a .csv file)"],
+    [['--dataset', 'iris', '--layers', '5,3'], 'error: --layers starts with 5 but the data set has 4 features'],
+    [['--dataset', 'iris', '--layers', '4,2'], 'error: --layers ends with 2 but the data set has 3 targets'],
+    [['--dataset', 'iris', '--epochs', '0'], "error: --epochs must be an integer >= 1, got '0'"],
+    [['--dataset', 'iris', '--optimizer', 'rmsprop'], "error: --optimizer must be one of gd|sgd|momentum|adam, got 'rmsprop'"],
+    [['--dataset', 'iris', '--speed', '3'], 'error: unknown option --speed'],
+    [['--dataset', 'iris', '--backend', 'gpu'], "error: unknown backend 'gpu'"],
+  ])('bad input %j -> %s', async (argv, message) => {
+    const r = await backprop('train', ...argv)
+    expect(r.status).toBe(2)
+    expect(r.err).toHaveLength(1)
+    expect(r.err[0]!.startsWith(message)).toBe(true)
+  })
+
+  it('names the line of a malformed CSV file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backprop-train-'))
+    writeFileSync(join(dir, 'bad.csv'), 'a,b,label\n1,2,x\n3,oops,y\n')
+    const r = await backprop('train', '--dataset', join(dir, 'bad.csv'), '--layers', '2,2')
+    expect(r.status).toBe(2)
+    expect(r.err).toHaveLength(1)
+    expect(r.err[0]).toMatch(/^error: .*bad\.csv line 3, column 2/)
+  })
+})

@@ -1,0 +1,225 @@
+import type { TrainErrorEvent, TrainEvent } from '@backprop/trainer'
+import * as E from 'fp-ts/lib/Either.js'
+import {
+  BehaviorSubject,
+  EMPTY,
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  Subscription,
+  asyncScheduler,
+  concat,
+  defer,
+  from,
+  switchMap,
+} from 'rxjs'
+import { type ReplayBuffer, type ReplayLimits, type RunEntry, replayBuffer } from './replay-buffer.js'
+import type { RunSettings } from './settings.js'
+import { throttleWhere } from './throttle-where.js'
+
+/**
+ * Starts a training run: the settings' error as one line (naming the
+ * setting, e.g. `--layers ...`, where it can), or the run's events as a cold
+ * Observable that starts the run when subscribed and stops it when
+ * unsubscribed. Slow preparation (loading a dataset) belongs inside the
+ * Observable, so that starting returns at once; failures there arrive as an
+ * `error` event.
+ *
+ * @category Server
+ */
+export type StartRun = (settings: RunSettings) => E.Either<string, Observable<TrainEvent>>
+
+/**
+ * Where the dashboard's run is: none started yet (`idle`), `running`, or
+ * ended by its `done` event, by an `error` event (`failed`) or by a person
+ * (`stopped`).
+ *
+ * @category Server
+ */
+export type RunState = 'idle' | 'running' | 'done' | 'failed' | 'stopped'
+
+/**
+ * The state of the current (or last) run, as served at `/status`.
+ *
+ * @category Server
+ */
+export interface RunStatus {
+  /** Where the run is. */
+  readonly state: RunState
+  /** The run's number, from 1; 0 before the first run. */
+  readonly run: number
+  /** The run's settings; `null` before the first run. */
+  readonly settings: RunSettings | null
+  /** Why the run failed (its `error` event's message), else `null`. */
+  readonly message: string | null
+}
+
+/**
+ * Why a run was not started: another is still going (`Busy`), or the
+ * run's starter refused the settings (`Invalid`, with its one-line message).
+ *
+ * @category Server
+ */
+export type StartRefusal = { readonly _tag: 'Busy'; readonly message: string } | { readonly _tag: 'Invalid'; readonly message: string }
+
+/**
+ * How a client watches the runs.
+ *
+ * @category Server
+ */
+export interface WatchOptions {
+  /**
+   * The id (`run-seq`) of the last event the client has, as SSE's
+   * `Last-Event-ID` sends it on reconnection: the replay then starts after
+   * it if it is of the current run.
+   */
+  readonly lastEventId?: string
+  /** Live step events are thinned to at most one per this many ms (default 100; 0 sends all). */
+  readonly stepInterval?: number
+  /** The scheduler of the thinning (tests pass a virtual one). */
+  readonly scheduler?: SchedulerLike
+}
+
+/**
+ * The dashboard's one run at a time: starts and stops it, owns the only
+ * subscription to the trainer's Observable (so watchers that come and go
+ * never start, stop or slow it), keeps a bounded replay of its events, and
+ * hands every watcher the replay followed by the live events.
+ *
+ * @category Server
+ */
+export interface RunManager {
+  /** The current status. */
+  readonly status: () => RunStatus
+  /** The status now and at every change; completes on {@link RunManager.close}. */
+  readonly status$: Observable<RunStatus>
+  /** Starts a run with settings already checked, unless one is going or the starter refuses them. */
+  readonly start: (settings: RunSettings) => E.Either<StartRefusal, RunStatus>
+  /** Stops the running run by unsubscribing from it; a message when no run is going. */
+  readonly stop: () => E.Either<string, RunStatus>
+  /**
+   * The events of the current run, first those kept so far and then live
+   * ones, and then those of every later run; completes on
+   * {@link RunManager.close}. Unsubscribing affects only this watcher.
+   */
+  readonly watch: (options?: WatchOptions) => Observable<RunEntry>
+  /** Stops a running run and completes every stream. */
+  readonly close: () => void
+}
+
+/** One run: its replay, its live events, and the subscription that drives it. */
+interface Run {
+  readonly id: number
+  readonly buffer: ReplayBuffer
+  readonly live: Subject<RunEntry>
+  readonly subscription: Subscription
+}
+
+const idle: RunStatus = { state: 'idle', run: 0, settings: null, message: null }
+
+/** Reads an SSE event id `run-seq`. */
+const parseEventId = (id: string | undefined): { readonly run: number; readonly seq: number } | undefined => {
+  const match = id === undefined ? null : /^(\d+)-(\d+)$/.exec(id.trim())
+  return match === null ? undefined : { run: Number(match[1]), seq: Number(match[2]) }
+}
+
+/**
+ * A {@link RunManager} that starts runs with `startRun` and keeps `limits`
+ * of each run for late watchers.
+ *
+ * @example
+ * ```ts
+ * const runs = runManager((settings) => E.right(trainWith(settings)))
+ * runs.watch().subscribe(({ event }) => console.log(JSON.stringify(event)))
+ * runs.start(defaultSettings)
+ * ```
+ * @category Server
+ */
+export const runManager = (startRun: StartRun, limits: ReplayLimits = {}): RunManager => {
+  const status$ = new BehaviorSubject<RunStatus>(idle)
+  const runs$ = new BehaviorSubject<Run | undefined>(undefined)
+  let lastRun = 0
+
+  /** Ends `run` if it is still the running one; later calls do nothing. */
+  const finish = (run: Run, state: RunState, message: string | null): void => {
+    const now = status$.value
+    if (now.state !== 'running' || now.run !== run.id) return
+    run.subscription.unsubscribe()
+    run.live.complete()
+    status$.next({ ...now, state, message })
+  }
+
+  const start = (settings: RunSettings): E.Either<StartRefusal, RunStatus> => {
+    const now = status$.value
+    if (now.state === 'running') {
+      return E.left({ _tag: 'Busy', message: `run ${now.run} is still going: stop it before starting another` })
+    }
+    const started = startRun(settings)
+    if (E.isLeft(started)) return E.left({ _tag: 'Invalid', message: started.left })
+    const run: Run = { id: ++lastRun, buffer: replayBuffer(limits), live: new Subject(), subscription: new Subscription() }
+    let seq = 0
+    let ending: TrainEvent | undefined
+    const record = (event: TrainEvent): void => {
+      const entry: RunEntry = { run: run.id, seq: ++seq, event }
+      run.buffer.add(entry)
+      run.live.next(entry)
+    }
+    status$.next({ state: 'running', run: run.id, settings, message: null })
+    // Watchers switch to the new run before it starts, so they see its first event live.
+    runs$.next(run)
+    run.subscription.add(
+      started.right.subscribe({
+        next: (event) => {
+          if (status$.value.run !== run.id || status$.value.state !== 'running') return
+          if (event.type === 'done' || event.type === 'error') ending = event
+          record(event)
+        },
+        error: (error: unknown) => {
+          // The trainer reports failures as events; an Observable error is a bug, shown the same way.
+          const message = `internal error: ${error instanceof Error ? error.message : String(error)}`
+          const event: TrainErrorEvent = { type: 'error', message, step: null, epoch: null, checkpoint: null }
+          record(event)
+          finish(run, 'failed', message)
+        },
+        complete: () =>
+          ending?.type === 'error' ? finish(run, 'failed', ending.message) : finish(run, 'done', null),
+      }),
+    )
+    return E.right(status$.value)
+  }
+
+  const stop = (): E.Either<string, RunStatus> => {
+    const run = runs$.value
+    if (status$.value.state !== 'running' || run === undefined) return E.left('no run is going')
+    finish(run, 'stopped', null)
+    return E.right(status$.value)
+  }
+
+  const watch = (options: WatchOptions = {}): Observable<RunEntry> => {
+    const after = parseEventId(options.lastEventId)
+    const interval = options.stepInterval ?? 100
+    const scheduler = options.scheduler ?? asyncScheduler
+    return runs$.pipe(
+      switchMap((run) =>
+        run === undefined
+          ? EMPTY
+          : defer(() => {
+              // The snapshot and the live subscription are taken in one synchronous step: no event falls between.
+              const kept = run.buffer.entries(after !== undefined && after.run === run.id ? after.seq : 0)
+              const live =
+                interval > 0 ? run.live.pipe(throttleWhere((e) => e.event.type === 'step', interval, scheduler)) : run.live
+              return concat(from(kept), live)
+            }),
+      ),
+    )
+  }
+
+  const close = (): void => {
+    const run = runs$.value
+    if (run !== undefined) finish(run, 'stopped', null)
+    status$.complete()
+    runs$.complete()
+  }
+
+  return { status: () => status$.value, status$: status$.asObservable(), start, stop, watch, close }
+}
