@@ -1,4 +1,45 @@
 /**
- * Placeholder entry point of `@backprop/dashboard`, to be replaced by its real exports.
+ * The live training dashboard: a web server on 127.0.0.1 that starts and
+ * stops training runs for a page, streams their events to any number of
+ * browsers as Server-Sent Events at `/events` (one `train --json` line per
+ * event), and draws the model's graph with its derivative part.
+ *
+ * The dashboard does not know how to train: `backprop dashboard` passes in
+ * `startRun` (and `graphSvg`, `validate`), so this app depends on no other
+ * app.
+ *
+ * @example
+ * ```ts
+ * import { startDashboard } from '@backprop/dashboard'
+ *
+ * const dashboard = await startDashboard({ port: 8080, startRun, graphSvg })
+ * console.log(`dashboard at ${dashboard.url}`)
+ * ```
+ *
+ * @packageDocumentation
  */
-export const placeholder = true;
+export type { Dashboard, DashboardOptions } from './options.js'
+export { startDashboard } from './server.js'
+export {
+  type RunManager,
+  type RunState,
+  type RunStatus,
+  type StartRefusal,
+  type StartRun,
+  type WatchOptions,
+  runManager,
+} from './run-manager.js'
+export { type ReplayBuffer, type ReplayLimits, type RunEntry, replayBuffer } from './replay-buffer.js'
+export { type Decimated, decimated } from './decimated.js'
+export { throttleWhere } from './throttle-where.js'
+export { type SseChunk, sseMessage, streamSse } from './sse.js'
+export {
+  type FieldErrors,
+  type RunSettings,
+  type SettingName,
+  defaultSettings,
+  optionName,
+  parseSettings,
+  settingChoices,
+  settingNamed,
+} from './settings.js'

@@ -86,6 +86,12 @@ const keptShape = (shape: readonly number[], axes: readonly number[]): number[] 
 const kept = (b: Builder, g: NodeId, operand: Node, axes: readonly number[]): NodeId =>
   b.reshape(g, keptShape(operand.shape, axes))
 
+/** Gradients [g * mask, g * (1 - mask)] of an op that picks its first operand where `mask` is 1. */
+const picked = (b: Builder, g: NodeId, mask: NodeId): NodeId[] => [
+  b.mul(g, mask),
+  b.mul(g, b.sub(b.scalarLike(1, mask), mask)),
+]
+
 /** The inverse of an axis permutation. */
 const inversePerm = (perm: readonly number[]): number[] => {
   const inv = new Array<number>(perm.length)
@@ -134,8 +140,10 @@ export const rules: RuleTable = {
     b.mulNoNan(g, b.mul(v!, b.pow(u!, b.sub(v!, b.scalarLike(1, v!))))),
     b.mulNoNan(g, b.mul(y, b.log(u!))),
   ],
-  max: ({ b, g, x: [u, v] }) => [b.mul(g, b.greaterEqual(u!, v!)), b.mul(g, b.greater(v!, u!))],
-  min: ({ b, g, x: [u, v] }) => [b.mul(g, b.greaterEqual(v!, u!)), b.mul(g, b.greater(u!, v!))],
+  // max(u, v) = u where u >= v, else v (so also where u is NaN): the
+  // gradient follows the operand that was picked, ties going to u.
+  max: ({ b, g, x: [u, v] }) => picked(b, g, b.greaterEqual(u!, v!)),
+  min: ({ b, g, x: [u, v] }) => picked(b, g, b.greaterEqual(v!, u!)),
   // mulNoNan(u, v) equals u*v except where u = 0; there its v-derivative is u = 0 too.
   mulNoNan: ({ b, g, x: [u, v] }) => [b.mulNoNan(g, v!), b.mul(g, u!)],
   greater: none,

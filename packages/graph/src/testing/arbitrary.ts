@@ -25,6 +25,8 @@ export interface ScalarGraphOptions {
   readonly dialect?: 'contract' | 'full'
   /** Most ops applied after the leaves (default 12). */
   readonly maxSteps?: number
+  /** The constants to draw from (default: a set that stresses printing, including 1.5e21 and 1e-7). */
+  readonly constants?: readonly number[]
 }
 
 const contractOps: readonly OpName[] = [
@@ -53,7 +55,7 @@ export const arbitraryScalarGraph = (opts: ScalarGraphOptions = {}): fc.Arbitrar
   const step = fc.record({ op: fc.constantFrom(...opsPool), picks: fc.array(fc.nat(), { minLength: 3, maxLength: 3 }) })
   return fc
     .record({
-      consts: fc.subarray(constants, { minLength: 1, maxLength: 4 }),
+      consts: fc.subarray([...(opts.constants ?? constants)], { minLength: 1, maxLength: 4 }),
       steps: fc.array(step, { minLength: 1, maxLength: opts.maxSteps ?? 12 }),
     })
     .map(({ consts, steps }) =>

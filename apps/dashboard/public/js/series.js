@@ -1,0 +1,134 @@
+// @ts-check
+/**
+ * The chart data of one run, built from its training events. Step points are
+ * kept in bounded memory: past `maxSteps` the series halves its resolution
+ * (keeps every other point and from then on every 2nd, 4th, ... step), so a
+ * long run costs the page no more than a short one.
+ */
+
+/**
+ * @typedef {{ type: 'step', step: number, epoch: number, loss: number }} StepEvent
+ * @typedef {{ type: 'epoch', epoch: number, steps: number, trainLoss: number, testLoss: number | null,
+ *   testAccuracy: number | null, samplesPerSecond: number }} EpochEvent
+ * @typedef {{ type: 'done', epochs: number, steps: number, trainLoss: number, testLoss: number | null,
+ *   testAccuracy: number | null, samplesPerSecond: number }} DoneEvent
+ * @typedef {{ type: 'error', message: string, step: number | null, epoch: number | null }} ErrorEvent
+ * @typedef {StepEvent | EpochEvent | DoneEvent | ErrorEvent} TrainEvent
+ */
+
+/**
+ * @typedef {object} Figures The latest figures, shown as text.
+ * @property {number | null} epoch
+ * @property {number | null} step
+ * @property {number | null} loss batch loss of the latest step
+ * @property {number | null} trainLoss
+ * @property {number | null} testLoss
+ * @property {number | null} testAccuracy
+ * @property {number | null} samplesPerSecond
+ * @property {string | null} error
+ */
+
+/**
+ * @typedef {object} Series
+ * @property {number} run the run these events belong to
+ * @property {number[]} stepX step numbers
+ * @property {number[]} stepLoss batch loss per kept step
+ * @property {number} stride every how many steps one is kept
+ * @property {number} stepsSeen step events seen
+ * @property {number[]} epochX epoch numbers
+ * @property {(number | null)[]} trainLoss per epoch
+ * @property {(number | null)[]} testLoss per epoch
+ * @property {(number | null)[]} testAccuracy per epoch
+ * @property {Figures} figures
+ */
+
+/** Step points kept before the series thins itself. */
+export const maxSteps = 20000
+
+/**
+ * An empty series for `run`.
+ * @param {number} run
+ * @returns {Series}
+ */
+export const emptySeries = (run) => ({
+  run,
+  stepX: [],
+  stepLoss: [],
+  stride: 1,
+  stepsSeen: 0,
+  epochX: [],
+  trainLoss: [],
+  testLoss: [],
+  testAccuracy: [],
+  figures: {
+    epoch: null,
+    step: null,
+    loss: null,
+    trainLoss: null,
+    testLoss: null,
+    testAccuracy: null,
+    samplesPerSecond: null,
+    error: null,
+  },
+})
+
+/**
+ * A number from JSON, where non-finite values may arrive as null or strings.
+ * @param {unknown} value
+ * @returns {number | null}
+ */
+const num = (value) => (typeof value === 'number' && Number.isFinite(value) ? value : null)
+
+/**
+ * Adds one event to the series (mutating it: the page owns it alone).
+ * @param {Series} series
+ * @param {TrainEvent} event
+ */
+export const addEvent = (series, event) => {
+  const f = series.figures
+  switch (event.type) {
+    case 'step': {
+      f.step = event.step
+      f.epoch = event.epoch
+      f.loss = num(event.loss)
+      if (series.stepsSeen++ % series.stride !== 0) return
+      // Steps can repeat after a reconnection's replay; keep x increasing for the chart.
+      const last = series.stepX[series.stepX.length - 1]
+      if (last !== undefined && event.step <= last) return
+      series.stepX.push(event.step)
+      series.stepLoss.push(f.loss ?? NaN)
+      if (series.stepX.length > maxSteps) {
+        series.stepX = series.stepX.filter((_, i) => i % 2 === 0)
+        series.stepLoss = series.stepLoss.filter((_, i) => i % 2 === 0)
+        series.stride *= 2
+      }
+      return
+    }
+    case 'epoch': {
+      f.epoch = event.epoch
+      f.step = event.steps
+      f.trainLoss = num(event.trainLoss)
+      f.testLoss = num(event.testLoss)
+      f.testAccuracy = num(event.testAccuracy)
+      f.samplesPerSecond = num(event.samplesPerSecond)
+      const last = series.epochX[series.epochX.length - 1]
+      if (last !== undefined && event.epoch <= last) return
+      series.epochX.push(event.epoch)
+      series.trainLoss.push(f.trainLoss)
+      series.testLoss.push(f.testLoss)
+      series.testAccuracy.push(f.testAccuracy)
+      return
+    }
+    case 'done':
+      f.epoch = event.epochs
+      f.step = event.steps
+      f.trainLoss = num(event.trainLoss)
+      f.testLoss = num(event.testLoss)
+      f.testAccuracy = num(event.testAccuracy)
+      f.samplesPerSecond = num(event.samplesPerSecond)
+      return
+    case 'error':
+      f.error = event.message
+      return
+  }
+}

@@ -1,0 +1,158 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import * as E from 'fp-ts/lib/Either.js'
+import { type Observable, map } from 'rxjs'
+import { type HttpError, readJson, send, sendError, sendJson } from './http.js'
+import type { DashboardOptions } from './options.js'
+import type { RunManager } from './run-manager.js'
+import { type FieldErrors, type RunSettings, defaultSettings, parseSettings, settingNamed } from './settings.js'
+import { sseMessage, streamSse } from './sse.js'
+
+/**
+ * The handlers of the dashboard's HTTP API, given the run manager and the
+ * caller's options.
+ *
+ * @internal
+ */
+export interface Api {
+  readonly events: (req: IncomingMessage, res: ServerResponse) => void
+  readonly statusEvents: (req: IncomingMessage, res: ServerResponse) => void
+  readonly status: (req: IncomingMessage, res: ServerResponse) => void
+  readonly defaults: (req: IncomingMessage, res: ServerResponse) => void
+  readonly start: (req: IncomingMessage, res: ServerResponse) => Promise<void>
+  readonly stop: (req: IncomingMessage, res: ServerResponse) => Promise<void>
+  readonly validate: (req: IncomingMessage, res: ServerResponse) => Promise<void>
+  readonly graph: (req: IncomingMessage, res: ServerResponse) => Promise<void>
+  readonly runGraph: (req: IncomingMessage, res: ServerResponse) => Promise<void>
+}
+
+/** Settings read from a request and checked, or the response that refuses them. */
+type Checked = E.Either<{ readonly error: HttpError; readonly fields: FieldErrors }, RunSettings>
+
+const invalid = (fields: FieldErrors): Checked => {
+  const names = Object.keys(fields)
+  const first = names[0]!
+  const message = first === '_' ? fields[first]! : `invalid settings: ${names.map((n) => `${n} ${fields[n]}`).join('; ')}`
+  return E.left({ error: { status: 400, message }, fields })
+}
+
+/**
+ * SVG is drawn by our own code, but it is still shown as a document of its
+ * own when opened directly: let it run nothing.
+ */
+const svgHeaders = { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" }
+
+/**
+ * The API of {@link startDashboard}: `/events` and `/status/events` as
+ * Server-Sent Events, `/status` and `/defaults` as JSON, and the POST
+ * endpoints that start and stop runs, check settings and draw graphs.
+ *
+ * @internal
+ */
+export const api = (runs: RunManager, options: DashboardOptions, closing$: Observable<unknown>): Api => {
+  const defaults = options.defaults ?? defaultSettings
+
+  /** Reads the body as settings, checks their form and then the caller's rules. */
+  const readSettings = async (req: IncomingMessage): Promise<Checked> => {
+    const body = await readJson(req)
+    if (E.isLeft(body)) return E.left({ error: body.left, fields: {} })
+    const parsed = parseSettings(body.right, defaults)
+    if (E.isLeft(parsed)) return invalid(parsed.left)
+    const more = options.validate?.(parsed.right) ?? {}
+    return Object.keys(more).length > 0 ? invalid(more) : parsed
+  }
+
+  /** Answers with the checked settings' refusal, or hands them on. */
+  const withSettings = async (req: IncomingMessage, res: ServerResponse, then: (settings: RunSettings) => Promise<void> | void) => {
+    const checked = await readSettings(req)
+    if (E.isLeft(checked)) sendError(res, checked.left.error, { fields: checked.left.fields })
+    else await then(checked.right)
+  }
+
+  /** Draws a graph, or says why not (naming the setting where the message does). */
+  const drawGraph = async (res: ServerResponse, settings: RunSettings): Promise<void> => {
+    if (options.graphSvg === undefined) {
+      sendError(res, { status: 501, message: 'this dashboard was started without a graph renderer' })
+      return
+    }
+    const drawn = await options.graphSvg(settings)
+    if (E.isRight(drawn)) {
+      send(res, 200, 'image/svg+xml; charset=utf-8', drawn.right, svgHeaders)
+      return
+    }
+    const field = settingNamed(drawn.left)
+    sendError(res, { status: 400, message: drawn.left }, { fields: field === undefined ? {} : { [field]: drawn.left } })
+  }
+
+  return {
+    events: (req, res) => {
+      const lastEventId = req.headers['last-event-id']
+      const entries$ = runs.watch({
+        ...(typeof lastEventId === 'string' ? { lastEventId } : {}),
+        ...(options.stepInterval === undefined ? {} : { stepInterval: options.stepInterval }),
+      })
+      streamSse(
+        res,
+        entries$.pipe(
+          map(({ run, seq, event }) => ({
+            // `params` rides along non-enumerable, so JSON holds exactly the fields `train --json` prints.
+            text: sseMessage(JSON.stringify(event), `${run}-${seq}`),
+            droppable: event.type === 'step',
+          })),
+        ),
+        closing$,
+      )
+    },
+
+    statusEvents: (_req, res) =>
+      streamSse(res, runs.status$.pipe(map((status) => ({ text: sseMessage(JSON.stringify(status)), droppable: false }))), closing$),
+
+    status: (_req, res) => sendJson(res, 200, runs.status()),
+
+    defaults: (_req, res) => sendJson(res, 200, defaults),
+
+    start: async (req, res) => {
+      // A run that is going refuses any start, valid settings or not.
+      const now = runs.status()
+      if (now.state === 'running') {
+        req.resume()
+        sendError(res, { status: 409, message: `run ${now.run} is still going: stop it before starting another` })
+        return
+      }
+      await withSettings(req, res, (settings) => {
+        const started = runs.start(settings)
+        if (E.isRight(started)) {
+          sendJson(res, 202, started.right)
+          return
+        }
+        const refusal = started.left
+        if (refusal._tag === 'Busy') {
+          sendError(res, { status: 409, message: refusal.message })
+          return
+        }
+        const field = settingNamed(refusal.message)
+        sendError(res, { status: 400, message: refusal.message }, { fields: field === undefined ? {} : { [field]: refusal.message } })
+      })
+    },
+
+    stop: async (req, res) => {
+      const body = await readJson(req)
+      if (E.isLeft(body)) {
+        sendError(res, body.left)
+        return
+      }
+      const stopped = runs.stop()
+      if (E.isLeft(stopped)) sendError(res, { status: 409, message: stopped.left })
+      else sendJson(res, 200, stopped.right)
+    },
+
+    validate: (req, res) => withSettings(req, res, (settings) => sendJson(res, 200, { settings, fields: {} })),
+
+    graph: (req, res) => withSettings(req, res, (settings) => drawGraph(res, settings)),
+
+    runGraph: async (_req, res) => {
+      const { settings } = runs.status()
+      if (settings === null) sendError(res, { status: 404, message: 'no run has been started yet' })
+      else await drawGraph(res, settings)
+    },
+  }
+}

@@ -1,0 +1,50 @@
+import type * as E from 'fp-ts/lib/Either.js'
+import type { ReplayLimits } from './replay-buffer.js'
+import type { StartRun } from './run-manager.js'
+import type { FieldErrors, RunSettings } from './settings.js'
+
+/**
+ * How to run the dashboard. The dashboard knows nothing of datasets, models
+ * or backends: the caller (the `backprop dashboard` command) passes in how
+ * to start a run and how to draw its graph.
+ *
+ * @category Server
+ */
+export interface DashboardOptions {
+  /** The port to listen on (default 8080); 0 picks a free one (see {@link Dashboard.url}). */
+  readonly port?: number
+  /** The address to listen on: always the loopback interface. */
+  readonly host?: '127.0.0.1'
+  /** Starts a training run; see {@link StartRun}. */
+  readonly startRun: StartRun
+  /**
+   * Draws the model's graph with its appended derivative part as SVG (the
+   * rendering of `backprop graph`), or says in one line why it cannot.
+   * Without it the page shows no graph.
+   */
+  readonly graphSvg?: (settings: RunSettings) => Promise<E.Either<string, string>>
+  /**
+   * Checks settings beyond their form (the dashboard checks types and
+   * ranges itself), e.g. that the first layer size fits the dataset; returns
+   * a message per invalid setting, empty when they are fine.
+   */
+  readonly validate?: (settings: RunSettings) => FieldErrors
+  /** The settings the page's form starts with and that fill in fields a request leaves out (default {@link defaultSettings}). */
+  readonly defaults?: RunSettings
+  /** Live step events go to each client at most once per this many ms (default 100; 0 sends every one). */
+  readonly stepInterval?: number
+  /** How much of a run is kept for clients that join late (see {@link ReplayLimits}). */
+  readonly replay?: ReplayLimits
+}
+
+/**
+ * A running dashboard server.
+ *
+ * @category Server
+ */
+export interface Dashboard {
+  /** The page's address, e.g. `http://127.0.0.1:8080/`. */
+  readonly url: string
+  /** Stops a running run, ends every event stream and closes the server. */
+  readonly close: () => Promise<void>
+}
