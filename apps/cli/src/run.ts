@@ -41,7 +41,8 @@ export const run = async (argv: readonly string[], out: (line: string) => void, 
   }
   const result = await command(rest, out)
   if (E.isLeft(result)) {
-    err(`error: ${result.left}`)
+    // Messages can quote user input (a file's bad JSON) that holds newlines: keep it one line.
+    err(`error: ${result.left.replace(/\s*[\r\n]+\s*/g, ' ').trim()}`)
     return 2
   }
   return 0

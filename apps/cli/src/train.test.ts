@@ -70,6 +70,37 @@ describe('backprop train', () => {
     expect(r.err[0]!.startsWith(message)).toBe(true)
   })
 
+  it('ends a diverging run with an error event naming the step, and exit status 2', async () => {
+    const r = await backprop('train', '--dataset', 'iris', '--layers', '4,8,3', '--optimizer', 'sgd', '--lr', '1e12', '--epochs', '5', '--json')
+    expect(r.status).toBe(2)
+    const last = JSON.parse(r.out.at(-1)!) as { type: string; message: string; step: number }
+    expect(last.type).toBe('error')
+    expect(last.message).toMatch(/^step \d+ .*NaN|infinite/)
+    expect(r.err).toEqual([`error: ${last.message}`])
+    // no infinite figure is printed as null: JSON gets the contract's strings
+    expect(r.out.join('\n')).not.toContain('null,"testAccuracy"')
+  })
+
+  it('writes a checkpoint each epoch and resumes from it; a corrupt one is one error line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backprop-train-'))
+    const file = join(dir, 'params.json')
+    const base = ['train', '--dataset', 'iris', '--layers', '4,6,3', '--epochs', '2', '--seed', '3', '--json']
+    const first = await backprop(...base, '--checkpoint', file)
+    expect(first.status).toBe(0)
+    expect((JSON.parse(first.out.at(-1)!) as { checkpoint: string }).checkpoint).toBe(file)
+    const resumed = await backprop(...base, '--resume', file)
+    const fresh = await backprop(...base)
+    const loss = (r: { out: string[] }) => (JSON.parse(r.out[0]!) as { trainLoss: number }).trainLoss
+    expect(loss(resumed)).toBeLessThan(loss(fresh)) // it starts where the first run ended
+    const wrongShape = await backprop('train', '--dataset', 'iris', '--layers', '4,5,3', '--resume', file)
+    expect(wrongShape.err).toEqual(["error: parameter 'W1' has shape [6,4] but the model expects [5,4]"])
+    writeFileSync(file, '{"format": "backprop-params", "version": 1, "params": {"W1": \n')
+    const corrupt = await backprop(...base, '--resume', file)
+    expect(corrupt.status).toBe(2)
+    expect(corrupt.err).toHaveLength(1)
+    expect(corrupt.err[0]).toMatch(/^error: .*params\.json.*not a checkpoint/)
+  })
+
   it('names the line of a malformed CSV file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'backprop-train-'))
     writeFileSync(join(dir, 'bad.csv'), 'a,b,label\n1,2,x\n3,oops,y\n')

@@ -4,7 +4,7 @@ import { cpuBackend } from '@backprop/backend-cpu'
 import { loadCsv, loadIris, loadMnist, type Split } from '@backprop/data'
 import type { DType } from '@backprop/graph'
 import { type Activation, initParams, type Loss, layered } from '@backprop/nn'
-import { adam, gd, momentum, type Optimizer, sgd, type TrainEvent, train } from '@backprop/trainer'
+import { adam, gd, loadParams, momentum, type Optimizer, type Params, sgd, type TrainEvent, train } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { Observable } from 'rxjs'
@@ -41,6 +41,10 @@ export interface TrainSettings {
   readonly testSize?: number
   /** CSV only: the target column(s). */
   readonly target?: readonly string[]
+  /** Write the parameters to this file after every epoch (atomically). */
+  readonly checkpoint?: string
+  /** Start from the parameters in this checkpoint file instead of a fresh initialisation. */
+  readonly resume?: string
 }
 
 /** The settings `npm start` trains with. */
@@ -75,6 +79,8 @@ export const trainOptions = {
   'train-size': 'string',
   'test-size': 'string',
   target: 'string',
+  checkpoint: 'string',
+  resume: 'string',
   json: 'flag',
 } as const
 
@@ -110,6 +116,8 @@ export const settingsFromArgs = ({ positional, options: o }: ParsedArgs): E.Eith
       dataset: typeof o['dataset'] === 'string' ? o['dataset'] : d.dataset,
       backend: typeof o['backend'] === 'string' ? o['backend'] : d.backend,
       ...(o['target'] !== undefined ? { target: listOption(o['target']) } : {}),
+      ...(typeof o['checkpoint'] === 'string' ? { checkpoint: o['checkpoint'] } : {}),
+      ...(typeof o['resume'] === 'string' ? { resume: o['resume'] } : {}),
     })),
   )
 }
@@ -187,11 +195,10 @@ export const prepareRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
     E.bind('activations', ({ sizes }) =>
       E.right([...Array.from({ length: sizes.length - 2 }, () => s.hidden as Activation), outputActivation[s.loss]]),
     ),
-    E.bind('params', ({ sizes, activations }) =>
-      pipe(
-        initParams({ sizes, activations, dtype: s.dtype }, { seed: s.seed, scheme: 'auto' }),
-        E.mapLeft((e) => e.message),
-      ),
+    E.bind('params', ({ sizes, activations }): E.Either<string, Params> =>
+      s.resume !== undefined
+        ? pipe(loadParams(s.resume), E.mapLeft((e) => e.message))
+        : pipe(initParams({ sizes, activations, dtype: s.dtype }, { seed: s.seed, scheme: 'auto' }), E.mapLeft((e) => e.message)),
     ),
     E.chainFirst(({ sizes, activations }) =>
       pipe(
@@ -213,6 +220,7 @@ export const prepareRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
         epochs: s.epochs,
         batchSize: s.batch,
         seed: s.seed,
+        ...(s.checkpoint !== undefined ? { checkpoint: { path: s.checkpoint } } : {}),
       }),
     })),
   )

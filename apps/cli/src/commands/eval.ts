@@ -2,11 +2,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { assignments, choiceOption, listOption, parseArgs } from '../args.js'
 import { differentiate, evaluateAt } from '../expression.js'
+import { toJsonLine } from '../json.js'
 import type { Command } from './command.js'
-
-/** JSON has no NaN or infinities: CONTRACT.md prints them as strings. */
-const finiteOrString = (_key: string, v: unknown): unknown =>
-  typeof v === 'number' && !Number.isFinite(v) ? String(v) : v
 
 /**
  * `backprop eval EXPR --at x=0.5,y=-1.25 [--wrt x,y] [--order 2] --json`:
@@ -33,7 +30,7 @@ export const evalCommand: Command = async (argv, out) =>
             E.map((result) => {
               out(
                 options['json']
-                  ? JSON.stringify(result, finiteOrString)
+                  ? toJsonLine(result)
                   : [`value = ${result.value}`, ...Object.entries(result.gradient ?? {}).map(([v, g]) => `d/d${v} = ${g}`)].join('\n'),
               )
             }),
