@@ -18,6 +18,11 @@ export const progressBar = (run: PreparedRun, out: (line: string) => void, tty =
   const started = performance.now()
   let lossSum = 0
   let lossCount = 0
+  const s = run.settings
+  out(
+    `training ${run.sizes.join('-')} (${s.hidden} hidden, ${s.loss}) on ${s.dataset}: ${run.split.train.size} train / ` +
+      `${run.split.test.size} test samples, ${s.optimizer} lr ${s.lr}, batch ${s.batch}, ${s.epochs} epochs, ${s.dtype}, ${s.backend}`,
+  )
   const draw = (step: number, epoch: number) => {
     const width = 30
     const done = Math.round((width * step) / total)

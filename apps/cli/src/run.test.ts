@@ -138,3 +138,17 @@ describe('bad input', () => {
     expect(result.stdout).toBe('')
   })
 })
+
+describe('backprop dashboard wiring', () => {
+  it("draws a model's graph with its derivative part for the page", async () => {
+    const { modelSvg } = await import('./commands/dashboard.js')
+    const { defaultSettings } = await import('./training.js')
+    const svg = await modelSvg({ ...defaultSettings, dataset: 'iris', layers: [4, 8, 3], hidden: 'tanh' })
+    expect(E.isRight(svg)).toBe(true)
+    const text = E.isRight(svg) ? svg.right : ''
+    expect(text).toMatch(/<svg[\s\S]*<\/svg>/)
+    for (const label of ['∂E/∂W1', '∂E/∂b2', 'matmul']) expect(text).toContain(label)
+    expect(text).toContain('#d6e6f5') // forward nodes
+    expect(text).toContain('#fbd3a4') // derivative nodes
+  })
+})

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Command } from './commands/command.js'
+import { dashboardCommand } from './commands/dashboard.js'
 import { diffCommand } from './commands/diff.js'
 import { evalCommand } from './commands/eval.js'
 import { graphCommand } from './commands/graph.js'
@@ -11,6 +12,7 @@ export const commands: Readonly<Record<string, Command>> = {
   eval: evalCommand,
   graph: graphCommand,
   train: trainCommand,
+  dashboard: dashboardCommand,
 }
 
 /** The usage text `backprop` prints for `--help` or a missing command. */

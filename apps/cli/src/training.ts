@@ -160,6 +160,12 @@ const makeOptimizer = (s: TrainSettings): Optimizer<unknown> => {
   }
 }
 
+/** Each layer's activation: the hidden one, then the output activation the loss pairs with. */
+export const activationsFor = (sizes: readonly number[], s: Pick<TrainSettings, 'hidden' | 'loss'>): Activation[] => [
+  ...Array.from({ length: Math.max(0, sizes.length - 2) }, () => s.hidden as Activation),
+  outputActivation[s.loss],
+]
+
 /** The backend a run names: `cpu`, or `workers[:N]` once available. */
 export const makeBackend = (name: string): E.Either<string, Backend> =>
   name === 'cpu' ? E.right(cpuBackend()) : E.left(`unknown backend '${name}' (expected cpu or workers[:N])`)
@@ -192,9 +198,7 @@ export const prepareRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
       }
       return E.right(sizes)
     }),
-    E.bind('activations', ({ sizes }) =>
-      E.right([...Array.from({ length: sizes.length - 2 }, () => s.hidden as Activation), outputActivation[s.loss]]),
-    ),
+    E.bind('activations', ({ sizes }) => E.right(activationsFor(sizes, s))),
     E.bind('params', ({ sizes, activations }): E.Either<string, Params> =>
       s.resume !== undefined
         ? pipe(loadParams(s.resume), E.mapLeft((e) => e.message))

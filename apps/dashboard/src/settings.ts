@@ -23,7 +23,7 @@ export interface RunSettings {
   readonly batch: number
   /** Number of epochs, a positive integer. */
   readonly epochs: number
-  /** Seed of initialisation and shuffling, an integer. */
+  /** Seed of initialisation and shuffling, an integer >= 0. */
   readonly seed: number
   /** Floating-point type of the computation. */
   readonly dtype: 'f32' | 'f64'
@@ -127,9 +127,9 @@ const positiveNumber = (value: unknown): Check<number> => {
   return n !== undefined && Number.isFinite(n) && n > 0 ? E.right(n) : E.left('must be a positive number')
 }
 
-const integer = (value: unknown): Check<number> => {
+const nonNegativeInteger = (value: unknown): Check<number> => {
   const n = numberOf(value)
-  return n !== undefined && Number.isSafeInteger(n) ? E.right(n) : E.left('must be an integer')
+  return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? E.right(n) : E.left('must be an integer >= 0')
 }
 
 const positiveInteger = (value: unknown): Check<number> => {
@@ -181,7 +181,7 @@ const checks: { readonly [K in SettingName]-?: (value: unknown) => Check<RunSett
   lr: positiveNumber,
   batch: positiveInteger,
   epochs: positiveInteger,
-  seed: integer,
+  seed: nonNegativeInteger,
   dtype: choice(settingChoices.dtype),
   backend,
   reduction: choice(settingChoices.reduction),

@@ -1,4 +1,52 @@
 /**
- * Placeholder entry point of `@backprop/examples`, to be replaced by its real exports.
+ * The lecture's examples, each a function that runs it and returns its
+ * results (loss curve, final parameters, what it is compared against)
+ * without printing: a single linear neuron by batch and stochastic GD
+ * against the least-squares solution ({@link linearRegression}), a logsig
+ * neuron with its gradient checked against the lecture's formula
+ * ({@link logsigNeuron}), XOR with a 2-2-1 logsig network ({@link xor}), and
+ * a short MNIST run that streams its loss curve ({@link mnistCurve}).
+ * `src/main.ts` runs one by name and prints its curve as a text chart.
+ *
+ * @example
+ * ```ts
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { linearRegression, lineChart } from '@backprop/examples'
+ *
+ * const result = await linearRegression()
+ * if (E.isRight(result)) console.log(lineChart(result.right.gd.curve, { log: true }).join('\n'))
+ * ```
+ *
+ * @packageDocumentation
  */
-export const placeholder = true;
+export { type ExampleError, exampleError } from './errors.js'
+export { type ChartOptions, formatNumber, lineChart, resample, sparkline } from './plot.js'
+export { leastSquares, linearError, solveLinear } from './least-squares.js'
+export { type NeuronActivation, neuronParams, singleNeuron } from './neuron.js'
+export { paramValues, type TrainedRun, trainToEnd } from './training.js'
+export {
+  type LinearRegressionOptions,
+  type LinearRegressionResult,
+  type NeuronRun,
+  linearRegression,
+  regressionData,
+} from './linear-regression.js'
+export {
+  type GradientCheck,
+  type LogsigNeuronOptions,
+  type LogsigNeuronResult,
+  checkGradient,
+  logsigNeuron,
+  separableData,
+} from './logsig-neuron.js'
+export { type XorOptions, type XorResult, xor, xorData } from './xor.js'
+export {
+  type MnistCurveOptions,
+  type MnistCurveResult,
+  type MnistEpoch,
+  type MnistProgress,
+  mnistCurve,
+} from './mnist-curve.js'
+export { fixed, reportLinearRegression, reportLogsigNeuron, reportMnist, reportXor, vector } from './report.js'
+export { type Terminal, liveCurve } from './live.js'
+export { type ExampleEntry, examples, runExamples } from './cli.js'

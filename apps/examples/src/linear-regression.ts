@@ -28,13 +28,13 @@ export interface LinearRegressionOptions {
   readonly noise?: number
   /** Seed of the data (default 1). */
   readonly seed?: number
-  /** Epochs of batch GD, one step each (default 300). */
+  /** Epochs of batch GD, one step each (default 200). */
   readonly gdEpochs?: number
   /** Learning rate of batch GD (default 0.01). */
   readonly gdLr?: number
-  /** Epochs of stochastic GD, M steps each (default 200). */
+  /** Epochs of stochastic GD, M steps each (default 500). */
   readonly sgdEpochs?: number
-  /** Learning rate of stochastic GD in epoch 1; epoch e uses `sgdLr / e` (default 0.05). */
+  /** Learning rate of stochastic GD in epoch 1; epoch e uses `sgdLr / e` (default 0.1). */
   readonly sgdLr?: number
 }
 
@@ -46,7 +46,7 @@ export interface LinearRegressionOptions {
 export interface NeuronRun {
   /** `gd` or `sgd`. */
   readonly optimizer: string
-  /** The learning rate, in words, e.g. `0.01` or `0.05 / epoch`. */
+  /** The learning rate, in words, e.g. `0.01` or `0.1 / epoch`. */
   readonly learningRate: string
   /** Optimiser steps taken. */
   readonly steps: number
@@ -135,6 +135,9 @@ export const linearRegression = async (
   const trueWeights = options.trueWeights ?? [0.5, 2, -3]
   const D = trueWeights.length
   const noise = options.noise ?? 0.2
+  if (D < 1 || !Number.isInteger(samples) || samples < D) {
+    return E.left(exampleError(NAME, `need at least as many samples as weights, got ${samples} samples and ${D} weights`))
+  }
   const data = regressionData(samples, trueWeights, noise, options.seed ?? 1)
   const wStar = leastSquares(data.x, data.t, samples, D)
   if (wStar === undefined) {
@@ -171,10 +174,10 @@ export const linearRegression = async (
   }
 
   const gdLr = options.gdLr ?? 0.01
-  const gdRun = await runWith('gd', gdLr, String(gdLr), options.gdEpochs ?? 300)
+  const gdRun = await runWith('gd', gdLr, String(gdLr), options.gdEpochs ?? 200)
   if (E.isLeft(gdRun)) return gdRun
-  const sgdLr = options.sgdLr ?? 0.05
-  const sgdRun = await runWith('sgd', (_step, epoch) => sgdLr / epoch, `${sgdLr} / epoch`, options.sgdEpochs ?? 200)
+  const sgdLr = options.sgdLr ?? 0.1
+  const sgdRun = await runWith('sgd', (_step, epoch) => sgdLr / epoch, `${sgdLr} / epoch`, options.sgdEpochs ?? 500)
   if (E.isLeft(sgdRun)) return sgdRun
   return E.right({
     data,

@@ -11,6 +11,9 @@
 
 const colors = { batch: '#7c8da6', train: '#2563eb', test: '#d9480f', accuracy: '#1a7f37' }
 
+/** Tick spacings for step and epoch numbers, which are whole: 1, 2, 5, 10, 20, 50, ... */
+const wholeIncrements = Array.from({ length: 24 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3))
+
 /**
  * The width a chart should have in its container.
  * @param {HTMLElement} el
@@ -32,7 +35,7 @@ const options = (el, title, xLabel, series, scales = {}) => ({
   height: 220,
   scales: { x: { time: false }, ...scales },
   series,
-  axes: [{ label: xLabel }, {}],
+  axes: [{ label: xLabel, incrs: wholeIncrements }, {}],
   legend: { live: true },
   cursor: { drag: { x: true, y: false } },
 })

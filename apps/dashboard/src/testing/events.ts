@@ -1,6 +1,6 @@
 import type { DoneEvent, EpochEvent, StepEvent, TrainErrorEvent, TrainEvent } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
-import { Observable, Subject, finalize, from } from 'rxjs'
+import { Observable, Subject, from } from 'rxjs'
 import type { StartRun } from '../run-manager.js'
 import type { RunSettings } from '../settings.js'
 
@@ -92,7 +92,7 @@ export const manualRun = (): ManualRun => {
       if (!completed) unsubscribed = true
       inner.unsubscribe()
     }
-  }).pipe(finalize(() => undefined))
+  })
   return {
     startRun: () => E.right(run$),
     emit: (event) => events.next(event),

@@ -1,0 +1,64 @@
+import { startDashboard } from '@backprop/dashboard'
+import { ancestors, toDot } from '@backprop/graph'
+import { networkGradients, layered, type Loss } from '@backprop/nn'
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import { defer } from 'rxjs'
+import { numberOption, parseArgs } from '../args.js'
+import { renderSvg } from '../svg.js'
+import { activationsFor, prepareRun, type TrainSettings } from '../training.js'
+import type { Command } from './command.js'
+
+/**
+ * The model's graph for a sample of one, with the derivative of its loss
+ * with respect to every parameter appended, drawn as SVG: tensors are nodes,
+ * so even a 784-128-10 network is a few dozen vertices.
+ */
+export const modelSvg = async (s: TrainSettings): Promise<E.Either<string, string>> => {
+  const sizes = s.layers ?? []
+  const network = pipe(
+    layered({ sizes, activations: activationsFor(sizes, s), loss: s.loss as Loss, reduction: s.reduction, batch: 1, dtype: s.dtype }),
+    E.chain((net) => E.map((g: { graph: typeof net.graph; gradients: readonly { W: number; b: number }[] }) => ({ net, g }))(networkGradients(net))),
+    E.mapLeft((e) => e.message),
+  )
+  if (E.isLeft(network)) return network
+  const { net, g } = network.right
+  const forward = new Set(ancestors(g.graph, [net.loss]))
+  const labels = new Map<number, string>([[net.loss, 'E']])
+  g.gradients.forEach(({ W, b }, l) => {
+    labels.set(W, `∂E/∂W${l + 1}`)
+    labels.set(b, `∂E/∂b${l + 1}`)
+  })
+  const dot = toDot(g.graph, [net.loss, ...g.gradients.flatMap(({ W, b }) => [W, b])], {
+    isForward: (id) => forward.has(id),
+    labels,
+    rankdir: 'LR',
+  })
+  return E.right(await renderSvg(dot))
+}
+
+/**
+ * `backprop dashboard [--port P]`: serves the live training dashboard on
+ * 127.0.0.1 until interrupted; runs started from the page are the same runs
+ * `backprop train` makes.
+ */
+export const dashboardCommand: Command = async (argv, out) => {
+  const port = pipe(
+    parseArgs(argv, { port: 'string' }),
+    E.chain(({ options }) => numberOption('port', options['port'], 8080, { integer: true, min: 0 })),
+  )
+  if (E.isLeft(port)) return port
+  try {
+    const dashboard = await startDashboard({
+      port: port.right,
+      // The data set loads when the stream is subscribed, not while the page waits.
+      startRun: (settings) => pipe(prepareRun(settings), E.map((run) => defer(() => run.events))),
+      graphSvg: modelSvg,
+    })
+    out(`dashboard on ${dashboard.url} (events at ${dashboard.url}events); Ctrl-C to stop`)
+    await new Promise<void>((resolve) => process.once('SIGINT', () => void dashboard.close().then(resolve)))
+    return E.right(undefined)
+  } catch (e) {
+    return E.left(e instanceof Error ? e.message : String(e))
+  }
+}

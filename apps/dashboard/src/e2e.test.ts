@@ -1,0 +1,128 @@
+import { existsSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { TrainEvent } from '@backprop/trainer'
+import * as E from 'fp-ts/lib/Either.js'
+import { type Browser, chromium } from 'playwright-core'
+import { concatMap, finalize, from, interval } from 'rxjs'
+import { startDashboard } from './server.js'
+import { epochEvent, stepEvent } from './testing/events.js'
+
+/**
+ * End to end: the real server and page in headless Chromium (Debian's
+ * `chromium` package, which CI installs), driven like a person would.
+ */
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
+/** Where the screenshot goes: the workspace's test-results folder, which git ignores and CI keeps. */
+const screenshot = join(import.meta.dirname, '..', '..', '..', 'test-results', 'apps', 'dashboard', 'dashboard-e2e.png')
+
+/** A run that never ends by itself: a step every 20 ms, an epoch every 10 steps, until it is unsubscribed. */
+const endlessRun = () => {
+  let stopped = false
+  const run$ = interval(20).pipe(
+    concatMap((i) => {
+      const step = i + 1
+      const epoch = Math.ceil(step / 10)
+      const events: TrainEvent[] = [stepEvent(step, epoch, 2 / Math.sqrt(step) + 0.05 * Math.sin(step))]
+      if (step % 10 === 0) events.push(epochEvent(epoch, step))
+      return from(events)
+    }),
+    finalize(() => (stopped = true)),
+  )
+  return { startRun: () => E.right(run$), stopped: () => stopped }
+}
+
+/** A small graph drawn like `backprop graph` draws one, with something active in it that the page must not keep. */
+const graphSvg = [
+  '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="120" viewBox="0 0 240 120">',
+  '<g class="graph"><title>model</title>',
+  '<g class="node forward"><ellipse cx="60" cy="60" rx="50" ry="25" fill="#dbeafe" stroke="#1d4ed8"/>',
+  '<text x="60" y="64" text-anchor="middle">W1</text></g>',
+  '<g class="node derivative" onclick="alert(1)"><rect x="130" y="35" width="100" height="50" fill="#fde68a" stroke="#b45309"/>',
+  '<text x="180" y="64" text-anchor="middle">dE/dW1</text></g>',
+  '<script>document.title = "pwned"</script>',
+  '</g></svg>',
+].join('')
+
+describe('the dashboard in a browser', () => {
+  it('starts a run, shows its loss changing and its graph, stops it, and saves a screenshot', { timeout: 120_000 }, async () => {
+    if (!existsSync(chromiumPath)) {
+      throw new Error(
+        `Chromium is not installed at ${chromiumPath}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH; ` +
+          'CI installs it because the file .ci/needs-chromium exists',
+      )
+    }
+    const run = endlessRun()
+    const dashboard = await startDashboard({ port: 0, startRun: run.startRun, graphSvg: async () => E.right(graphSvg) })
+    let browser: Browser | undefined
+    try {
+      browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs })
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } })
+      page.setDefaultTimeout(45_000)
+      // Script errors and console errors, but for two the test causes on purpose: the 400 answer to an
+      // invalid start, and the page's CSP refusing the test graph's inline handler.
+      const problems: string[] = []
+      page.on('pageerror', (error) => problems.push(error.message))
+      page.on('console', (message) => {
+        const text = message.text()
+        const expected = text.includes('status of 400 (Bad Request)') || text.includes('inline event handler violates')
+        if (message.type() === 'error' && !expected) problems.push(text)
+      })
+      await page.goto(dashboard.url)
+
+      // The form is filled with the defaults, and the model's graph is drawn inline, without its script.
+      await page.waitForFunction(() => (document.querySelector('#layers') as HTMLInputElement | null)?.value === '4,8,3')
+      await page.waitForSelector('#graph-view svg g.node.derivative')
+      expect(await page.locator('#graph-view svg g.node').count()).toBe(2)
+      expect(await page.locator('#graph-view script').count()).toBe(0)
+      expect(await page.locator('#graph-view [onclick]').count()).toBe(0)
+
+      // An invalid setting is shown next to its field, and nothing starts.
+      await page.fill('#lr', '-1')
+      await page.click('#start')
+      await page.waitForFunction(() => document.querySelector('[data-error-for="lr"]')?.textContent === 'must be a positive number')
+      expect(await page.getAttribute('#lr', 'aria-invalid')).toBe('true')
+      expect(await page.textContent('#state')).toBe('idle')
+      await page.fill('#lr', '0.05')
+      await page.waitForFunction(() => document.querySelector('[data-error-for="lr"]')?.textContent === '')
+
+      // Start: the run's figures appear and keep changing without a reload.
+      await page.click('#start')
+      await page.waitForFunction(() => document.querySelector('#state')?.textContent === 'running')
+      await page.waitForFunction(() => document.querySelector('#fig-loss')?.textContent !== '–')
+      const firstLoss = await page.textContent('#fig-loss')
+      await page.waitForFunction((before) => document.querySelector('#fig-loss')?.textContent !== before, firstLoss)
+      await page.waitForFunction(() => Number(document.querySelector('#fig-epoch')?.textContent) >= 3)
+      expect(await page.textContent('#fig-train-loss')).toMatch(/^\d/)
+      expect(await page.textContent('#fig-accuracy')).toMatch(/^\d+\.\d%$/)
+      expect(await page.locator('#chart-steps canvas').count()).toBe(1)
+      expect(await page.locator('#chart-loss canvas').count()).toBe(1)
+      expect(run.stopped()).toBe(false)
+
+      // Stop: the server unsubscribes from the run.
+      await page.click('#stop')
+      await page.waitForFunction(() => document.querySelector('#state')?.textContent === 'stopped')
+      expect(run.stopped()).toBe(true)
+      expect(await page.isDisabled('#stop')).toBe(true)
+      expect(await page.isEnabled('#start')).toBe(true)
+
+      await mkdir(join(screenshot, '..'), { recursive: true })
+      await page.screenshot({ path: screenshot, fullPage: true })
+      expect(existsSync(screenshot)).toBe(true)
+      expect(problems).toEqual([])
+      expect(await page.evaluate(() => document.title)).toBe('backprop · training dashboard')
+    } finally {
+      await browser?.close()
+      await dashboard.close()
+    }
+  })
+})

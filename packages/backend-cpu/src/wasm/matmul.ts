@@ -1,0 +1,259 @@
+import { Func, type Local } from './func.js'
+import type { Lanes } from './lanes.js'
+import type { ModuleBuilder } from './module.js'
+import { op, simd } from './opcodes.js'
+
+/**
+ * One matrix product `C = op(A) op(B)` as the code generator sees it, in
+ * elements: `op(A)[i, p]` is at `A + i * aRow + p * aK` and `op(B)[p, j]` at
+ * `B + p * bK + j * bCol`, so plain, transposed and strided operands are all
+ * the same kernel with other constants (a transpose is never copied).
+ * `C` is row-major with row stride `ldc`. The number of rows is a run-time
+ * argument, so one kernel serves blocks of rows.
+ *
+ * @internal
+ */
+export interface MatmulSpec {
+  readonly lanes: Lanes
+  readonly n: number
+  readonly k: number
+  readonly aRow: number
+  readonly aK: number
+  readonly bK: number
+  readonly bCol: number
+  readonly ldc: number
+}
+
+/**
+ * Register tiling of the micro-kernel: `mr` rows by `nr` vectors of
+ * columns, the k loop unrolled `unroll` times and blocked by `kc` so that
+ * a packed panel of B stays in the L1 cache while the rows stream past it.
+ *
+ * @internal
+ */
+export interface Tiling {
+  readonly mr: number
+  readonly nr: number
+  readonly unroll: number
+  readonly kc: number
+}
+
+/** The tiling per element type: 4 x 8 for float32, 4 x 4 for float64 (8 accumulators each). @internal */
+export const defaultTiling = (lanes: Lanes): Tiling =>
+  lanes.lanes === 4 ? { mr: 4, nr: 2, unroll: 4, kc: 256 } : { mr: 4, nr: 2, unroll: 4, kc: 256 }
+
+/** Columns of one packed panel of B. @internal */
+export const panelWidth = (lanes: Lanes, t: Tiling): number => t.nr * lanes.lanes
+
+/** Elements of the packed copy of B that {@link emitMatmul}'s `pack` writes. @internal */
+export const packedSize = (spec: MatmulSpec, t: Tiling): number => {
+  const w = panelWidth(spec.lanes, t)
+  return Math.ceil(spec.n / w) * w * spec.k
+}
+
+/** Exported names of one emitted product. @internal */
+export interface MatmulExports {
+  /** `pack(b, bp)`: copies `op(B)` into panels at `bp` (byte addresses). */
+  readonly pack: string
+  /** `mm(a, bp, c, rows)`: `C[0:rows] = op(A)[0:rows] op(B)` from the packed B. */
+  readonly mm: string
+}
+
+const addr = (f: Func, base: Local, bytes: number): Func => (bytes === 0 ? f.get(base) : f.get(base).i32(bytes).op(op.i32Add))
+
+/**
+ * The micro-kernel: an `mr` x `cols` tile of C from `kc` steps of the inner
+ * dimension, with `mr * nv` vector accumulators held in locals (so in
+ * registers). Arguments: A at the tile's first row and step, the packed
+ * panel at the step, C at the tile, `kc`, and whether to add to C (for k
+ * blocks after the first).
+ */
+const emitMicro = (s: MatmulSpec, t: Tiling, mr: number, cols: number): Func => {
+  const L = s.lanes
+  const es = L.bytes
+  const width = panelWidth(L, t)
+  const nv = Math.ceil(cols / L.lanes)
+  const f = new Func(['i32', 'i32', 'i32', 'i32', 'i32'])
+  const [a, b, c, kc, accumulate] = [0, 1, 2, 3, 4] as const
+  const acc = Array.from({ length: mr }, () => Array.from({ length: nv }, () => f.local('v128')))
+  const bv = Array.from({ length: nv }, () => f.local('v128'))
+  const av = f.local('v128')
+  const end = f.local('i32')
+  for (const row of acc) for (const x of row) f.v128(new Uint8Array(16)).set(x)
+
+  // One step of the inner dimension at offset `u` steps from the pointers.
+  const step = (u: number): void => {
+    for (let v = 0; v < nv; v++) f.get(b).vmem(simd.v128Load, (u * width + v * L.lanes) * es).set(bv[v]!)
+    for (let r = 0; r < mr; r++) {
+      f.get(a).vmem(L.v.loadSplat, (r * s.aRow + u * s.aK) * es).set(av)
+      for (let v = 0; v < nv; v++) {
+        f.get(acc[r]![v]!).get(av).get(bv[v]!).simd(L.v.mul).simd(L.v.add).set(acc[r]![v]!)
+      }
+    }
+  }
+  const loopUntil = (unroll: number): void => {
+    f.block(() =>
+      f.loop(() => {
+        f.get(b).get(end).op(op.i32GeU).brIf(1)
+        for (let u = 0; u < unroll; u++) step(u)
+        f.get(a).i32(unroll * s.aK * es).op(op.i32Add).set(a)
+        f.get(b).i32(unroll * width * es).op(op.i32Add).set(b)
+        f.br(0)
+      }),
+    )
+  }
+  // end = b + (kc - kc % unroll) * width * es, then the rest one step at a time.
+  f.get(b).get(kc).get(kc).i32(t.unroll).op(op.i32RemU).op(op.i32Sub).i32(width * es).op(op.i32Mul).op(op.i32Add).set(end)
+  loopUntil(t.unroll)
+  f.get(kc).i32(t.unroll).op(op.i32RemU).i32(width * es).op(op.i32Mul).get(b).op(op.i32Add).set(end)
+  loopUntil(1)
+
+  const add = (r: number, v: number): void => {
+    f.get(accumulate).if(() => {
+      f.get(acc[r]![v]!).get(c).vmem(simd.v128Load, (r * s.ldc + v * L.lanes) * es).simd(L.v.add).set(acc[r]![v]!)
+    })
+  }
+  for (let r = 0; r < mr; r++) {
+    for (let v = 0; v < nv; v++) {
+      add(r, v)
+      const offset = (r * s.ldc + v * L.lanes) * es
+      const valid = Math.min(L.lanes, cols - v * L.lanes)
+      if (valid === L.lanes) {
+        f.get(c).get(acc[r]![v]!).vmem(simd.v128Store, offset)
+      } else {
+        for (let lane = 0; lane < valid; lane++) f.get(c).get(acc[r]![v]!).vstoreLane(L.v.storeLane, offset + lane * es, lane)
+      }
+    }
+  }
+  return f
+}
+
+/**
+ * `pack(b, bp)`: op(B) into panels of `width` columns, each `k` rows of
+ * `width` contiguous elements, the last panel padded with zeros; the
+ * micro-kernel then reads B strictly sequentially whatever its layout.
+ */
+const emitPack = (s: MatmulSpec, t: Tiling): Func => {
+  const L = s.lanes
+  const es = L.bytes
+  const width = panelWidth(L, t)
+  const full = Math.floor(s.n / width)
+  const rest = s.n % width
+  const f = new Func(['i32', 'i32'])
+  const [b, bp] = [0, 1] as const
+  const src = f.local('i32')
+  const p = f.local('i32')
+  const jp = f.local('i32')
+  // Copies `cols` columns of one row of the panel from src to bp, zero-filling to `width`.
+  const row = (cols: number): void => {
+    if (s.bCol === 1 && cols === width) {
+      for (let v = 0; v < t.nr; v++) f.get(bp).get(src).vmem(simd.v128Load, v * 16).vmem(simd.v128Store, v * 16)
+      return
+    }
+    for (let j = 0; j < width; j++) {
+      f.get(bp)
+      if (j < cols) f.get(src).mem(L.load, j * s.bCol * es, L.align)
+      else if (L.bytes === 4) f.f32(0)
+      else f.f64(0)
+      f.mem(L.store, j * es, L.align)
+    }
+  }
+  const panel = (cols: number): void => {
+    f.for(p, () => f.i32(0), () => f.i32(s.k), 1, () => {
+      row(cols)
+      f.get(src).i32(s.bK * es).op(op.i32Add).set(src)
+      f.get(bp).i32(width * es).op(op.i32Add).set(bp)
+    })
+  }
+  if (full > 0) {
+    f.for(jp, () => f.i32(0), () => f.i32(full), 1, () => {
+      // src = b + jp * width * bCol * es
+      f.get(b).get(jp).i32(width * s.bCol * es).op(op.i32Mul).op(op.i32Add).set(src)
+      panel(width)
+    })
+  }
+  if (rest > 0) {
+    f.get(b).i32(full * width * s.bCol * es).op(op.i32Add).set(src)
+    panel(rest)
+  }
+  return f
+}
+
+/**
+ * Emits the functions of one matrix product into `module`: `pack` and `mm`
+ * (exported as `${name}_pack` and `${name}_mm`) and their micro-kernels.
+ *
+ * @internal
+ */
+export const emitMatmul = (module: ModuleBuilder, name: string, s: MatmulSpec, t: Tiling = defaultTiling(s.lanes)): MatmulExports => {
+  const L = s.lanes
+  const es = L.bytes
+  const width = panelWidth(L, t)
+  const full = Math.floor(s.n / width)
+  const rest = s.n % width
+  const micro = new Map<string, number>()
+  const microFor = (mr: number, cols: number): number => {
+    const key = `${mr}x${cols}`
+    let index = micro.get(key)
+    if (index === undefined) {
+      index = module.add(emitMicro(s, t, mr, cols))
+      micro.set(key, index)
+    }
+    return index
+  }
+  const pack = `${name}_pack`
+  module.add(emitPack(s, t), pack)
+
+  const f = new Func(['i32', 'i32', 'i32', 'i32'])
+  const [a, bp, c, rows] = [0, 1, 2, 3] as const
+  const ir = f.local('i32')
+  const jp = f.local('i32')
+  const aTile = f.local('i32')
+  const bTile = f.local('i32')
+  const cTile = f.local('i32')
+  const rem = f.local('i32')
+
+  // All row tiles of one panel: full mr-row tiles, then the leftover rows.
+  const rowsOfPanel = (pc: number, kc: number, cols: number): void => {
+    const callMicro = (mr: number): void => {
+      f.get(aTile).get(bTile).get(cTile).i32(kc).i32(pc > 0 ? 1 : 0).call(microFor(mr, cols))
+    }
+    f.get(a).i32(pc * s.aK * es).op(op.i32Add).set(aTile)
+    f.i32(0).set(ir)
+    f.block(() =>
+      f.loop(() => {
+        f.get(ir).i32(t.mr).op(op.i32Add).get(rows).op(op.i32GtS).brIf(1)
+        callMicro(t.mr)
+        f.get(aTile).i32(t.mr * s.aRow * es).op(op.i32Add).set(aTile)
+        f.get(cTile).i32(t.mr * s.ldc * es).op(op.i32Add).set(cTile)
+        f.get(ir).i32(t.mr).op(op.i32Add).set(ir)
+        f.br(0)
+      }),
+    )
+    f.get(rows).get(ir).op(op.i32Sub).set(rem)
+    for (let mr = 1; mr < t.mr; mr++) {
+      f.get(rem).i32(mr).op(op.i32Eq).if(() => callMicro(mr))
+    }
+  }
+  const blocks: [number, number][] = []
+  for (let pc = 0; pc < s.k; pc += t.kc) blocks.push([pc, Math.min(t.kc, s.k - pc)])
+  if (blocks.length === 0) blocks.push([0, 0]) // k = 0: the kernels store zeros
+  for (const [pc, kc] of blocks) {
+    if (full > 0) {
+      f.for(jp, () => f.i32(0), () => f.i32(full), 1, () => {
+        // bTile = bp + (jp * k + pc) * width * es; cTile = c + jp * width * es
+        f.get(bp).get(jp).i32(s.k * width * es).op(op.i32Mul).op(op.i32Add).i32(pc * width * es).op(op.i32Add).set(bTile)
+        f.get(c).get(jp).i32(width * es).op(op.i32Mul).op(op.i32Add).set(cTile)
+        rowsOfPanel(pc, kc, width)
+      })
+    }
+    if (rest > 0) {
+      addr(f, bp, (full * s.k + pc) * width * es).set(bTile)
+      addr(f, c, full * width * es).set(cTile)
+      rowsOfPanel(pc, kc, rest)
+    }
+  }
+  const mm = `${name}_mm`
+  module.add(f, mm)
+  return { pack, mm }
+}
