@@ -6,6 +6,7 @@
  * @category Errors
  */
 export interface ExampleError {
+  /** The tag of this error type. */
   readonly _tag: 'ExampleError'
   /** Which example failed, e.g. `xor`. */
   readonly example: string

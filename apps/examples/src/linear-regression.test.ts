@@ -49,9 +49,11 @@ describe('linear regression: batch GD and stochastic GD reach the least-squares 
 
   it('stochastic GD with batch size 1 and a decaying rate converges to w* as well', () => {
     // Tolerance: with a constant rate, one-sample updates circle w* at a distance that grows with the
-    // rate (each sample's gradient (y - t) x is not zero at w*, since E(w*) > 0). The rate 0.1 / epoch
-    // shrinks that circle; after 500 epochs the distance measured is about 4e-6, and 1e-4 keeps a
-    // margin while staying 100 times below |w* - w_true| (checked above).
+    // rate (each sample's gradient (y - t) x is not zero at w*, since E(w*) > 0). The rate 0.2 / epoch
+    // shrinks that circle as it goes, while the sum of the rates still diverges, so the start is
+    // forgotten (the mean error shrinks like epoch^(-0.2 lambda_min), lambda_min about 16.6 here).
+    // After 500 epochs the distances measured on this and four other data sets are 1e-5 to 3e-5;
+    // 1e-4 keeps a margin and stays 100 times below |w* - w_true| (checked above).
     expect(r.sgd.steps).toBe(500 * 50)
     expect(maxDiff(r.sgd.w, r.leastSquares)).toBeLessThan(1e-4)
     expect(r.maxDifference).toBe(Math.max(maxDiff(r.gd.w, r.leastSquares), maxDiff(r.sgd.w, r.leastSquares)))

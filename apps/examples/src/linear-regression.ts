@@ -34,7 +34,7 @@ export interface LinearRegressionOptions {
   readonly gdLr?: number
   /** Epochs of stochastic GD, M steps each (default 500). */
   readonly sgdEpochs?: number
-  /** Learning rate of stochastic GD in epoch 1; epoch e uses `sgdLr / e` (default 0.1). */
+  /** Learning rate of stochastic GD in epoch 1; epoch e uses `sgdLr / e` (default 0.2). */
   readonly sgdLr?: number
 }
 
@@ -46,7 +46,7 @@ export interface LinearRegressionOptions {
 export interface NeuronRun {
   /** `gd` or `sgd`. */
   readonly optimizer: string
-  /** The learning rate, in words, e.g. `0.01` or `0.1 / epoch`. */
+  /** The learning rate, in words, e.g. `0.01` or `0.2 / epoch`. */
   readonly learningRate: string
   /** Optimiser steps taken. */
   readonly steps: number
@@ -160,7 +160,9 @@ export const linearRegression = async (
       params: neuronParams(w0),
       optimizer: optimizer === 'gd' ? gd({ lr }) : sgd({ lr }),
       epochs,
+      // One sample per step: the lecture's stochastic GD. `gd` ignores it and takes all M at once.
       batchSize: 1,
+      // Seed of the order in which each epoch visits the samples.
       seed: 7,
     })
     return E.map((run: TrainedRun) => ({
@@ -176,7 +178,7 @@ export const linearRegression = async (
   const gdLr = options.gdLr ?? 0.01
   const gdRun = await runWith('gd', gdLr, String(gdLr), options.gdEpochs ?? 200)
   if (E.isLeft(gdRun)) return gdRun
-  const sgdLr = options.sgdLr ?? 0.1
+  const sgdLr = options.sgdLr ?? 0.2
   const sgdRun = await runWith('sgd', (_step, epoch) => sgdLr / epoch, `${sgdLr} / epoch`, options.sgdEpochs ?? 500)
   if (E.isLeft(sgdRun)) return sgdRun
   return E.right({
