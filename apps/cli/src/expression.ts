@@ -1,7 +1,7 @@
 import { tensor } from '@backprop/backend'
 import { evaluate } from '@backprop/backend-cpu'
 import { gradInto } from '@backprop/diff'
-import { ancestors, build, type Graph, type GraphError, type NodeId, parse } from '@backprop/graph'
+import { ancestors, build, type Graph, type GraphError, type NodeId, parse, simplify } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 
@@ -30,11 +30,25 @@ export interface Evaluation {
 /**
  * Parses `text` and appends its symbolic derivatives with respect to `wrt`
  * (first order, or first and second). A name in `wrt` that does not occur in
- * the expression has derivative 0.
+ * the expression has derivative 0. With `simplifyFirst`, the expression is
+ * simplified (into its stable form) before it is differentiated.
  */
-export const differentiate = (text: string, wrt: readonly string[], order: 1 | 2): E.Either<GraphError, Derivatives> =>
+export const differentiate = (
+  text: string,
+  wrt: readonly string[],
+  order: 1 | 2,
+  options: { readonly simplifyFirst?: boolean } = {},
+): E.Either<GraphError, Derivatives> =>
   pipe(
     parse(text),
+    // Simplifying the expression first puts it in stable form (log(sigmoid(a))
+    // becomes -softplus(-a)), whose derivative is shorter and better behaved.
+    // `eval` does not: its values are those of the expression as written.
+    E.map(({ graph, output }) => {
+      if (!options.simplifyFirst) return { graph, output }
+      const simple = simplify(graph, [output])
+      return { graph: simple.graph, output: simple.outputs[0]! }
+    }),
     E.chain(({ graph, output }) =>
       pipe(
         build(graph, (b) => {

@@ -15,7 +15,7 @@ export const diffFormats = ['text', 'latex', 'dot', 'json'] as const
  */
 export const simplifiedDerivatives = (text: string, wrt: readonly string[]) =>
   pipe(
-    differentiate(text, wrt, 1),
+    differentiate(text, wrt, 1, { simplifyFirst: true }),
     E.map((d) => {
       const { graph, outputs } = simplify(d.graph, [d.value, ...d.gradient])
       const [value, ...gradients] = outputs as [NodeId, ...NodeId[]]
