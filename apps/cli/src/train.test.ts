@@ -38,6 +38,15 @@ describe('backprop train', () => {
     expect(await losses()).toEqual(first)
   })
 
+  it('--backend workers:2 agrees with cpu to 1e-12 in f64 with sum reduction', async () => {
+    const args = ['train', '--dataset', 'iris', '--layers', '4,8,3', '--epochs', '2', '--seed', '3', '--dtype', 'f64', '--reduction', 'sum', '--json']
+    const losses = async (backend: string) =>
+      (await backprop(...args, '--backend', backend)).out.map((l) => JSON.parse(l) as { trainLoss: number }).map((e) => e.trainLoss)
+    const [cpu, workers] = [await losses('cpu'), await losses('workers:2')]
+    expect(workers.length).toBe(cpu.length)
+    workers.forEach((w, i) => expect(Math.abs(w - cpu[i]!)).toBeLessThanOrEqual(1e-12 * Math.abs(cpu[i]!)))
+  })
+
   it('learns a CSV regression data set with sse and sum reduction', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'backprop-train-'))
     const rows = Array.from({ length: 60 }, (_, i) => {

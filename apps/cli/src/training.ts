@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import type { Backend } from '@backprop/backend'
 import { cpuBackend } from '@backprop/backend-cpu'
+import { parseWorkersSpec, workersBackend } from '@backprop/backend-workers'
 import { loadCsv, loadIris, loadMnist, type Split } from '@backprop/data'
 import type { DType } from '@backprop/graph'
 import { type Activation, initParams, type Loss, layered } from '@backprop/nn'
@@ -166,9 +167,13 @@ export const activationsFor = (sizes: readonly number[], s: Pick<TrainSettings, 
   outputActivation[s.loss],
 ]
 
-/** The backend a run names: `cpu`, or `workers[:N]` once available. */
+/** The backend a run names: `cpu`, or `workers[:N]` (N worker threads, all cores by default). */
 export const makeBackend = (name: string): E.Either<string, Backend> =>
-  name === 'cpu' ? E.right(cpuBackend()) : E.left(`unknown backend '${name}' (expected cpu or workers[:N])`)
+  name === 'cpu'
+    ? E.right(cpuBackend())
+    : name === 'workers' || name.startsWith('workers:')
+      ? pipe(parseWorkersSpec(name), E.map(workersBackend))
+      : E.left(`unknown backend '${name}' (expected cpu or workers[:N])`)
 
 /** A run ready to start: its data and the cold stream of its events. */
 export interface PreparedRun {

@@ -1,7 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js'
 import {
   ancestors,
-  type Attrs,
   type Builder,
   build,
   emptyGraph,
@@ -120,7 +119,7 @@ const reducedSource = (axis: number, reduced: readonly number[], keepdims: boole
 const reducedTarget = (axis: number, reduced: readonly number[], keepdims: boolean): number =>
   keepdims ? axis : axis - reduced.filter((r) => r < axis).length
 
-const describe = (id: NodeId, node: Node): string => `node #${id} (${node.op})`
+const label = (id: NodeId, node: Node): string => `node #${id} (${node.op})`
 
 /**
  * Derives the graph that one shard of a data-parallel run computes, by a
@@ -157,7 +156,7 @@ export const partition = (graph: Graph, outputs: readonly NodeId[], request: Sha
   const states: (State | undefined)[] = new Array(graph.nodes.length)
   const shard: NodeId[] = new Array(graph.nodes.length)
 
-  const recipe = (b: Builder): Partition['outputs'] => {
+  const recipe = (b: Builder): NodeId[] => {
     const resharded = new Map<string, NodeId>()
     const stateOf = (id: NodeId): State => states[id]!
     const uniformOf = (id: NodeId): ReadonlySet<number> => {
@@ -220,7 +219,7 @@ export const partition = (graph: Graph, outputs: readonly NodeId[], request: Sha
               : b.matmul(shard[node.inputs[0]!]!, reshard(node.inputs[1]!, 1))
           break
         default:
-          if (ops[node.op].kind !== 'elementwise') throw new Error(`internal: cannot reshard ${describe(id, node)}`)
+          if (ops[node.op].kind !== 'elementwise') throw new Error(`internal: cannot reshard ${label(id, node)}`)
           out = b.apply(
             node.op,
             node.inputs.map((_, k) => operand(k, alignedAxis(input(k).shape, rank, axis))),
@@ -290,7 +289,7 @@ export const partition = (graph: Graph, outputs: readonly NodeId[], request: Sha
     }
 
     const fail = (id: NodeId, why: string): never => {
-      throw new NotSplittable(`${describe(id, graph.nodes[id]!)} ${why}`)
+      throw new NotSplittable(`${label(id, graph.nodes[id]!)} ${why}`)
     }
 
     /** Elementwise op with a partial-sum operand: only ops linear in it are allowed. */
@@ -435,7 +434,7 @@ export const partition = (graph: Graph, outputs: readonly NodeId[], request: Sha
 
   let built: E.Either<unknown, { graph: Graph; result: NodeId[] }>
   try {
-    built = build(emptyGraph, recipe as (b: Builder) => NodeId[])
+    built = build(emptyGraph, recipe)
   } catch (e) {
     if (e instanceof NotSplittable) return E.left(e.message)
     throw e
@@ -447,7 +446,6 @@ export const partition = (graph: Graph, outputs: readonly NodeId[], request: Sha
     const s = states[o]!
     return s.kind === 'batch' ? { kind: 'concat', axis: s.axis } : s.kind === 'partial' ? { kind: 'sum' } : { kind: 'first' }
   })
-  if (kinds.every((k) => k.kind === 'first')) return E.left('no requested output depends on the batch inputs')
   return E.right({ graph: built.right.graph, outputs: built.right.result, kinds })
 }
 
@@ -478,6 +476,3 @@ export const batchExtent = (
   }
   return extent === undefined ? E.left('no batch input reaches the outputs') : E.right(extent)
 }
-
-/** Attributes are passed on unchanged; exported for the tests' own rebuilds. @internal */
-export type { Attrs }

@@ -1,0 +1,94 @@
+import * as E from 'fp-ts/lib/Either.js'
+import { type Graph, type GraphJson, type NodeId, toJson } from '@backprop/graph'
+import { batchExtent, type OutputKind, partition } from './partition.js'
+import { shardSizes, shardStarts } from './split.js'
+
+/**
+ * One shard of a run: which worker slot computes it, on which rows of the
+ * batch, with which graph, and where each requested output is among its
+ * results.
+ *
+ * @internal
+ */
+export interface Shard {
+  readonly slot: number
+  /** First row of the batch inputs (0 when the run is not split). */
+  readonly start: number
+  /** Number of rows (the batch inputs' full extent when not split). */
+  readonly rows: number
+  /** The shard graph and its outputs. */
+  readonly graph: GraphJson
+  /** For each requested output, its index among this shard's results, or -1 when the shard does not compute it. */
+  readonly results: readonly number[]
+}
+
+/**
+ * How an executable runs: its shards and how their outputs combine. A
+ * graph that is not split is one shard computing the whole graph.
+ *
+ * @internal
+ */
+export interface ShardPlan {
+  readonly shards: readonly Shard[]
+  /** How each requested output combines, in request order. */
+  readonly kinds: readonly OutputKind[]
+  /** The feeds split by rows (none when not split). */
+  readonly batched: ReadonlySet<string>
+  /** Why the runs are not split, when they are not. */
+  readonly unsplit?: string
+}
+
+const whole = (graph: Graph, outputs: readonly NodeId[], slot: number, reason: string): ShardPlan => ({
+  shards: [{ slot, start: 0, rows: 0, graph: toJson(graph, outputs), results: outputs.map((_, i) => i) }],
+  kinds: outputs.map(() => ({ kind: 'first' })),
+  batched: new Set(),
+  unsplit: reason,
+})
+
+/**
+ * Plans the shards of an executable for `workers` worker slots: split over
+ * the batch inputs when there are at least two workers and two samples and
+ * the graph separates by sample (see `partition`), otherwise the whole graph
+ * in slot `fallbackSlot`. Shard graphs are derived once per distinct shard
+ * size and role (at most four for one batch extent) and shared by the
+ * shards that have them.
+ *
+ * @internal
+ */
+export const planShards = (
+  graph: Graph,
+  outputs: readonly NodeId[],
+  batchInputs: readonly string[] | undefined,
+  workers: number,
+  fallbackSlot: number,
+): ShardPlan => {
+  if (batchInputs === undefined || batchInputs.length === 0) return whole(graph, outputs, fallbackSlot, 'no batchInputs were given')
+  if (workers < 2) return whole(graph, outputs, fallbackSlot, 'the backend has a single worker')
+  // Only input nodes are split: a param that happens to be named in batchInputs is not.
+  const batched = new Set(graph.nodes.flatMap((n) => (n.op === 'input' && batchInputs.includes(n.attrs.name!) ? [n.attrs.name!] : [])))
+  const extent = batchExtent(graph, outputs, batched)
+  if (E.isLeft(extent)) return whole(graph, outputs, fallbackSlot, extent.left)
+  const samples = extent.right
+  const sizes = shardSizes(samples, workers)
+  if (sizes.length < 2) return whole(graph, outputs, fallbackSlot, `a batch of ${samples} sample(s) is not split`)
+  const starts = shardStarts(sizes)
+  const derived = new Map<string, { graph: GraphJson; kinds: readonly OutputKind[] }>()
+  const shards: Shard[] = []
+  let kinds: readonly OutputKind[] = []
+  for (const [k, rows] of sizes.entries()) {
+    const role = k === 0 ? 'first' : 'rest'
+    const key = `${rows}:${role}`
+    let entry = derived.get(key)
+    if (entry === undefined) {
+      const split = partition(graph, outputs, { batchInputs: batched, samples, rows, role })
+      if (E.isLeft(split)) return whole(graph, outputs, fallbackSlot, split.left)
+      entry = { graph: toJson(split.right.graph, split.right.outputs), kinds: split.right.kinds }
+      derived.set(key, entry)
+    }
+    kinds = entry.kinds
+    let next = 0
+    const results = entry.kinds.map((kind) => (role === 'first' || kind.kind !== 'first' ? next++ : -1))
+    shards.push({ slot: k, start: starts[k]!, rows, graph: entry.graph, results })
+  }
+  return { shards, kinds, batched }
+}

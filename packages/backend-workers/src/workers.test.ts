@@ -1,0 +1,143 @@
+import { type Feeds, type Tensor, tensor } from '@backprop/backend'
+import { evaluate } from '@backprop/backend-cpu'
+import { buildOrThrow, emptyGraph } from '@backprop/graph'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Worker } from 'node:worker_threads'
+import { describe, expect, it } from 'vitest'
+import { makeWorkersBackend } from './backend.js'
+import { type WorkersExecutable, workersBackend } from './index.js'
+import { maxRelativeError, runSharded } from './testing/sharded.js'
+
+const values = (n: number, seed: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3))
+
+/** A one-layer perceptron on a batch of `M`: predictions [M,2] and the sum-sse loss. */
+const perceptron = (M: number) =>
+  buildOrThrow(emptyGraph, (b) => {
+    const x = b.input('x', [M, 3])
+    const y = b.tanh(b.add(b.matmul(x, b.param('W', [3, 2])), b.param('c', [2])))
+    return { y, loss: b.sum(b.square(b.sub(y, b.input('t', [M, 2])))) }
+  })
+
+const feedsFor = (M: number): Feeds => ({
+  x: tensor(values(M * 3, 1), [M, 3]),
+  t: tensor(values(M * 2, 2), [M, 2]),
+  W: tensor(values(6, 3), [3, 2]),
+  c: tensor(values(2, 4), [2]),
+})
+
+const unwrap = <A>(e: E.Either<{ readonly message: string }, A>): A => {
+  if (E.isLeft(e)) throw new Error(e.left.message)
+  return e.right
+}
+
+const onCpu = (M: number): Tensor[] => {
+  const { graph, result } = perceptron(M)
+  return unwrap(evaluate(graph, [result.y, result.loss], feedsFor(M)))
+}
+
+describe('workers backend', () => {
+  it('splits a batch into shards of the given sizes and computes what the CPU backend computes', async () => {
+    const cases: [number, number, number[]][] = [
+      [2, 8, [4, 4]],
+      [2, 7, [4, 3]],
+      [3, 7, [3, 2, 2]],
+      [4, 3, [1, 1, 1]],
+      [3, 1, []],
+    ]
+    for (const [workers, M, shards] of cases) {
+      const backend = workersBackend({ workers })
+      const { graph, result } = perceptron(M)
+      const exe = unwrap(backend.compile(graph, [result.y, result.loss], { batchInputs: ['x', 't'] }))
+      expect(exe.shards, `${workers} workers, batch ${M}`).toEqual(shards)
+      expect(exe.unsplitReason).toBe(shards.length === 0 ? 'a batch of 1 sample(s) is not split' : undefined)
+      const out = unwrap(await exe.run(feedsFor(M)))
+      expect(maxRelativeError(out, onCpu(M)), `${workers} workers, batch ${M}`).toBeLessThan(1e-12)
+      await exe.dispose()
+      expect(backend.runningWorkers()).toBe(0)
+    }
+  })
+
+  it('runs the whole graph on one worker without batchInputs, or with one worker, and says why', async () => {
+    const { graph, result } = perceptron(6)
+    for (const [workers, options, reason] of [
+      [2, undefined, 'no batchInputs were given'],
+      [1, { batchInputs: ['x', 't'] }, 'the backend has a single worker'],
+    ] as const) {
+      const backend = workersBackend({ workers })
+      const exe = unwrap(backend.compile(graph, [result.y, result.loss], options))
+      expect(exe.shards).toEqual([])
+      expect(exe.unsplitReason).toBe(reason)
+      expect(unwrap(await exe.run(feedsFor(6)))).toEqual(onCpu(6))
+      expect(backend.runningWorkers()).toBe(1)
+      await exe.dispose()
+    }
+  })
+
+  it('starts threads with the first compile, shares them between executables, and ends them with the last dispose', async () => {
+    const spawned: Worker[] = []
+    const exited: Promise<number>[] = []
+    const backend = makeWorkersBackend(
+      { workers: 2 },
+      {
+        onSpawn: (_slot, worker) => {
+          spawned.push(worker)
+          exited.push(new Promise((resolve) => worker.once('exit', resolve)))
+        },
+      },
+    )
+    expect(backend.runningWorkers()).toBe(0)
+    const exes: WorkersExecutable[] = [5, 8].map((M) => {
+      const { graph, result } = perceptron(M)
+      return unwrap(backend.compile(graph, [result.loss], { batchInputs: ['x', 't'] }))
+    })
+    expect(backend.runningWorkers()).toBe(2)
+    const [five, eight] = await Promise.all([exes[0]!.run(feedsFor(5)), exes[1]!.run(feedsFor(8))])
+    expect(maxRelativeError(unwrap(five!), [onCpu(5)[1]!])).toBeLessThan(1e-12)
+    expect(maxRelativeError(unwrap(eight!), [onCpu(8)[1]!])).toBeLessThan(1e-12)
+    await exes[0]!.dispose()
+    expect(backend.runningWorkers()).toBe(2)
+    expect(E.isRight(await exes[1]!.run(feedsFor(8)))).toBe(true)
+    await exes[1]!.dispose()
+    expect(backend.runningWorkers()).toBe(0)
+    expect(spawned).toHaveLength(2)
+    expect(await Promise.all(exited)).toHaveLength(2)
+    // A later compile starts fresh threads.
+    const { graph, result } = perceptron(4)
+    const again = unwrap(backend.compile(graph, [result.loss], { batchInputs: ['x', 't'] }))
+    expect(maxRelativeError(unwrap(await again.run(feedsFor(4))), [onCpu(4)[1]!])).toBeLessThan(1e-12)
+    await again.dispose()
+    expect(spawned).toHaveLength(4)
+    expect(backend.runningWorkers()).toBe(0)
+  })
+
+  it('gives overlapping runs of one executable their own feed buffers', async () => {
+    const backend = workersBackend({ workers: 2 })
+    const { graph, result } = perceptron(6)
+    const exe = unwrap(backend.compile(graph, [result.y, result.loss], { batchInputs: ['x', 't'] }))
+    const feeds = [1, 2, 3, 4].map((s): Feeds => ({ ...feedsFor(6), x: tensor(values(18, 10 * s), [6, 3]) }))
+    const outs = await Promise.all(feeds.map((f) => exe.run(f)))
+    // Bit for bit what the same shards give when evaluated one after the other in this thread.
+    outs.forEach((out, i) => expect(unwrap(out)).toEqual(runSharded(graph, [result.y, result.loss], ['x', 't'], feeds[i]!, 2).values))
+    await exe.dispose()
+  })
+
+  it('reports feed mistakes like every backend, without involving the workers', async () => {
+    const backend = workersBackend({ workers: 2 })
+    const { graph, result } = perceptron(4)
+    const exe = unwrap(backend.compile(graph, [result.loss], { batchInputs: ['x', 't'] }))
+    const out = await exe.run({ ...feedsFor(4), x: tensor(values(9, 1), [3, 3]) })
+    expect(E.isLeft(out) && out.left.message).toBe("feed 'x' has shape [3,3] but the graph expects [4,3]")
+    await exe.dispose()
+  })
+
+  it('rejects a worker count that is not an integer from 1 to 256', () => {
+    for (const workers of [0, -1, 1.5, 257, Number.NaN]) {
+      expect(() => workersBackend({ workers })).toThrow(`workers must be an integer from 1 to 256, got ${workers}`)
+    }
+  })
+
+  it('has one worker per core by default', async () => {
+    const { availableParallelism } = await import('node:os')
+    expect(workersBackend().workers).toBe(availableParallelism())
+  })
+})
