@@ -3,7 +3,6 @@ import {
   type Builder,
   type Graph,
   type GraphError,
-  type Node,
   graphError,
   fail,
   type NodeId,
@@ -53,7 +52,7 @@ export interface Gradient {
  */
 const sumTo = (b: Builder, g: NodeId, shape: Shape): NodeId => {
   const from = b.node(g).shape
-  if (sameShape(from, shape)) return g
+  if (from === shape || sameShape(from, shape)) return g
   const lead = from.length - shape.length
   const axes: number[] = []
   from.forEach((d, i) => {
@@ -71,21 +70,27 @@ const sumTo = (b: Builder, g: NodeId, shape: Shape): NodeId => {
  * The nodes on some path from a `wrt` node to `output`: exactly those whose
  * gradient is needed. Others contribute nothing and get no derivative nodes.
  */
-const onPaths = (node: (id: NodeId) => Node, output: NodeId, wrt: readonly NodeId[]): Uint8Array => {
+const onPaths = (b: Builder, output: NodeId, wrt: readonly NodeId[]): Uint8Array => {
   const n = output + 1
   const fromWrt = new Uint8Array(n)
   for (const w of wrt) if (w < n) fromWrt[w] = 1
   for (let id = 0; id < n; id++) {
-    const { op, inputs } = node(id)
-    if (!fromWrt[id] && op !== 'stopGradient') {
-      for (const i of inputs) if (fromWrt[i]) fromWrt[id] = 1
+    if (fromWrt[id]) continue
+    const { op, inputs } = b.node(id)
+    if (op === 'stopGradient') continue
+    for (let k = 0; k < inputs.length; k++) {
+      if (fromWrt[inputs[k]!]) {
+        fromWrt[id] = 1
+        break
+      }
     }
   }
   const needed = new Uint8Array(n)
   needed[output] = fromWrt[output]!
   for (let id = output; id >= 0; id--) {
     if (!needed[id]) continue
-    for (const i of node(id).inputs) if (fromWrt[i]) needed[i] = 1
+    const { inputs } = b.node(id)
+    for (let k = 0; k < inputs.length; k++) if (fromWrt[inputs[k]!]) needed[inputs[k]!] = 1
   }
   return needed
 }
@@ -106,33 +111,46 @@ export const gradInto = (
   options: GradOptions = {},
 ): NodeId[] => {
   const table = options.rules ?? defaultRules
-  const needed = onPaths((id) => b.node(id), output, wrt)
+  const needed = onPaths(b, output, wrt)
   const out = b.node(output)
-  const contributions = new Map<NodeId, NodeId[]>()
+  // Contributions to each node's gradient, in arrival order: the first in a
+  // typed array (most nodes have one consumer), any others in a list.
+  const first = new Int32Array(output + 1).fill(-1)
+  const others = new Map<NodeId, NodeId[]>()
   const seed = options.seed ?? b.scalar(1, out.dtype, out.shape)
-  if (needed[output]) contributions.set(output, [seed])
-  const total = new Map<NodeId, NodeId>()
+  if (needed[output]) first[output] = seed
+  // dE/dv of the nodes visited, for the wrt nodes at the end.
+  const total = new Int32Array(output + 1).fill(-1)
 
   for (let id = output; id >= 0; id--) {
-    const parts = contributions.get(id)
-    if (!parts) continue
-    contributions.delete(id)
-    const g = parts.reduce((acc, p) => b.add(acc, p))
-    total.set(id, g)
+    let g = first[id]!
+    if (g < 0) continue
+    const more = others.get(id)
+    if (more !== undefined) {
+      for (const p of more) g = b.add(g, p)
+      others.delete(id)
+    }
+    total[id] = g
     const node = b.node(id)
-    if (node.inputs.length === 0) continue
-    const grads = table[node.op]({ b, g, y: id, node, x: node.inputs })
-    node.inputs.forEach((input, k) => {
+    const { inputs } = node
+    if (inputs.length === 0) continue
+    const grads = table[node.op]({ b, g, y: id, node, x: inputs })
+    for (let k = 0; k < inputs.length; k++) {
+      const input = inputs[k]!
       const gk = grads[k]
-      if (gk === undefined || !needed[input]) return
-      const list = contributions.get(input) ?? []
-      list.push(sumTo(b, gk, b.node(input).shape))
-      contributions.set(input, list)
-    })
+      if (gk === undefined || !needed[input]) continue
+      const part = sumTo(b, gk, b.node(input).shape)
+      if (first[input]! < 0) first[input] = part
+      else {
+        const list = others.get(input)
+        if (list === undefined) others.set(input, [part])
+        else list.push(part)
+      }
+    }
   }
   return wrt.map((w) => {
-    const g = total.get(w)
-    if (g !== undefined) return g
+    const g = w <= output ? total[w]! : -1
+    if (g >= 0) return g
     const v = b.node(w)
     return b.scalar(0, v.dtype, v.shape) // symbolic zero: E does not depend on w
   })

@@ -1,9 +1,9 @@
 import type { Builder } from '../builder.js'
 import type { Node, NodeId } from '../graph.js'
-import { ops } from '../ops.js'
+import { type OpName, opNames, ops } from '../ops.js'
 import { type DType, type Shape, sizeOf } from '../shape.js'
 import { makePass, type Pass } from './pass.js'
-import { rewriteGraph, type Rewrite } from './rewrite.js'
+import { onOps, rewriteGraph, type Rewrite } from './rewrite.js'
 import {
   elementwise,
   matmulValues,
@@ -98,6 +98,9 @@ const foldNode = (b: Builder, node: Node, xs: readonly Node[]): NodeId | undefin
   }
 }
 
+// Every op with operands except stopGradient, which marks where differentiation stops.
+const foldable: readonly OpName[] = opNames.filter((op) => ops[op].arity > 0 && op !== 'stopGradient')
+
 /**
  * Constant folding as a rewrite: a node whose operands are all constants
  * becomes a constant. Elementwise ops use their `ops[op].fn` with
@@ -110,7 +113,7 @@ const foldNode = (b: Builder, node: Node, xs: readonly Node[]): NodeId | undefin
  *
  * @category Rewrites
  */
-export const foldConstant: Rewrite = (b, _id, node) => {
+export const foldConstant: Rewrite = onOps(foldable, (b, _id, node) => {
   if (node.inputs.length === 0 || node.op === 'stopGradient') return undefined
   const xs: Node[] = []
   for (const i of node.inputs) {
@@ -119,7 +122,7 @@ export const foldConstant: Rewrite = (b, _id, node) => {
     xs.push(x)
   }
   return foldNode(b, node, xs)
-}
+})
 
 /**
  * The constant-folding rule table: `[foldConstant]`.

@@ -36,19 +36,3 @@ export const operandOf = (b: Pick<Builder, 'node'>, id: NodeId, op: Node['op']):
   const n = b.node(id)
   return n.op === op ? n.inputs[0] : undefined
 }
-
-/**
- * A product `c * x` with a uniform constant `c`, seen as its coefficient and
- * base; anything else is `1 * itself`. @internal
- */
-export const term = (b: Pick<Builder, 'node'>, id: NodeId): readonly [number, NodeId] => {
-  const n = b.node(id)
-  if (n.op === 'mul') {
-    const [x, y] = n.inputs as [NodeId, NodeId]
-    const cx = constantValue(b, x)
-    if (cx !== undefined) return [cx, y]
-    const cy = constantValue(b, y)
-    if (cy !== undefined) return [cy, x]
-  }
-  return [1, id]
-}

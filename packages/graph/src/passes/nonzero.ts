@@ -41,7 +41,12 @@ const positive = (source: NodeSource, id: NodeId, budget: Budget): boolean => {
       return positive(source, a, budget)
     case 'pow':
       return positive(source, a, budget)
+    // A positive value plus one that is never negative: 1 + square(x), exp(x) + abs(y).
     case 'add':
+      return (
+        (positive(source, a, budget) && nonNegative(source, c, budget)) ||
+        (nonNegative(source, a, budget) && positive(source, c, budget))
+      )
     case 'mul':
     case 'div':
     case 'min':
@@ -50,6 +55,33 @@ const positive = (source: NodeSource, id: NodeId, budget: Budget): boolean => {
       return positive(source, a, budget) || positive(source, c, budget)
     default:
       return false
+  }
+}
+
+const nonNegative = (source: NodeSource, id: NodeId, budget: Budget): boolean => {
+  if (budget.left-- <= 0) return false
+  const n = nodeOf(source, id)
+  const [a, c] = n.inputs as [NodeId, NodeId]
+  switch (n.op) {
+    case 'const':
+      return allConstValues(source, id, (v) => v >= 0)
+    // Never negative for any real argument (sqrt where it is defined).
+    case 'square':
+    case 'abs':
+    case 'relu':
+    case 'sqrt':
+    case 'exp':
+    case 'sigmoid':
+    case 'softplus':
+    case 'softmax':
+      return true
+    case 'add':
+    case 'mul':
+    case 'max':
+    case 'min':
+      return nonNegative(source, a, budget) && nonNegative(source, c, budget)
+    default:
+      return positive(source, id, budget)
   }
 }
 
@@ -62,14 +94,17 @@ const nonZero = (source: NodeSource, id: NodeId, budget: Budget): boolean => {
     case 'neg':
     case 'sign':
     case 'tanh':
+    case 'sqrt':
     case 'stopGradient':
     case 'broadcast':
     case 'reshape':
     case 'transpose':
       return nonZero(source, a, budget)
     case 'mul':
-    case 'div':
       return nonZero(source, a, budget) && nonZero(source, c, budget)
+    // Where a quotient is defined (a nonzero divisor), it is zero only where its dividend is.
+    case 'div':
+      return nonZero(source, a, budget)
     case 'pow': {
       // A negative base needs an integer exponent to stay real.
       const integer = allConstValues(source, c, Number.isInteger)
@@ -84,8 +119,9 @@ const nonZero = (source: NodeSource, id: NodeId, budget: Budget): boolean => {
  * True when node `id` is provably different from zero at every point where it
  * is defined, in exact real arithmetic: nonzero constants, `exp`, `sigmoid`,
  * `softplus` and `softmax` (positive everywhere), squares, absolute values and
- * negations of nonzero values, products and quotients of nonzero values, and
- * so on. `false` means "not proven", not "zero".
+ * negations and square roots of nonzero values, products of nonzero values,
+ * quotients of nonzero dividends, and so on. `false` means "not proven", not
+ * "zero".
  *
  * Floating point can still round a provably nonzero value to zero (`exp(-800)`
  * underflows); rewrites that rely on this, such as `x / x -> 1`, then give the

@@ -10,11 +10,23 @@ import { makePass, type Pass, type Rooted } from './pass.js'
  * ordered without inferring shapes or hashing keys again. Nodes whose ids and
  * operands do not change are shared with the input graph.
  */
-export const pruneGraph = (graph: Graph, outputs: readonly NodeId[]): Rooted => {
+export const pruneGraph = (graph: Graph, outputs: readonly NodeId[]): Rooted => pruneMapped(graph, outputs).rooted
+
+/**
+ * {@link pruneGraph}, also returning where each node went (-1 for dropped
+ * nodes). @internal
+ */
+export const pruneMapped = (
+  graph: Graph,
+  outputs: readonly NodeId[],
+): { readonly rooted: Rooted; readonly renumber: Int32Array } => {
   const keep = ancestors(graph, outputs)
+  const renumber = new Int32Array(graph.nodes.length).fill(-1)
   // Nothing to drop: the graph is already pruned, and ids would not change.
-  if (keep.length === graph.nodes.length) return { graph, outputs: [...outputs] }
-  const renumber = new Int32Array(graph.nodes.length)
+  if (keep.length === graph.nodes.length) {
+    for (let id = 0; id < renumber.length; id++) renumber[id] = id
+    return { rooted: { graph, outputs: [...outputs] }, renumber }
+  }
   const nodes = new Array<Node>(keep.length)
   for (let k = 0; k < keep.length; k++) {
     const id = keep[k]!
@@ -33,8 +45,37 @@ export const pruneGraph = (graph: Graph, outputs: readonly NodeId[]): Rooted => 
       : n
   }
   return {
-    graph: Object.freeze({ nodes: Object.freeze(nodes) }),
-    outputs: outputs.map((o) => renumber[o]!),
+    rooted: { graph: Object.freeze({ nodes: Object.freeze(nodes) }), outputs: outputs.map((o) => renumber[o]!) },
+    renumber,
+  }
+}
+
+/**
+ * {@link pruneMapped} of scratch nodes that nothing else holds (from
+ * `buildScratch`): the kept ones are renumbered in place and frozen instead
+ * of copied, which saves a pass that rebuilt a large graph an allocation per
+ * node. @internal
+ */
+export const pruneScratch = (
+  nodes: Node[],
+  outputs: readonly NodeId[],
+): { readonly rooted: Rooted; readonly renumber: Int32Array } => {
+  const keep = ancestors({ nodes }, outputs)
+  const renumber = new Int32Array(nodes.length).fill(-1)
+  const kept = new Array<Node>(keep.length)
+  for (let k = 0; k < keep.length; k++) {
+    const id = keep[k]!
+    renumber[id] = k
+    const n = nodes[id]!
+    // Operands come first, so theirs are renumbered already.
+    const inputs = n.inputs as NodeId[]
+    for (let j = 0; j < inputs.length; j++) inputs[j] = renumber[inputs[j]!]!
+    Object.freeze(inputs)
+    kept[k] = Object.freeze(n)
+  }
+  return {
+    rooted: { graph: Object.freeze({ nodes: Object.freeze(kept) }), outputs: outputs.map((o) => renumber[o]!) },
+    renumber,
   }
 }
 

@@ -8,7 +8,7 @@ import type { BinaryOp, UnaryOp } from '../ops.js'
 import type { Shape } from '../shape.js'
 import { foldConstants } from './fold.js'
 import { prune } from './prune.js'
-import { rewrite, type Rewrite } from './rewrite.js'
+import { onOps, rewrite, type Rewrite } from './rewrite.js'
 import { simplify, simplifyRules } from './simplify.js'
 import { evaluate, showOutput } from './testing/helpers.js'
 
@@ -143,6 +143,15 @@ describe('simplify', () => {
     expect(JSON.stringify(graph)).toBe(before)
   })
 
+  it('returns a frozen graph', () => {
+    const { graph, outputs } = scalarGraph([['add', 0, 0, 0], ['mul', 9, 3, 0], ['sin', 10, 0, 0]])
+    const s = simplify(graph, outputs)
+    expect(Object.isFrozen(s.graph) && Object.isFrozen(s.graph.nodes)).toBe(true)
+    for (const n of s.graph.nodes) {
+      expect(Object.isFrozen(n) && Object.isFrozen(n.inputs) && Object.isFrozen(n.shape) && Object.isFrozen(n.attrs)).toBe(true)
+    }
+  })
+
   it('simplifies a hand-written derivative: d/dx x^2 = 1 * (2 * x^(2-1)) -> 2*x', () => {
     const { graph, result } = buildOrThrow(emptyGraph, (b) => {
       const x = b.input('x')
@@ -252,6 +261,43 @@ describe('simplify on deep graphs', () => {
   }, deepTimeout)
 })
 
+describe('simplify keeps shared subexpressions shared', () => {
+  it('gathers a chain into its consumer only where the chain is used once', () => {
+    // The shape of a reverse pass: a running product p_k = p_{k-1} * c_k, each
+    // p_{k-1} used twice, by p_k and by a term t_k = p_{k-1} * w_k of a long
+    // sum. Gathered into t_k, p_{k-1} would be copied (w_k sorts before its
+    // factors), and the graph would grow by a chain per term.
+    const n = 3000
+    const { graph, result } = buildOrThrow(emptyGraph, (b) => {
+      const x = b.input('x')
+      const w = Array.from({ length: n }, (_, k) => b.sin(b.mul(b.scalar(k + 1), x)))
+      let p = x
+      let sum = b.scalar(0)
+      for (let k = 0; k < n; k++) {
+        sum = b.add(sum, b.mul(p, w[k]!))
+        p = b.mul(p, b.cos(w[k]!))
+      }
+      return b.add(sum, p)
+    })
+    const s = simplify(graph, [result])
+    expect(s.graph.nodes.length).toBeLessThanOrEqual(ancestors(graph, [result]).length)
+    const at = { x: 0.001 }
+    expect(evaluate(s.graph, at)[s.outputs[0]!]).toBeCloseTo(evaluate(graph, at)[result]!, 9)
+  }, deepTimeout)
+
+  it('gathers a chain whose other consumers vanished while simplifying', () => {
+    // (0.5 - y) is used twice, but its use in (0.5 - y) * 0 goes away.
+    const { graph, result } = buildOrThrow(emptyGraph, (b) => {
+      const y = b.input('y')
+      const d = b.sub(b.scalar(0.5), y)
+      return b.add(b.sub(d, y), b.mul(d, b.scalar(0)))
+    })
+    const once = simplify(graph, [result])
+    expect(showOutput(once)).toBe('(0.5 - (2 * y))')
+    expect(simplify(once).graph.nodes).toEqual(once.graph.nodes)
+  })
+})
+
 // ---- calling forms and custom tables ----
 
 describe('passes compose', () => {
@@ -304,6 +350,20 @@ describe('rewrite', () => {
     const { graph, result } = buildOrThrow(emptyGraph, (b) => b.add(b.input('x'), b.input('y')))
     const r = rewrite([swap])(graph, [result])
     expect(['(x + y)', '(y + x)']).toContain(showOutput(r))
+  })
+
+  it('tries a rule tagged with ops only at nodes of those ops', () => {
+    const seen = new Set<string>()
+    const watch = onOps(['sin', 'cos'], (_b, _id, n) => {
+      seen.add(n.op)
+      return undefined
+    })
+    const { graph, result } = buildOrThrow(emptyGraph, (b) => {
+      const x = b.input('x')
+      return b.add(b.sin(x), b.mul(b.cos(x), b.exp(x)))
+    })
+    rewrite([watch])(graph, [result])
+    expect([...seen].sort()).toEqual(['cos', 'sin'])
   })
 
   it('simplifies what a rule builds before the rule sees it', () => {

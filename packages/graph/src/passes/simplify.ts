@@ -53,6 +53,14 @@ const simplifyGraph = (graph: Graph, outputs: readonly NodeId[], options: Simpli
  * need is pruned. Every rewrite keeps the node's shape and dtype. Linear in
  * the graph's size, and iterative, so graphs of any depth are fine.
  *
+ * Sums and products are gathered as a whole ({@link sumRules},
+ * {@link productRules}): like terms and factors merge, constants meet, and
+ * each chain is rebuilt in one canonical order, so that the derivative of
+ * `x*x + 3*x` reads `3 + 2*x` and that of `sqrt(x^2 + y^2)` reads
+ * `x/sqrt(square(x) + square(y))`. A subexpression the graph shares stays one
+ * node rather than being copied into each consumer, which keeps the result
+ * linear in size, too.
+ *
  * The rules assume finite values, as symbolic algebra systems do
  * (`x * 0 -> 0`); divisions are only cancelled where the divisor is provably
  * nonzero ({@link isNonZero}).
@@ -61,9 +69,9 @@ const simplifyGraph = (graph: Graph, outputs: readonly NodeId[], options: Simpli
  * ```ts
  * const { graph, result: y } = buildOrThrow(emptyGraph, (b) => {
  *   const x = b.input('x')
- *   return b.add(b.mul(b.scalar(1), x), b.mul(x, b.scalar(1))) // 1*x + x*1
+ *   return b.add(b.mul(b.scalar(1), x), b.mul(x, b.scalar(2))) // 1*x + x*2
  * })
- * const s = simplify(graph, [y]) // 2 * x
+ * const s = simplify(graph, [y]) // 3 * x
  * ```
  * @category Passes
  */

@@ -28,6 +28,16 @@ const cases: Case[] = [
     (b) => b.transpose(b.matmul(b.input('a', [3, 2]), b.input('c', [2, 4]))),
     'transpose(matmul(a, c); perm=1,0)',
   ],
+  [
+    'transpose(matmul(s, transpose(v))) -> matmul(v, s) for a [1,1] s and a column v (rows and columns transpose freely)',
+    (b) => b.transpose(b.matmul(b.input('s', [1, 1]), b.transpose(b.input('v', [3, 1])))),
+    'matmul(v, s)',
+  ],
+  [
+    'transpose(matmul(row, m)) stays: it is a reshape, while transpose(m) would not be',
+    (b) => b.transpose(b.matmul(b.input('r', [1, 2]), b.input('c', [2, 4]))),
+    'reshape(matmul(r, c); shape=4,1)',
+  ],
   ['transpose of a column -> reshape', (b) => b.transpose(b.input('v', [3, 1])), 'reshape(v; shape=1,3)'],
   [
     'transpose moving only extent-1 axes -> reshape',

@@ -2,17 +2,16 @@
 // reductions: they remove data movement that does not move anything.
 import type { NodeId } from '../../graph.js'
 import { sameShape, sizeOf } from '../../shape.js'
-import { isConst } from '../match.js'
-import type { Rewrite } from '../rewrite.js'
+import { onOps, type Rewrite } from '../rewrite.js'
 
 const isIdentity = (perm: readonly number[]): boolean => perm.every((p, i) => p === i)
 
 // transpose(x, identity) -> x
-const transposeIdentity: Rewrite = (_b, _id, n) =>
-  n.op === 'transpose' && isIdentity(n.attrs.perm!) ? n.inputs[0] : undefined
+const transposeIdentity = onOps(['transpose'], (_b, _id, n) =>
+  n.op === 'transpose' && isIdentity(n.attrs.perm!) ? n.inputs[0] : undefined)
 
 // transpose(transpose(x, p), q) -> transpose(x, p∘q), or x when that is the identity
-const transposeTranspose: Rewrite = (b, _id, n) => {
+const transposeTranspose = onOps(['transpose'], (b, _id, n) => {
   if (n.op !== 'transpose') return undefined
   const inner = b.node(n.inputs[0]!)
   if (inner.op !== 'transpose') return undefined
@@ -20,26 +19,34 @@ const transposeTranspose: Rewrite = (b, _id, n) => {
   // Output axis j of the outer reads its axis q[j], which is axis p[q[j]] of x.
   const perm = n.attrs.perm!.map((q) => p[q]!)
   return b.transpose(inner.inputs[0]!, perm)
+})
+
+/**
+ * What transposing the matrix `id` costs: nothing where the transpose cancels
+ * (a transpose), folds (a constant) or only moves an extent-1 axis (a row or
+ * column, which `transposeAsReshape` turns into a reshape); one otherwise.
+ */
+const transposeCost = (b: Parameters<Rewrite>[0], id: NodeId): number => {
+  const n = b.node(id)
+  return n.op === 'transpose' || n.op === 'const' || n.shape[0] === 1 || n.shape[1] === 1 ? 0 : 1
 }
 
-// Transposing is free where the transpose cancels or folds.
-const freeToTranspose = (b: Parameters<Rewrite>[0], id: NodeId): boolean =>
-  b.node(id).op === 'transpose' || isConst(b, id)
-
 // transpose(matmul(a, b)) -> matmul(transpose(b), transpose(a))
-// Only where one of the new transposes cancels or folds; otherwise the rewrite
-// would trade one transpose for two.
-const transposeMatmul: Rewrite = (b, _id, n) => {
+// Only where the new transposes cost no more than the old one: where one of
+// them cancels or folds, or both only move an extent-1 axis, as in the
+// gradient (w^T x - t) x^T of a column w, which becomes matmul(x, w^T x - t).
+const transposeMatmul = onOps(['transpose'], (b, _id, n) => {
   if (n.op !== 'transpose') return undefined
   const m = b.node(n.inputs[0]!)
   if (m.op !== 'matmul' || n.attrs.perm![0] !== 1) return undefined
   const [x, y] = m.inputs as [NodeId, NodeId]
-  if (!freeToTranspose(b, x) && !freeToTranspose(b, y)) return undefined
+  const before = m.shape[0] === 1 || m.shape[1] === 1 ? 0 : 1
+  if (transposeCost(b, x) + transposeCost(b, y) > before) return undefined
   return b.matmul(b.transpose(y, [1, 0]), b.transpose(x, [1, 0]))
-}
+})
 
 // transpose(x) -> reshape(x)   when only extent-1 axes move, so the element order is kept
-const transposeAsReshape: Rewrite = (b, _id, n) => {
+const transposeAsReshape = onOps(['transpose'], (b, _id, n) => {
   if (n.op !== 'transpose') return undefined
   const x = b.node(n.inputs[0]!)
   let last = -1
@@ -49,39 +56,39 @@ const transposeAsReshape: Rewrite = (b, _id, n) => {
     last = p
   }
   return b.reshape(n.inputs[0]!, n.shape)
-}
+})
 
 // reshape(x, shape(x)) -> x
-const reshapeSame: Rewrite = (b, _id, n) =>
-  n.op === 'reshape' && sameShape(b.node(n.inputs[0]!).shape, n.shape) ? n.inputs[0] : undefined
+const reshapeSame = onOps(['reshape'], (b, _id, n) =>
+  n.op === 'reshape' && sameShape(b.node(n.inputs[0]!).shape, n.shape) ? n.inputs[0] : undefined)
 
 // reshape(reshape(x, s), t) -> reshape(x, t)
-const reshapeReshape: Rewrite = (b, _id, n) => {
+const reshapeReshape = onOps(['reshape'], (b, _id, n) => {
   if (n.op !== 'reshape') return undefined
   const inner = b.node(n.inputs[0]!)
   return inner.op === 'reshape' ? b.reshape(inner.inputs[0]!, n.shape) : undefined
-}
+})
 
 // broadcast(x, shape(x)) -> x
-const broadcastSame: Rewrite = (b, _id, n) =>
-  n.op === 'broadcast' && sameShape(b.node(n.inputs[0]!).shape, n.shape) ? n.inputs[0] : undefined
+const broadcastSame = onOps(['broadcast'], (b, _id, n) =>
+  n.op === 'broadcast' && sameShape(b.node(n.inputs[0]!).shape, n.shape) ? n.inputs[0] : undefined)
 
 // broadcast(broadcast(x, s), t) -> broadcast(x, t)
-const broadcastBroadcast: Rewrite = (b, _id, n) => {
+const broadcastBroadcast = onOps(['broadcast'], (b, _id, n) => {
   if (n.op !== 'broadcast') return undefined
   const inner = b.node(n.inputs[0]!)
   return inner.op === 'broadcast' ? b.broadcast(inner.inputs[0]!, n.shape) : undefined
-}
+})
 
 // sum(x, axes) -> reshape(x),  reduceMax(x, axes) -> reshape(x)   when every reduced axis has extent 1
-const reduceUnitAxes: Rewrite = (b, _id, n) => {
+const reduceUnitAxes = onOps(['sum', 'reduceMax'], (b, _id, n) => {
   if (n.op !== 'sum' && n.op !== 'reduceMax') return undefined
   const x = b.node(n.inputs[0]!)
   return n.attrs.axes!.every((a) => x.shape[a] === 1) ? b.reshape(n.inputs[0]!, n.shape) : undefined
-}
+})
 
 // sum(broadcast(x, s), axes) -> count * x   for a one-element x (count = elements summed per output)
-const sumBroadcastScalar: Rewrite = (b, _id, n) => {
+const sumBroadcastScalar = onOps(['sum'], (b, _id, n) => {
   if (n.op !== 'sum') return undefined
   const inner = b.node(n.inputs[0]!)
   if (inner.op !== 'broadcast') return undefined
@@ -91,10 +98,10 @@ const sumBroadcastScalar: Rewrite = (b, _id, n) => {
   const count = sizeOf(inner.shape) / sizeOf(n.shape)
   const scalar = xShape.length === 0 ? x : b.reshape(x, [])
   return b.mul(b.scalarLike(count, x), scalar)
-}
+})
 
 // reduceMax(broadcast(x, s), axes) -> x   for a one-element x (and a non-empty reduction)
-const reduceMaxBroadcastScalar: Rewrite = (b, _id, n) => {
+const reduceMaxBroadcastScalar = onOps(['reduceMax'], (b, _id, n) => {
   if (n.op !== 'reduceMax') return undefined
   const inner = b.node(n.inputs[0]!)
   if (inner.op !== 'broadcast') return undefined
@@ -102,13 +109,14 @@ const reduceMaxBroadcastScalar: Rewrite = (b, _id, n) => {
   const xShape = b.node(x).shape
   if (sizeOf(xShape) !== 1 || sizeOf(inner.shape) === 0) return undefined
   return xShape.length === 0 ? x : b.reshape(x, [])
-}
+})
 
 /**
  * Identities of the structural ops and reductions:
  * `transpose(x, identity) -> x`, `transpose(transpose(x, p), q) -> transpose(x, p∘q)`,
- * `transpose(matmul(a, b)) -> matmul(transpose b, transpose a)` (where one of
- * those transposes cancels or folds), a transpose that moves only extent-1
+ * `transpose(matmul(a, b)) -> matmul(transpose b, transpose a)` (where those
+ * transposes cost no more than the one they replace: one cancels or folds, or
+ * both only move extent-1 axes), a transpose that moves only extent-1
  * axes `-> reshape`, `reshape(x, shape(x)) -> x`, `reshape(reshape(x)) -> reshape(x)`,
  * `broadcast(x, shape(x)) -> x`, `broadcast(broadcast(x)) -> broadcast(x)`,
  * `sum`/`reduceMax` over extent-1 axes only `-> reshape`,

@@ -1,0 +1,66 @@
+import type { NodeId } from '../graph.js'
+import type { OpName } from '../ops.js'
+import { type NodeSource, nodeOf } from './match.js'
+import { isNonZero } from './nonzero.js'
+import { valuesOf } from './tensor.js'
+
+// Nodes a proof may look at, so that a query costs O(1) on any graph.
+const budgetPerQuery = 16
+
+// Ops whose value is finite wherever their operands are: polynomials, bounded
+// functions, selections and data movement. Left out: the ops with poles or
+// values outside their domain (div unless its divisor is provably nonzero,
+// log, sqrt, tan, pow in general), and exp and softplus, which overflow for
+// large arguments.
+const closedOps: ReadonlySet<OpName> = new Set<OpName>([
+  'neg', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'abs', 'square', 'sign', 'stopGradient',
+  'add', 'sub', 'mul', 'max', 'min', 'mulNoNan', 'greater', 'greaterEqual', 'equal', 'where',
+  'matmul', 'transpose', 'reshape', 'broadcast', 'sum', 'reduceMax', 'softmax',
+])
+
+const finite = (source: NodeSource, id: NodeId, budget: { left: number }): boolean => {
+  if (budget.left-- <= 0) return false
+  const n = nodeOf(source, id)
+  switch (n.op) {
+    case 'const':
+      return n.attrs.value !== undefined ? Number.isFinite(n.attrs.value) : valuesOf(n).every(Number.isFinite)
+    case 'input':
+    case 'param':
+      return true
+    case 'pow': {
+      // A power with a non-negative integer exponent is a polynomial.
+      const e = nodeOf(source, n.inputs[1]!)
+      const exponent = e.op === 'const' ? valuesOf(e) : undefined
+      return (
+        exponent !== undefined &&
+        exponent.every((k) => Number.isInteger(k) && k >= 0) &&
+        finite(source, n.inputs[0]!, budget)
+      )
+    }
+    // A finite value over a provably nonzero one (exact arithmetic, as isNonZero reasons).
+    case 'div':
+      return isNonZero(source, n.inputs[1]!) && finite(source, n.inputs[0]!, budget)
+    default:
+      if (!closedOps.has(n.op)) return false
+      for (const i of n.inputs) if (!finite(source, i, budget)) return false
+      return true
+  }
+}
+
+/**
+ * True when node `id` is provably finite, taking inputs and parameters to be
+ * finite (the assumption the arithmetic rules make throughout, as in
+ * `x * 0 -> 0`): finite constants, and polynomials, bounded functions and
+ * data movement of finite values, and their quotients by provably nonzero
+ * values ({@link isNonZero}). `false` means "not proven". The proof looks at
+ * a bounded number of nodes, so a query costs O(1) on any graph.
+ *
+ * @example
+ * ```ts
+ * isFiniteValued(b, b.mul(b.scalar(2), x)) // true
+ * isFiniteValued(b, b.div(b.scalar(1), x)) // false: x may be 0
+ * ```
+ * @category Rewrites
+ */
+export const isFiniteValued = (source: NodeSource, id: NodeId): boolean =>
+  finite(source, id, { left: budgetPerQuery })
