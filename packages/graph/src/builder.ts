@@ -3,7 +3,8 @@ import { castDraft, produce } from 'immer'
 import { fail, GraphFailure, graphError, type GraphError } from './errors.js'
 import type { Attrs, Graph, Node, NodeId } from './graph.js'
 import { type BinaryOp, type OpName, ops, type UnaryOp } from './ops.js'
-import { type DType, type Shape, sizeOf } from './shape.js'
+import { OpMethods } from './op-methods.js'
+import type { DType, Shape } from './shape.js'
 
 /**
  * Appends nodes to a graph under construction. Every method returns the id of
@@ -376,7 +377,7 @@ const sharedShape = (a: Shape, b: Shape): Shape | undefined => {
   return a
 }
 
-class GraphBuilder implements Builder {
+class GraphBuilder extends OpMethods {
   private readonly added: Node[] = []
   readonly table: ConsTable
   private readonly baseSize: number
@@ -389,6 +390,7 @@ class GraphBuilder implements Builder {
     private readonly frozen = true,
     capacity = 0,
   ) {
+    super()
     this.baseSize = base.length
     this.table = new ConsTable(baseTable, capacity)
   }
@@ -495,13 +497,7 @@ class GraphBuilder implements Builder {
     return this.frozen ? Object.freeze(own) : own
   }
 
-  input(name: string, shape: Shape = [], dtype: DType = 'f64'): NodeId {
-    return this.apply('input', [], { name, shape }, dtype)
-  }
-  param(name: string, shape: Shape = [], dtype: DType = 'f64'): NodeId {
-    return this.apply('param', [], { name, shape }, dtype)
-  }
-  scalar(value: number, dtype: DType = 'f64', shape: Shape = []): NodeId {
+  override scalar(value: number, dtype: DType = 'f64', shape: Shape = []): NodeId {
     // Derivative rules ask for the same few scalars again and again.
     if (shape.length === 0 && typeof value === 'number' && !Object.is(value, -0)) {
       const existing = this.table.findScalar(value, dtype)
@@ -509,63 +505,7 @@ class GraphBuilder implements Builder {
     }
     return this.apply('const', [], { value, shape }, dtype)
   }
-  scalarLike(value: number, like: NodeId): NodeId {
-    return this.scalar(value, this.node(like).dtype)
-  }
-  constant(values: readonly number[], shape: Shape, dtype: DType = 'f64'): NodeId {
-    return this.apply('const', [], { values: [...values], shape }, dtype)
-  }
-  unary(op: UnaryOp, x: NodeId): NodeId {
-    return this.apply(op, [x])
-  }
-  binary(op: BinaryOp, a: NodeId, b: NodeId): NodeId {
-    return this.apply(op, [a, b])
-  }
-  neg = (x: NodeId): NodeId => this.apply('neg', [x])
-  exp = (x: NodeId): NodeId => this.apply('exp', [x])
-  log = (x: NodeId): NodeId => this.apply('log', [x])
-  sqrt = (x: NodeId): NodeId => this.apply('sqrt', [x])
-  sin = (x: NodeId): NodeId => this.apply('sin', [x])
-  cos = (x: NodeId): NodeId => this.apply('cos', [x])
-  tan = (x: NodeId): NodeId => this.apply('tan', [x])
-  tanh = (x: NodeId): NodeId => this.apply('tanh', [x])
-  sigmoid = (x: NodeId): NodeId => this.apply('sigmoid', [x])
-  relu = (x: NodeId): NodeId => this.apply('relu', [x])
-  abs = (x: NodeId): NodeId => this.apply('abs', [x])
-  square = (x: NodeId): NodeId => this.apply('square', [x])
-  softplus = (x: NodeId): NodeId => this.apply('softplus', [x])
-  sign = (x: NodeId): NodeId => this.apply('sign', [x])
-  stopGradient = (x: NodeId): NodeId => this.apply('stopGradient', [x])
-  add = (a: NodeId, b: NodeId): NodeId => this.apply('add', [a, b])
-  sub = (a: NodeId, b: NodeId): NodeId => this.apply('sub', [a, b])
-  mul = (a: NodeId, b: NodeId): NodeId => this.apply('mul', [a, b])
-  div = (a: NodeId, b: NodeId): NodeId => this.apply('div', [a, b])
-  pow = (a: NodeId, b: NodeId): NodeId => this.apply('pow', [a, b])
-  max = (a: NodeId, b: NodeId): NodeId => this.apply('max', [a, b])
-  min = (a: NodeId, b: NodeId): NodeId => this.apply('min', [a, b])
-  mulNoNan = (a: NodeId, b: NodeId): NodeId => this.apply('mulNoNan', [a, b])
-  greater = (a: NodeId, b: NodeId): NodeId => this.apply('greater', [a, b])
-  greaterEqual = (a: NodeId, b: NodeId): NodeId => this.apply('greaterEqual', [a, b])
-  equal = (a: NodeId, b: NodeId): NodeId => this.apply('equal', [a, b])
-  where = (cond: NodeId, a: NodeId, b: NodeId): NodeId => this.apply('where', [cond, a, b])
-  matmul = (a: NodeId, b: NodeId): NodeId => this.apply('matmul', [a, b])
-  transpose = (x: NodeId, perm?: readonly number[]): NodeId =>
-    this.apply('transpose', [x], perm ? { perm } : {})
-  reshape = (x: NodeId, shape: Shape): NodeId => this.apply('reshape', [x], { shape })
-  broadcast = (x: NodeId, shape: Shape): NodeId => this.apply('broadcast', [x], { shape })
-  sum = (x: NodeId, axes?: readonly number[], keepdims = false): NodeId =>
-    this.apply('sum', [x], axes ? { axes, keepdims } : { keepdims })
-  reduceMax = (x: NodeId, axes?: readonly number[], keepdims = false): NodeId =>
-    this.apply('reduceMax', [x], axes ? { axes, keepdims } : { keepdims })
-  mean = (x: NodeId, axes?: readonly number[], keepdims = false): NodeId => {
-    const total = this.sum(x, axes, keepdims)
-    const count = sizeOf(this.node(x).shape) / sizeOf(this.node(total).shape)
-    return this.mul(total, this.scalarLike(1 / count, x))
-  }
-  softmax = (x: NodeId, axis = -1): NodeId => this.apply('softmax', [x], { axis })
-  logSoftmax = (x: NodeId, axis = -1): NodeId => this.apply('logSoftmax', [x], { axis })
-  logSumExp = (x: NodeId, axis = -1, keepdims = false): NodeId =>
-    this.apply('logSumExp', [x], { axis, keepdims })
+
 }
 
 /**

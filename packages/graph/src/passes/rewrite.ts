@@ -1,9 +1,10 @@
 import type { Builder } from '../builder.js'
 import { buildScratch } from '../builder.js'
 import type { Attrs, Graph, Node, NodeId } from '../graph.js'
-import { type BinaryOp, type OpName, opNames, type UnaryOp } from '../ops.js'
-import { broadcastShapes, type DType, type Shape, sameShape, sizeOf } from '../shape.js'
+import { type OpName, opNames } from '../ops.js'
+import { broadcastShapes, type DType, sameShape } from '../shape.js'
 import { makePass, type Pass, type Rooted } from './pass.js'
+import { OpMethods } from '../op-methods.js'
 import { pruneScratch } from './prune.js'
 import { splatOf } from './tensor.js'
 
@@ -105,7 +106,7 @@ const grown = (from: Int32Array, length: number, fill: number): Int32Array => {
  * linear: how often the sweep's graph uses each node, and which nodes a
  * rule built in canonical form already (see {@link applyLink}).
  */
-class RewritingBuilder implements Builder {
+class RewritingBuilder extends OpMethods {
   private settled: Int32Array = new Int32Array(0)
   private uses: Int32Array = new Int32Array(0)
   private canonical: Uint8Array = new Uint8Array(0)
@@ -119,6 +120,7 @@ class RewritingBuilder implements Builder {
     rules: readonly Rewrite[],
     private readonly maxSteps: number,
   ) {
+    super()
     this.byOp = dispatch(rules)
   }
 
@@ -262,140 +264,6 @@ class RewritingBuilder implements Builder {
       : this.inner.broadcast(found, node.shape)
   }
 
-  input(name: string, shape: Shape = [], dtype: DType = 'f64'): NodeId {
-    return this.apply('input', [], { name, shape }, dtype)
-  }
-  param(name: string, shape: Shape = [], dtype: DType = 'f64'): NodeId {
-    return this.apply('param', [], { name, shape }, dtype)
-  }
-  scalar(value: number, dtype: DType = 'f64', shape: Shape = []): NodeId {
-    return this.apply('const', [], { value, shape }, dtype)
-  }
-  scalarLike(value: number, like: NodeId): NodeId {
-    return this.scalar(value, this.node(like).dtype)
-  }
-  constant(values: readonly number[], shape: Shape, dtype: DType = 'f64'): NodeId {
-    return this.apply('const', [], { values: [...values], shape }, dtype)
-  }
-  unary(op: UnaryOp, x: NodeId): NodeId {
-    return this.apply(op, [x])
-  }
-  binary(op: BinaryOp, a: NodeId, b: NodeId): NodeId {
-    return this.apply(op, [a, b])
-  }
-  neg(x: NodeId): NodeId {
-    return this.apply('neg', [x])
-  }
-  exp(x: NodeId): NodeId {
-    return this.apply('exp', [x])
-  }
-  log(x: NodeId): NodeId {
-    return this.apply('log', [x])
-  }
-  sqrt(x: NodeId): NodeId {
-    return this.apply('sqrt', [x])
-  }
-  sin(x: NodeId): NodeId {
-    return this.apply('sin', [x])
-  }
-  cos(x: NodeId): NodeId {
-    return this.apply('cos', [x])
-  }
-  tan(x: NodeId): NodeId {
-    return this.apply('tan', [x])
-  }
-  tanh(x: NodeId): NodeId {
-    return this.apply('tanh', [x])
-  }
-  sigmoid(x: NodeId): NodeId {
-    return this.apply('sigmoid', [x])
-  }
-  relu(x: NodeId): NodeId {
-    return this.apply('relu', [x])
-  }
-  abs(x: NodeId): NodeId {
-    return this.apply('abs', [x])
-  }
-  square(x: NodeId): NodeId {
-    return this.apply('square', [x])
-  }
-  softplus(x: NodeId): NodeId {
-    return this.apply('softplus', [x])
-  }
-  sign(x: NodeId): NodeId {
-    return this.apply('sign', [x])
-  }
-  stopGradient(x: NodeId): NodeId {
-    return this.apply('stopGradient', [x])
-  }
-  add(a: NodeId, b: NodeId): NodeId {
-    return this.apply('add', [a, b])
-  }
-  sub(a: NodeId, b: NodeId): NodeId {
-    return this.apply('sub', [a, b])
-  }
-  mul(a: NodeId, b: NodeId): NodeId {
-    return this.apply('mul', [a, b])
-  }
-  div(a: NodeId, b: NodeId): NodeId {
-    return this.apply('div', [a, b])
-  }
-  pow(a: NodeId, b: NodeId): NodeId {
-    return this.apply('pow', [a, b])
-  }
-  max(a: NodeId, b: NodeId): NodeId {
-    return this.apply('max', [a, b])
-  }
-  min(a: NodeId, b: NodeId): NodeId {
-    return this.apply('min', [a, b])
-  }
-  mulNoNan(a: NodeId, b: NodeId): NodeId {
-    return this.apply('mulNoNan', [a, b])
-  }
-  greater(a: NodeId, b: NodeId): NodeId {
-    return this.apply('greater', [a, b])
-  }
-  greaterEqual(a: NodeId, b: NodeId): NodeId {
-    return this.apply('greaterEqual', [a, b])
-  }
-  equal(a: NodeId, b: NodeId): NodeId {
-    return this.apply('equal', [a, b])
-  }
-  where(cond: NodeId, a: NodeId, b: NodeId): NodeId {
-    return this.apply('where', [cond, a, b])
-  }
-  matmul(a: NodeId, b: NodeId): NodeId {
-    return this.apply('matmul', [a, b])
-  }
-  transpose(x: NodeId, perm?: readonly number[]): NodeId {
-    return this.apply('transpose', [x], perm ? { perm } : {})
-  }
-  reshape(x: NodeId, shape: Shape): NodeId {
-    return this.apply('reshape', [x], { shape })
-  }
-  broadcast(x: NodeId, shape: Shape): NodeId {
-    return this.apply('broadcast', [x], { shape })
-  }
-  sum(x: NodeId, axes?: readonly number[], keepdims = false): NodeId {
-    return this.apply('sum', [x], axes ? { axes, keepdims } : { keepdims })
-  }
-  reduceMax(x: NodeId, axes?: readonly number[], keepdims = false): NodeId {
-    return this.apply('reduceMax', [x], axes ? { axes, keepdims } : { keepdims })
-  }
-  mean(x: NodeId, axes?: readonly number[], keepdims = false): NodeId {
-    const total = this.sum(x, axes, keepdims)
-    const count = sizeOf(this.node(x).shape) / sizeOf(this.node(total).shape)
-    return this.mul(total, this.scalarLike(1 / count, x))
-  }
-  softmax(x: NodeId, axis = -1): NodeId {
-    return this.apply('softmax', [x], { axis })
-  }
-  logSoftmax(x: NodeId, axis = -1): NodeId {
-    return this.apply('logSoftmax', [x], { axis })
-  }
-  logSumExp(x: NodeId, axis = -1, keepdims = false): NodeId {
-    return this.apply('logSumExp', [x], { axis, keepdims })
-  }
 }
 
 
