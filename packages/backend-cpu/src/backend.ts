@@ -4,16 +4,25 @@ import {
   type Backend,
   type BackendError,
   checkOutputs,
-  type CompileOptions,
+  type Executable,
   type Feeds,
+  type FeedSpec,
   feedSpecs,
+  internalError,
   outputSpecs,
   type Tensor,
 } from '@backprop/backend'
-import type { Graph, NodeId } from '@backprop/graph'
-import { type CpuExecutable, cpuExecutable } from './executable.js'
+import { type Graph, type NodeId, paramsOf, sameShape, showShape } from '@backprop/graph'
+import { compiledExecutable } from './compiled.js'
+import type { Instr } from './compile/ir.js'
+import { lower } from './compile/lower.js'
+import { layoutMemory } from './compile/memory.js'
+import { type CpuExecutable, referenceExecutable } from './executable.js'
 import { kernels } from './kernels/table.js'
 import { makePlan } from './plan.js'
+import type { CpuCompileOptions, ParamUpdate } from './state.js'
+import { buildProgram, type ProgramStats, type Target } from './target/program.js'
+import { simdSupported } from './wasm/support.js'
 
 /**
  * Options of {@link cpuBackend}.
@@ -27,22 +36,109 @@ export interface CpuBackendOptions {
    * workers, may turn this off.
    */
   readonly validateFeeds?: boolean
+  /**
+   * Where kernels run. `true`: WebAssembly with SIMD (f32x4 and f64x2
+   * matrix products and fused loops, generated for each executable);
+   * `false`: plain JavaScript loops, for hosts without WebAssembly SIMD;
+   * `'auto'` (the default): WebAssembly when the host has SIMD and the graph
+   * does enough work per run to repay generating a module (about 64k
+   * flops), JavaScript otherwise. Every choice computes the same values up
+   * to float rounding and passes the same conformance suite.
+   */
+  readonly simd?: boolean | 'auto'
 }
 
 /**
- * The CPU {@link Backend}, whose `compile` returns {@link CpuExecutable}s.
+ * The CPU {@link Backend}, whose `compile` returns {@link CpuExecutable}s
+ * and accepts {@link CpuCompileOptions}.
  *
  * @category Backend
  */
 export interface CpuBackend extends Backend {
-  /** Compiles `outputs` of `graph`; see {@link Backend.compile}. */
-  compile(graph: Graph, outputs: readonly NodeId[], options?: CompileOptions): E.Either<BackendError, CpuExecutable>
+  /** Compiles `outputs` of `graph`; see {@link Backend.compile} and {@link CpuCompileOptions}. */
+  compile(graph: Graph, outputs: readonly NodeId[], options?: CpuCompileOptions): E.Either<BackendError, CpuExecutable>
+}
+
+/** Flops of a run, roughly: what decides whether generating WebAssembly pays. */
+const workOf = (instrs: readonly Instr[]): number =>
+  instrs.reduce((w, i) => {
+    switch (i.kind) {
+      case 'matmul':
+        return w + 2 * i.m * i.n * i.k + (i.epilogue ? i.epilogue.rows * i.epilogue.cols * i.epilogue.exprs.length : 0)
+      case 'group':
+        return w + i.group.rows * i.group.cols * i.group.exprs.length
+      case 'gather':
+        return w + i.from.shape.reduce((p, d) => p * d, 1)
+      default:
+        return w + i.shape.reduce((p, d) => p * d, 1)
+    }
+  }, 0)
+
+/** Below this many flops per run, `'auto'` stays in JavaScript. */
+const wasmThreshold = 1 << 16
+
+const updateError = (message: string, name: string): BackendError => ({ _tag: 'FeedConflict', name, message })
+
+/** Checks the requested updates against the graph and returns them as node pairs. */
+const resolveUpdates = (
+  graph: Graph,
+  updates: readonly ParamUpdate[],
+): E.Either<BackendError, { param: NodeId; value: NodeId }[]> => {
+  const params = paramsOf(graph)
+  const out: { param: NodeId; value: NodeId }[] = []
+  const seen = new Set<string>()
+  for (const u of updates) {
+    const param = params.get(u.param)
+    if (param === undefined) {
+      return E.left({
+        _tag: 'UnknownFeed',
+        name: u.param,
+        known: [...params.keys()],
+        message: `cannot update '${u.param}': it is not a param of the graph (its params are ${[...params.keys()].join(', ') || 'none'})`,
+      })
+    }
+    if (seen.has(u.param)) return E.left(updateError(`param '${u.param}' is updated twice; give one update per param`, u.param))
+    seen.add(u.param)
+    const bad = checkOutputs(graph, [u.value])
+    if (E.isLeft(bad)) return bad
+    const p = graph.nodes[param]!
+    const v = graph.nodes[u.value]!
+    if (v.dtype !== p.dtype) {
+      return E.left({
+        _tag: 'FeedDType',
+        name: u.param,
+        expected: p.dtype,
+        actual: v.dtype,
+        message: `the update of '${u.param}' has dtype ${v.dtype} but the param is ${p.dtype}`,
+      })
+    }
+    if (!sameShape(v.shape, p.shape)) {
+      return E.left({
+        _tag: 'FeedShape',
+        name: u.param,
+        expected: p.shape,
+        actual: v.shape,
+        message: `the update of '${u.param}' has shape ${showShape(v.shape)} but the param is ${showShape(p.shape)}`,
+      })
+    }
+    out.push({ param, value: u.value })
+  }
+  return E.right(out)
 }
 
 /**
- * The reference backend: kernels on `Float32Array`/`Float64Array` in the
- * main thread. An f32 graph computes in float32 arrays, so every op's result
- * is rounded to float32; an f64 graph in float64 arrays.
+ * The CPU backend. `compile` turns a graph into a plan once: the outputs'
+ * ancestors scheduled, views instead of copies for reshapes, transposes and
+ * broadcasts, elementwise chains fused into single loops, matrix products
+ * (in any transposition) with their bias/activation/update epilogues, and
+ * every buffer laid out by liveness in one arena, so that a run allocates
+ * nothing but the arrays it returns. Kernels are WebAssembly SIMD or plain
+ * JavaScript (see {@link CpuBackendOptions.simd}). An f32 graph computes in
+ * float32 (every op's result rounded to float32), an f64 graph in float64.
+ *
+ * With {@link CpuCompileOptions.updates}, the executable keeps those
+ * parameters and updates them in place after each run (see
+ * {@link ParamStore}); a training step then feeds only the batch.
  *
  * @example
  * ```ts
@@ -54,24 +150,47 @@ export interface CpuBackend extends Backend {
  */
 export const cpuBackend = (options: CpuBackendOptions = {}): CpuBackend => ({
   name: 'cpu',
-  compile: (graph, outputs) =>
+  compile: (graph, outputs, compileOptions: CpuCompileOptions = {}) =>
     pipe(
       checkOutputs(graph, outputs),
-      E.flatMap(() => feedSpecs(graph, outputs)),
-      E.map((specs) =>
-        cpuExecutable(
-          makePlan(graph, outputs, kernels),
-          specs,
-          outputSpecs(graph, outputs),
-          options.validateFeeds ?? true,
+      E.flatMap(() => resolveUpdates(graph, compileOptions.updates ?? [])),
+      E.flatMap((updates) =>
+        pipe(
+          feedSpecs(graph, [...outputs, ...updates.map((u) => u.value)]),
+          E.map((specs) => ({ specs, updates })),
         ),
       ),
+      E.flatMap(({ specs, updates }) => {
+        const held = new Set(updates.map((u) => graph.nodes[u.param]!.attrs.name!))
+        const feeds: FeedSpec[] = specs.map((s) => (held.has(s.name) ? { ...s, required: false } : s))
+        try {
+          const lowered = lower(graph, outputs, { updates, fuse: compileOptions.fuse ?? true })
+          const mode = options.simd ?? 'auto'
+          const target: Target =
+            mode === false || !simdSupported() ? 'js' : mode === true || workOf(lowered.instrs) >= wasmThreshold ? 'wasm' : 'js'
+          const program = buildProgram(lowered, layoutMemory(lowered), target)
+          return E.right(compiledExecutable(lowered, program, feeds, outputSpecs(graph, outputs), options.validateFeeds ?? true))
+        } catch (e) {
+          return E.left(internalError(`cpu backend failed to compile the graph: ${e instanceof Error ? e.message : String(e)}`))
+        }
+      }),
     ),
 })
 
 /**
- * Computes `outputs` of `graph` from `feeds` in one call, synchronously:
- * compile and run on the CPU backend.
+ * How an executable of the CPU backend was compiled (target, arena and
+ * module sizes, instruction counts), for tests and benchmarks; `undefined`
+ * for an executable from another source.
+ *
+ * @category Backend
+ */
+export const statsOf = (exe: Executable): ProgramStats | undefined => (exe as { stats?: ProgramStats }).stats
+
+/**
+ * Computes `outputs` of `graph` from `feeds` in one call, synchronously.
+ * Meant for one-off values (tests, the CLI's `eval`), it runs the reference
+ * interpreter: one straightforward kernel per node, nothing generated, so
+ * there is no compile time to repay.
  *
  * @example
  * ```ts
@@ -82,6 +201,8 @@ export const cpuBackend = (options: CpuBackendOptions = {}): CpuBackend => ({
  */
 export const evaluate = (graph: Graph, outputs: readonly NodeId[], feeds: Feeds): E.Either<BackendError, Tensor[]> =>
   pipe(
-    cpuBackend().compile(graph, outputs),
+    checkOutputs(graph, outputs),
+    E.flatMap(() => feedSpecs(graph, outputs)),
+    E.map((specs) => referenceExecutable(makePlan(graph, outputs, kernels), specs, outputSpecs(graph, outputs), true)),
     E.flatMap((exe) => exe.runSync(feeds)),
   )

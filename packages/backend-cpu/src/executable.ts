@@ -11,6 +11,7 @@ import {
   type TensorSpec,
 } from '@backprop/backend'
 import type { Plan } from './plan.js'
+import type { ParamStore } from './state.js'
 
 /**
  * A graph compiled for the CPU backend. Besides the asynchronous
@@ -22,6 +23,11 @@ import type { Plan } from './plan.js'
 export interface CpuExecutable extends Executable {
   /** {@link Executable.run} without the promise: validates `feeds`, computes, returns. */
   runSync(feeds: Feeds): E.Either<BackendError, Tensor[]>
+  /**
+   * The parameters the executable holds and updates in place, when it was
+   * compiled with {@link CpuCompileOptions.updates}; see {@link ParamStore}.
+   */
+  readonly params?: ParamStore
 }
 
 /**
@@ -56,11 +62,12 @@ export const execute = (plan: Plan, specs: readonly TensorSpec[], feeds: Feeds):
 }
 
 /**
- * Wraps a plan as a {@link CpuExecutable}.
+ * Wraps a reference plan (one allocating kernel per node, see
+ * {@link makePlan}) as a {@link CpuExecutable}: what {@link evaluate} runs.
  *
  * @internal
  */
-export const cpuExecutable = (
+export const referenceExecutable = (
   plan: Plan,
   feedSpecs: readonly FeedSpec[],
   outputSpecs: readonly TensorSpec[],

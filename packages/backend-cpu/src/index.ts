@@ -1,12 +1,17 @@
 /**
- * The reference CPU backend: one kernel per op on `Float32Array` and
- * `Float64Array`, an execution plan that schedules the outputs' ancestors
- * and frees values after their last use, and a synchronous `evaluate`.
+ * The CPU backend: graphs compiled once into plans (views instead of
+ * copies, fused elementwise loops, matrix products in any transposition
+ * with fused epilogues, buffers laid out by liveness in one arena) that run
+ * on WebAssembly SIMD kernels generated per executable, or on plain
+ * JavaScript; optional in-place parameter updates; the reference kernels
+ * and a synchronous `evaluate`.
  *
  * @packageDocumentation
  */
 export * from './backend.js'
 export type { CpuExecutable } from './executable.js'
+export { type CpuCompileOptions, isStateful, type ParamStore, type ParamUpdate, type StatefulExecutable } from './state.js'
+export type { ProgramStats, Target } from './target/program.js'
 export type { Kernel, Step } from './kernel.js'
 export { kernels } from './kernels/table.js'
 export { binaryKernel, identityKernel, ternaryKernel, unaryKernel } from './kernels/elementwise.js'

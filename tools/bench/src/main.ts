@@ -1,4 +1,223 @@
 /**
- * Benchmarks. Placeholder until the first benchmark lands.
+ * `npm run bench`: this library's CPU backend against TensorFlow.js (cpu and
+ * wasm backends) and jax-js (`jit`), in one run, alternating the systems:
+ *
+ * - the MNIST 784-128-10 training step (relu, softmax cross-entropy, SGD,
+ *   one thread) at batch 64 and 512, in float32 and float64, samples/s;
+ * - float32 matrix products at n = 128, 512, 1024, GFLOPS;
+ * - `sigmoid(x * w + b)` elementwise on 1M values;
+ * - the time to build, differentiate and compile the training graph;
+ * - the time to differentiate and simplify graphs of 25k, 50k and 100k nodes.
+ *
+ * Prints tables with this library's ratio to each peer and writes the same
+ * figures as JSON (`tools/bench/results.json` unless `--out` says where).
+ * `--quick` shortens every measurement (for a smoke run); `--only
+ * training,matmul,elementwise,prepare,symbolic` runs some sections.
+ * Benchmarks are not tests: nothing here fails on a slow figure.
  */
-console.log('bench: no benchmarks yet');
+import { writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import type { DType } from '@backprop/graph'
+import { elementwiseJobs, matmulJobs } from './kernels.js'
+import { backpropFeedJob, backpropJob, jaxJob, tfJob } from './mnist.js'
+import { type Jax, loadJax, loadTf, type Tf } from './peers.js'
+import { type Figures, renderSection, renderTargets, type Row, type Section, type Target } from './report.js'
+import { prepareTimes, scaleTimes } from './symbolic.js'
+import { alternate, type Job, type Schedule } from './timing.js'
+
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : undefined
+}
+const out = flag('--out') ?? fileURLToPath(new URL('../results.json', import.meta.url))
+const only = flag('--only')?.split(',')
+const wanted = (section: string): boolean => only === undefined || only.includes(section)
+const schedule: Schedule = quick ? { rounds: 2, roundMs: 150, warmupMs: 150 } : { rounds: 7, roundMs: 350, warmupMs: 500 }
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`)
+
+/** Times the jobs that could be made (a peer that failed to load gives `null`) in alternation. */
+const measure = async (jobs: Readonly<Record<string, (() => Job) | null>>): Promise<Record<string, number | null>> => {
+  const names = Object.keys(jobs).filter((k) => jobs[k] !== null)
+  const made = names.map((k) => jobs[k]!())
+  const ms = await alternate(made, schedule)
+  const result: Record<string, number | null> = Object.fromEntries(Object.keys(jobs).map((k) => [k, null]))
+  names.forEach((k, i) => (result[k] = ms[i]!))
+  return result
+}
+
+const main = async (): Promise<void> => {
+  const started = performance.now()
+  const tfLoaded = await loadTf()
+  const jaxLoaded = await loadJax()
+  const tf: Tf | undefined = typeof tfLoaded === 'string' ? (log(tfLoaded), undefined) : tfLoaded
+  const jax: Jax | undefined = typeof jaxLoaded === 'string' ? (log(jaxLoaded), undefined) : jaxLoaded
+  const sections: Section[] = []
+  const json: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    quick,
+    schedule,
+  }
+
+  let training: { batch: number; dtype: DType; samplesPerSecond: Figures }[] = []
+  if (wanted('training')) {
+    const rows: Row[] = []
+    for (const dtype of ['f32', 'f64'] as const) {
+      for (const batch of [64, 512]) {
+        log(`training step, batch ${batch}, ${dtype}...`)
+        const ms = await measure({
+          backprop: () => backpropJob(batch, dtype, true),
+          'backprop (js)': () => backpropJob(batch, dtype, false),
+          'backprop (feeding params)': () => backpropFeedJob(batch, dtype),
+          'tfjs-cpu': tf && dtype === 'f32' ? () => tfJob(tf, 'cpu', batch) : null,
+          'tfjs-wasm': tf && dtype === 'f32' ? () => tfJob(tf, 'wasm', batch) : null,
+          'jax-js': jax ? () => jaxJob(jax, batch, dtype) : null,
+        })
+        const figures = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v === null ? null : (batch * 1000) / v]))
+        rows.push({ label: `batch ${batch}, ${dtype}`, figures })
+        training = [...training, { batch, dtype, samplesPerSecond: figures }]
+      }
+    }
+    sections.push({
+      title: 'MNIST 784-128-10 training step (relu, softmax cross-entropy, SGD; one thread; the batch fed every step)',
+      unit: 'samples/s',
+      higherIsBetter: true,
+      ours: ['backprop', 'backprop (js)', 'backprop (feeding params)'],
+      peers: ['tfjs-cpu', 'tfjs-wasm', 'jax-js'],
+      rows,
+    })
+    json.training = training
+  }
+
+  const matmul: { n: number; gflops: Figures }[] = []
+  if (wanted('matmul')) {
+    const rows: Row[] = []
+    for (const n of [128, 512, 1024]) {
+      log(`matmul n = ${n}...`)
+      const jobs = matmulJobs(n)
+      // The plain-JavaScript kernels take seconds per product at n = 1024.
+      const ms = await measure({
+        backprop: () => jobs.backprop(true),
+        'backprop (js)': n <= 512 ? () => jobs.backprop(false) : null,
+        'tfjs-cpu': tf && n <= 512 ? () => jobs.tf(tf, 'cpu') : null,
+        'tfjs-wasm': tf ? () => jobs.tf(tf, 'wasm') : null,
+        'jax-js': jax ? () => jobs.jax(jax) : null,
+      })
+      const figures = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v === null ? null : (2 * n ** 3) / (v * 1e6)]))
+      rows.push({ label: `n = ${n}`, figures })
+      matmul.push({ n, gflops: figures })
+    }
+    sections.push({
+      title: 'float32 matrix product C = A B, C read back (ours: A and B fed each run)',
+      unit: 'GFLOPS',
+      higherIsBetter: true,
+      ours: ['backprop', 'backprop (js)'],
+      peers: ['tfjs-cpu', 'tfjs-wasm', 'jax-js'],
+      rows,
+    })
+    json.matmul = matmul
+  }
+
+  if (wanted('elementwise')) {
+    log('elementwise sigmoid(x * w + b)...')
+    const size = 1_000_000
+    const jobs = elementwiseJobs(size)
+    const ms = await measure({
+      backprop: () => jobs.backprop(true),
+      'backprop (js)': () => jobs.backprop(false),
+      'tfjs-cpu': tf ? () => jobs.tf(tf, 'cpu') : null,
+      'tfjs-wasm': tf ? () => jobs.tf(tf, 'wasm') : null,
+      'jax-js': jax ? () => jobs.jax(jax) : null,
+    })
+    sections.push({
+      title: 'sigmoid(x * w + b) on 1M float32 values, result read back (ours: x, w, b fed each run)',
+      unit: 'ms per run',
+      higherIsBetter: false,
+      ours: ['backprop', 'backprop (js)'],
+      peers: ['tfjs-cpu', 'tfjs-wasm', 'jax-js'],
+      rows: [{ label: '1M values', figures: ms }],
+    })
+    json.elementwise = { size, msPerRun: ms }
+  }
+
+  let prepare: ReturnType<typeof prepareTimes> | undefined
+  if (wanted('prepare')) {
+    log('build, differentiate and compile...')
+    const rows: Row[] = []
+    const all: Record<string, unknown> = {}
+    for (const dtype of ['f32', 'f64'] as const) {
+      for (const batch of [64, 512]) {
+        const t = prepareTimes(batch, dtype, quick ? 5 : 20)
+        if (dtype === 'f32' && batch === 64) prepare = t
+        all[`${dtype}-${batch}`] = t
+        rows.push({ label: `batch ${batch}, ${dtype}`, figures: { build: t.build, differentiate: t.differentiate, compile: t.compile, total: t.total } })
+      }
+    }
+    sections.push({
+      title: 'Build (layered), differentiate (grad + SGD updates) and compile (cpu backend, in-place updates) the training step',
+      unit: 'ms, median',
+      higherIsBetter: false,
+      ours: ['build', 'differentiate', 'compile', 'total'],
+      peers: [],
+      rows,
+    })
+    json.prepare = all
+  }
+
+  const symbolic: ReturnType<typeof scaleTimes>[] = []
+  if (wanted('symbolic')) {
+    log('differentiate and simplify large graphs...')
+    const rows: Row[] = []
+    for (const nodes of [25_000, 50_000, 100_000]) {
+      const runs = Array.from({ length: quick ? 1 : 3 }, () => scaleTimes(nodes))
+      const best = runs.reduce((a, b) => (b.total < a.total ? b : a))
+      symbolic.push(best)
+      rows.push({
+        label: `${best.nodes.toLocaleString('en-US')} nodes`,
+        figures: { differentiate: best.differentiate, simplify: best.simplify, total: best.total, 'derivative graph nodes': best.gradientNodes },
+      })
+    }
+    sections.push({
+      title: 'Differentiate and simplify a deep scalar graph (v <- sin(v) * w + v), best of runs',
+      unit: 'ms',
+      higherIsBetter: false,
+      ours: ['differentiate', 'simplify', 'total', 'derivative graph nodes'],
+      peers: [],
+      rows,
+    })
+    json.symbolic = symbolic
+  }
+
+  const targets: Target[] = []
+  for (const t of training) {
+    const ours = t.samplesPerSecond.backprop ?? null
+    const jaxV = t.samplesPerSecond['jax-js'] ?? null
+    const tfw = t.samplesPerSecond['tfjs-wasm'] ?? null
+    const x = (a: number | null, b: number | null): string => (a !== null && b !== null ? `${(a / b).toFixed(2)}x` : 'n/a')
+    if (t.dtype === 'f32') {
+      targets.push({ target: `training f32, batch ${t.batch}: >= 1.0x jax-js`, value: x(ours, jaxV), met: ours !== null && jaxV !== null ? ours >= jaxV : null })
+      targets.push({ target: `training f32, batch ${t.batch}: never below tfjs-wasm`, value: x(ours, tfw), met: ours !== null && tfw !== null ? ours >= tfw : null })
+    } else {
+      targets.push({ target: `training f64, batch ${t.batch}: >= 3x jax-js f64`, value: x(ours, jaxV), met: ours !== null && jaxV !== null ? ours >= 3 * jaxV : null })
+    }
+  }
+  const big = matmul.find((m) => m.n === 1024)?.gflops.backprop
+  if (big != null) targets.push({ target: 'matmul n = 1024: >= 25 GFLOPS', value: `${big.toFixed(1)} GFLOPS`, met: big >= 25 })
+  if (prepare) targets.push({ target: 'build + differentiate + compile the training graph (f32, batch 64): < 50 ms', value: `${prepare.total.toFixed(1)} ms`, met: prepare.total < 50 })
+  const largest = symbolic.find((s) => s.nodes >= 100_000)
+  if (largest) targets.push({ target: 'differentiate + simplify 100k nodes (issue 2): < 1 s', value: `${largest.total.toFixed(0)} ms`, met: largest.total < 1000 })
+  json.targets = targets
+
+  const text = [...sections.map(renderSection), renderTargets(targets)].join('\n\n')
+  console.log(text)
+  writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`)
+  log(`\nwrote ${out} (${((performance.now() - started) / 1000).toFixed(0)} s)`)
+}
+
+await main()

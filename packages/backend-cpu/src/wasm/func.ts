@@ -16,6 +16,9 @@ export type Local = number
 export class Func {
   readonly code = new Bytes()
   private readonly locals: ValType[] = []
+  /** Code run once on entry, before `code`: it sets the locals of {@link Func.constant}. */
+  private readonly prologue = new Bytes()
+  private readonly constants = new Map<string, Local>()
 
   constructor(
     readonly params: readonly ValType[],
@@ -26,6 +29,23 @@ export class Func {
   local(type: ValType): Local {
     this.locals.push(type)
     return this.params.length + this.locals.length - 1
+  }
+
+  /**
+   * A local holding the 16-byte vector constant `bytes`, set once on entry
+   * (and shared by equal constants). V8 builds a `v128.const` from scalar
+   * moves each time it runs, so constants used in loops are read from
+   * locals instead: at worst a spill slot, one load.
+   */
+  constant(bytes: ArrayLike<number>): Local {
+    const key = Array.from(bytes).join(',')
+    let local = this.constants.get(key)
+    if (local === undefined) {
+      local = this.local('v128')
+      this.prologue.byte(op.prefixSimd).u32(simd.v128Const).bytes(bytes).byte(op.localSet).u32(local)
+      this.constants.set(key, local)
+    }
+    return local
   }
 
   /** Emits a core opcode. */
@@ -201,6 +221,7 @@ export class Func {
     }
     out.u32(groups.length)
     for (const [t, n] of groups) out.u32(n).byte(valType[t])
+    out.bytes(this.prologue.view())
     out.bytes(this.code.view())
     out.byte(op.end)
     return out

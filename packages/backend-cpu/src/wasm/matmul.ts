@@ -26,8 +26,9 @@ export interface MatmulSpec {
 
 /**
  * Register tiling of the micro-kernel: `mr` rows by `nr` vectors of
- * columns, the k loop unrolled `unroll` times and blocked by `kc` so that
- * a packed panel of B stays in the L1 cache while the rows stream past it.
+ * columns, the k loop unrolled `unroll` times and blocked by at most `kc`
+ * so that a packed panel of B (kc x 12 floats, 19 KB) stays in the L1
+ * cache while the rows stream past it.
  *
  * @internal
  */
@@ -38,9 +39,15 @@ export interface Tiling {
   readonly kc: number
 }
 
-/** The tiling per element type: 4 x 8 for float32, 4 x 4 for float64 (8 accumulators each). @internal */
+/**
+ * The tiling per element type: 4 rows by 3 vectors (12 accumulators, which
+ * with 3 vectors of B and one of A fill the 16 SIMD registers of x86-64):
+ * 4 x 12 for float32, 4 x 6 for float64.
+ *
+ * @internal
+ */
 export const defaultTiling = (lanes: Lanes): Tiling =>
-  lanes.lanes === 4 ? { mr: 4, nr: 2, unroll: 4, kc: 256 } : { mr: 4, nr: 2, unroll: 4, kc: 256 }
+  lanes.lanes === 4 ? { mr: 4, nr: 3, unroll: 4, kc: 400 } : { mr: 4, nr: 3, unroll: 4, kc: 400 }
 
 /** Columns of one packed panel of B. @internal */
 export const panelWidth = (lanes: Lanes, t: Tiling): number => t.nr * lanes.lanes
@@ -158,7 +165,60 @@ const emitPack = (s: MatmulSpec, t: Tiling): Func => {
       f.mem(L.store, j * es, L.align)
     }
   }
+  // B stored transposed (a B^T product: op(B)[p, j] contiguous along p):
+  // blocks of `lanes` steps by `lanes` columns are loaded as vectors along p
+  // and transposed in registers, instead of gathered one element at a time.
+  const lanes = L.lanes
+  const transposed = s.bK === 1 && s.bCol !== 1
+  const steps = transposed ? s.k - (s.k % lanes) : 0
+  const rowVecs = Array.from({ length: lanes }, () => f.local('v128'))
+  const half = Array.from({ length: lanes }, () => f.local('v128'))
+  const transposeBlock = (cols: number): void => {
+    for (let jj = 0; jj < cols; jj += lanes) {
+      rowVecs.forEach((v, t) => f.get(src).vmem(simd.v128Load, (jj + t) * s.bCol * es).set(v))
+      const outs: (() => void)[] = []
+      if (lanes === 4) {
+        // 4 x 4 of f32: interleave pairs of rows, then pairs of pairs.
+        // Byte indices of f32 lanes (0-3 of the first operand, 4-7 of the second).
+        const lanesOf32 = (ls: readonly number[]): number[] => ls.flatMap((l) => [0, 1, 2, 3].map((b) => l * 4 + b))
+        f.get(rowVecs[0]!).get(rowVecs[1]!).shuffle(lanesOf32([0, 4, 1, 5])).set(half[0]!)
+        f.get(rowVecs[2]!).get(rowVecs[3]!).shuffle(lanesOf32([0, 4, 1, 5])).set(half[1]!)
+        f.get(rowVecs[0]!).get(rowVecs[1]!).shuffle(lanesOf32([2, 6, 3, 7])).set(half[2]!)
+        f.get(rowVecs[2]!).get(rowVecs[3]!).shuffle(lanesOf32([2, 6, 3, 7])).set(half[3]!)
+        outs.push(
+          () => f.get(half[0]!).get(half[1]!).shuffle(lanesOf32([0, 1, 4, 5])),
+          () => f.get(half[0]!).get(half[1]!).shuffle(lanesOf32([2, 3, 6, 7])),
+          () => f.get(half[2]!).get(half[3]!).shuffle(lanesOf32([0, 1, 4, 5])),
+          () => f.get(half[2]!).get(half[3]!).shuffle(lanesOf32([2, 3, 6, 7])),
+        )
+      } else {
+        // 2 x 2 of f64: low halves together, high halves together.
+        outs.push(
+          () => f.get(rowVecs[0]!).get(rowVecs[1]!).shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]),
+          () => f.get(rowVecs[0]!).get(rowVecs[1]!).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]),
+        )
+      }
+      outs.forEach((value, u) => {
+        f.get(bp)
+        value()
+        f.vmem(simd.v128Store, (u * width + jj) * es)
+      })
+    }
+  }
   const panel = (cols: number): void => {
+    if (transposed && cols === width && steps > 0) {
+      f.for(p, () => f.i32(0), () => f.i32(steps), lanes, () => {
+        transposeBlock(cols)
+        f.get(src).i32(lanes * es).op(op.i32Add).set(src)
+        f.get(bp).i32(lanes * width * es).op(op.i32Add).set(bp)
+      })
+      f.for(p, () => f.i32(steps), () => f.i32(s.k), 1, () => {
+        row(cols)
+        f.get(src).i32(s.bK * es).op(op.i32Add).set(src)
+        f.get(bp).i32(width * es).op(op.i32Add).set(bp)
+      })
+      return
+    }
     f.for(p, () => f.i32(0), () => f.i32(s.k), 1, () => {
       row(cols)
       f.get(src).i32(s.bK * es).op(op.i32Add).set(src)
@@ -235,8 +295,12 @@ export const emitMatmul = (module: ModuleBuilder, name: string, s: MatmulSpec, t
       f.get(rem).i32(mr).op(op.i32Eq).if(() => callMicro(mr))
     }
   }
+  // Blocks of k split evenly (784 = 2 x 392 rather than 3 x 256 + 16): each
+  // block is a pass over C, so a short last block would cost a whole pass.
+  const count = Math.ceil(s.k / t.kc)
+  const even = Math.ceil(s.k / count / t.unroll) * t.unroll
   const blocks: [number, number][] = []
-  for (let pc = 0; pc < s.k; pc += t.kc) blocks.push([pc, Math.min(t.kc, s.k - pc)])
+  for (let pc = 0; pc < s.k; pc += even) blocks.push([pc, Math.min(even, s.k - pc)])
   if (blocks.length === 0) blocks.push([0, 0]) // k = 0: the kernels store zeros
   for (const [pc, kc] of blocks) {
     if (full > 0) {

@@ -1,0 +1,167 @@
+import * as E from 'fp-ts/lib/Either.js'
+import {
+  allocate,
+  type BackendError,
+  checkFeeds,
+  disposedError,
+  type Feeds,
+  type FeedSpec,
+  isDataOf,
+  missingFeed,
+  type Tensor,
+  type TensorData,
+  type TensorSpec,
+  unknownFeed,
+} from '@backprop/backend'
+import { sizeOf } from '@backprop/graph'
+import type { View } from './compile/ir.js'
+import type { Lowered } from './compile/lower.js'
+import { isContiguous } from './compile/views.js'
+import type { CpuExecutable } from './executable.js'
+import type { ParamStore } from './state.js'
+import { type Arena, arrayOf, baseOf } from './target/arena.js'
+import type { Program, ProgramStats } from './target/program.js'
+
+/** Copies a view of the arena into a fresh array that the caller owns. */
+const reader = (arena: Arena, view: View, spec: TensorSpec): (() => TensorData) => {
+  const src = arrayOf(arena, spec.dtype)
+  const base = baseOf(arena, view.storage, spec.dtype) + view.offset
+  const size = sizeOf(view.shape)
+  if (isContiguous(view)) return () => src.slice(base, base + size)
+  const shape = view.shape
+  const strides = view.strides
+  const rank = shape.length
+  const index = new Int32Array(rank)
+  return () => {
+    const out = allocate(spec.dtype, size)
+    index.fill(0)
+    let p = base
+    for (let o = 0; o < size; o++) {
+      out[o] = src[p]!
+      for (let axis = rank - 1; axis >= 0; axis--) {
+        if (++index[axis]! < shape[axis]!) {
+          p += strides[axis]!
+          break
+        }
+        index[axis] = 0
+        p -= strides[axis]! * (shape[axis]! - 1)
+      }
+    }
+    return out
+  }
+}
+
+/** The arena's window onto one storage. */
+const windowOf = (arena: Arena, storage: number, spec: TensorSpec): TensorData => {
+  const base = baseOf(arena, storage, spec.dtype)
+  return arrayOf(arena, spec.dtype).subarray(base, base + sizeOf(spec.shape))
+}
+
+/** Whether `t` is a valid value for `spec` (the checks of `checkFeeds`, without allocating). */
+const fits = (t: Tensor, spec: TensorSpec): boolean => {
+  if (t.dtype !== spec.dtype || !isDataOf(t.data, t.dtype)) return false
+  if (t.shape.length !== spec.shape.length) return false
+  for (let i = 0; i < t.shape.length; i++) if (t.shape[i] !== spec.shape[i]) return false
+  return t.data.length === sizeOf(spec.shape)
+}
+
+/**
+ * Wraps a compiled program as a {@link CpuExecutable}. A run validates the
+ * feeds (without allocating when they are valid), copies each needed feed
+ * into its buffer, runs the program's steps, copies the outputs out into
+ * fresh arrays, and leaves updated parameters in their state buffers.
+ * Nothing else is allocated per run: every buffer lives in the arena that
+ * was laid out at compile time.
+ *
+ * @internal
+ */
+export const compiledExecutable = (
+  lowered: Lowered,
+  program: Program,
+  feedSpecs: readonly FeedSpec[],
+  outputSpecs: readonly TensorSpec[],
+  validate: boolean,
+): CpuExecutable & { readonly stats: ProgramStats } => {
+  const { arena, steps } = program
+  const specByName = new Map(feedSpecs.map((s) => [s.name, s]))
+  const feeds = lowered.feeds.map(({ name, storage }) => ({ name, window: windowOf(arena, storage, specByName.get(name)!) }))
+  const state = lowered.state.map(({ name, storage }) => ({ name, spec: specByName.get(name)!, window: windowOf(arena, storage, specByName.get(name)!) }))
+  const held = new Set<string>()
+  const outputs = lowered.outputs.map((view, i) => ({ read: reader(arena, view, outputSpecs[i]!), spec: outputSpecs[i]! }))
+  let disposed = false
+
+  const valid = (given: Feeds): boolean => {
+    for (const name in given) if (Object.hasOwn(given, name) && !specByName.has(name)) return false
+    for (const spec of feedSpecs) {
+      const t = Object.hasOwn(given, spec.name) ? given[spec.name] : undefined
+      if (t === undefined) {
+        if (spec.required) return false
+      } else if (!fits(t, spec)) return false
+    }
+    return true
+  }
+
+  const runSync = (given: Feeds): E.Either<BackendError, Tensor[]> => {
+    if (disposed) return E.left(disposedError('cpu'))
+    if (validate && !valid(given)) {
+      const checked = checkFeeds(feedSpecs, given)
+      if (E.isLeft(checked)) return checked
+    }
+    for (const s of state) {
+      if (!held.has(s.name) && !Object.hasOwn(given, s.name)) return E.left(missingFeed({ ...s.spec, kind: 'param' }))
+    }
+    for (const s of state) {
+      const t = Object.hasOwn(given, s.name) ? given[s.name] : undefined
+      if (t === undefined) continue
+      s.window.set(t.data)
+      held.add(s.name)
+    }
+    for (const f of feeds) f.window.set(given[f.name]!.data)
+    for (const step of steps) step()
+    const result: Tensor[] = new Array(outputs.length)
+    for (let i = 0; i < outputs.length; i++) {
+      const o = outputs[i]!
+      result[i] = { shape: o.spec.shape, dtype: o.spec.dtype, data: o.read() }
+    }
+    return E.right(result)
+  }
+
+  const params: ParamStore | undefined =
+    state.length === 0
+      ? undefined
+      : {
+          names: state.map((s) => s.name),
+          read: () => {
+            const missing = state.find((s) => !held.has(s.name))
+            if (missing) return E.left(missingFeed({ ...missing.spec, kind: 'param' }))
+            return E.right(Object.fromEntries(state.map((s) => [s.name, { shape: s.spec.shape, dtype: s.spec.dtype, data: s.window.slice() }])))
+          },
+          write: (values) => {
+            const names = state.map((s) => s.name)
+            for (const name of Object.keys(values)) if (!names.includes(name)) return E.left(unknownFeed(name, names))
+            const specs = state.map((s) => ({ ...s.spec, required: false }))
+            const checked = checkFeeds(specs, values)
+            if (E.isLeft(checked)) return checked
+            for (const s of state) {
+              const t = Object.hasOwn(values, s.name) ? values[s.name] : undefined
+              if (t === undefined) continue
+              s.window.set(t.data)
+              held.add(s.name)
+            }
+            return E.right(undefined)
+          },
+        }
+
+  return {
+    feeds: feedSpecs,
+    outputs: outputSpecs,
+    runSync,
+    run: async (given) => runSync(given),
+    dispose: () => {
+      disposed = true
+      return Promise.resolve()
+    },
+    ...(params ? { params } : {}),
+    stats: program.stats,
+  }
+}

@@ -1,0 +1,105 @@
+import * as E from 'fp-ts/lib/Either.js'
+import { type Tensor, tensor } from '@backprop/backend'
+import { cpuBackend } from '@backprop/backend-cpu'
+import { buildOrThrow, emptyGraph } from '@backprop/graph'
+import { type Jax, quietly, type Tf, useTfBackend } from './peers.js'
+import type { Job } from './timing.js'
+
+const random = (n: number, seed: number): Float32Array => {
+  let s = seed >>> 0
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    return s / 2 ** 32 - 0.5
+  })
+}
+
+/** A float32 n x n product C = A B, read back into JavaScript; each system keeps A and B as it would. */
+export interface MatmulJobs {
+  backprop(simd: boolean): Job
+  tf(tf: Tf, backend: 'cpu' | 'wasm'): Job
+  jax(jax: Jax): Job
+}
+
+/** Jobs computing one n x n float32 matrix product per run. */
+export const matmulJobs = (n: number): MatmulJobs => {
+  const a = random(n * n, 1)
+  const b = random(n * n, 2)
+  return {
+    backprop: (simd) => {
+      const { graph, result } = buildOrThrow(emptyGraph, (g) => g.matmul(g.input('a', [n, n], 'f32'), g.input('b', [n, n], 'f32')))
+      const compiled = cpuBackend({ simd }).compile(graph, [result])
+      if (E.isLeft(compiled)) throw new Error(compiled.left.message)
+      const feeds = { a: tensor(a, [n, n], 'f32'), b: tensor(b, [n, n], 'f32') }
+      return { run: () => compiled.right.runSync(feeds) }
+    },
+    tf: (tf, backend) => {
+      let A: ReturnType<Tf['tensor2d']> | undefined
+      let B: typeof A
+      return {
+        enter: async () => {
+          await useTfBackend(tf, backend)
+          await quietly(async () => {
+            A ??= tf.tensor2d(a, [n, n])
+            B ??= tf.tensor2d(b, [n, n])
+          })
+        },
+        run: () => {
+          const c = tf.matMul(A!, B!)
+          c.dataSync()
+          c.dispose()
+        },
+      }
+    },
+    jax: (jax) => {
+      const A = jax.numpy.array(a).reshape([n, n])
+      const B = jax.numpy.array(b).reshape([n, n])
+      return { run: async () => jax.numpy.matmul(A.ref, B.ref).data() }
+    },
+  }
+}
+
+/** Jobs computing sigmoid(x * w + b) elementwise on `size` float32 values per run. */
+export const elementwiseJobs = (size: number): MatmulJobs => {
+  const x = random(size, 3)
+  const w = random(size, 4)
+  const bias = random(size, 5)
+  return {
+    backprop: (simd) => {
+      const { graph, result } = buildOrThrow(emptyGraph, (g) =>
+        g.sigmoid(g.add(g.mul(g.input('x', [size], 'f32'), g.input('w', [size], 'f32')), g.input('b', [size], 'f32'))),
+      )
+      const compiled = cpuBackend({ simd }).compile(graph, [result])
+      if (E.isLeft(compiled)) throw new Error(compiled.left.message)
+      const feeds: Record<string, Tensor> = { x: tensor(x, [size], 'f32'), w: tensor(w, [size], 'f32'), b: tensor(bias, [size], 'f32') }
+      return { run: () => compiled.right.runSync(feeds) }
+    },
+    tf: (tf, backend) => {
+      let X: ReturnType<Tf['tensor1d']> | undefined
+      let W: typeof X
+      let B: typeof X
+      return {
+        enter: async () => {
+          await useTfBackend(tf, backend)
+          await quietly(async () => {
+            X ??= tf.tensor1d(x)
+            W ??= tf.tensor1d(w)
+            B ??= tf.tensor1d(bias)
+          })
+        },
+        run: () => {
+          const y = tf.tidy(() => tf.sigmoid(tf.add(tf.mul(X!, W!), B!)))
+          y.dataSync()
+          y.dispose()
+        },
+      }
+    },
+    jax: (jax) => {
+      const { numpy: np, nn, jit } = jax
+      const X = np.array(x)
+      const W = np.array(w)
+      const B = np.array(bias)
+      const f = jit((p: InstanceType<Jax['Array']>, q: InstanceType<Jax['Array']>, r: InstanceType<Jax['Array']>) => nn.sigmoid(p.mul(q).add(r)))
+      return { run: async () => f(X.ref, W.ref, B.ref).data() }
+    },
+  }
+}

@@ -1,0 +1,218 @@
+import * as E from 'fp-ts/lib/Either.js'
+import { type Tensor, tensor } from '@backprop/backend'
+import { cpuBackend, type CpuExecutable, type ParamUpdate } from '@backprop/backend-cpu'
+import { buildOrThrow, type DType, type Graph, type NodeId } from '@backprop/graph'
+import { layered, networkGradients } from '@backprop/nn'
+import type { Jax, Tf } from './peers.js'
+import { quietly, useTfBackend } from './peers.js'
+import type { Job } from './timing.js'
+
+/** The network every system trains: 784-128-10, relu, softmax cross-entropy (mean), SGD. */
+export const sizes = [784, 128, 10] as const
+const [D, H, K] = sizes
+/** The learning rate of the SGD step. */
+export const lr = 0.1
+
+/** A batch as plain arrays, as a data loader would hand it over. */
+export interface Batch {
+  readonly x: Float32Array | Float64Array
+  readonly t: Float32Array | Float64Array
+}
+
+/** A deterministic generator of uniform numbers in [0, 1). */
+const uniform = (seed: number): (() => number) => {
+  let s = seed >>> 0
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    return s / 2 ** 32
+  }
+}
+
+/** An array of `n` values of `dtype` from `value`. */
+const filled = (dtype: DType, n: number, value: () => number): Float32Array | Float64Array => {
+  const data = dtype === 'f32' ? new Float32Array(n) : new Float64Array(n)
+  for (let i = 0; i < n; i++) data[i] = value()
+  return data
+}
+
+/** A few MNIST-shaped batches: pixels in [0, 1), one-hot labels. Every step takes the next one. */
+export const batches = (batch: number, dtype: DType, count = 4): Batch[] => {
+  return Array.from({ length: count }, (_, b) => {
+    const next = uniform(1000 + b)
+    const x = filled(dtype, batch * D, next)
+    const t = filled(dtype, batch * K, () => 0)
+    for (let i = 0; i < batch; i++) t[i * K + Math.floor(next() * K)] = 1
+    return { x, t }
+  })
+}
+
+/** Initial parameters, small and deterministic, shared by every system. */
+export const initialParams = (dtype: DType): Record<'W1' | 'b1' | 'W2' | 'b2', Float32Array | Float64Array> => {
+  const next = uniform(7)
+  const scaled = (n: number, fanIn: number): Float32Array | Float64Array => filled(dtype, n, () => (next() * 2 - 1) / Math.sqrt(fanIn))
+  return { W1: scaled(H * D, D), b1: filled(dtype, H, () => 0), W2: scaled(K * H, H), b2: filled(dtype, K, () => 0) }
+}
+
+/**
+ * The training graph of this library: the network from `@backprop/nn`, its
+ * gradients by symbolic differentiation, and the SGD update of every
+ * parameter, `p - lr * dE/dp`, with `lr` fed as an input.
+ */
+export const trainingGraph = (batch: number, dtype: DType) => {
+  const net = layered({ sizes, activations: ['relu', 'softmax'], loss: 'softmax-cross-entropy', reduction: 'mean', batch, dtype })
+  if (E.isLeft(net)) throw new Error(net.left.message)
+  const derived = networkGradients(net.right)
+  if (E.isLeft(derived)) throw new Error(derived.left.message)
+  const params = net.right.params.flatMap((p) => [p.W, p.b])
+  const gradients = derived.right.gradients.flatMap((g) => [g.W, g.b])
+  const { graph, result: updates } = buildOrThrow(derived.right.graph, (b) => {
+    const rate = b.input('lr', [], dtype)
+    return params.map((p, i) => b.sub(p, b.mul(rate, gradients[i]!)))
+  })
+  const names = net.right.paramNames
+  return { graph, loss: net.right.loss, names, gradients, updates: names.map((param, i): ParamUpdate => ({ param, value: updates[i]! })) }
+}
+
+/** Compiles the step with in-place updates: the fast path a trainer can take. */
+export const compileStep = (graph: Graph, loss: NodeId, updates: readonly ParamUpdate[], simd: boolean): CpuExecutable => {
+  const compiled = cpuBackend({ simd }).compile(graph, [loss], { updates })
+  if (E.isLeft(compiled)) throw new Error(compiled.left.message)
+  return compiled.right
+}
+
+const feedsOf = (data: Batch, dtype: DType, batch: number): Record<string, Tensor> => ({
+  x: { shape: [batch, D], dtype, data: data.x },
+  t: { shape: [batch, K], dtype, data: data.t },
+})
+
+/** This library: one compiled step that holds and updates the parameters itself; each step feeds the batch. */
+export const backpropJob = (batch: number, dtype: DType, simd: boolean): Job => {
+  const { graph, loss, updates } = trainingGraph(batch, dtype)
+  const exe = compileStep(graph, loss, updates, simd)
+  const data = batches(batch, dtype)
+  const rate = tensor([lr], [], dtype)
+  const init = initialParams(dtype)
+  const shapes: Record<string, number[]> = { W1: [H, D], b1: [H], W2: [K, H], b2: [K] }
+  const params = Object.fromEntries(Object.entries(init).map(([k, v]) => [k, { shape: shapes[k]!, dtype, data: v }]))
+  let step = 0
+  return {
+    run: () => {
+      const feeds = { ...feedsOf(data[step % data.length]!, dtype, batch), lr: rate, ...(step === 0 ? params : {}) }
+      step++
+      const out = exe.runSync(feeds)
+      if (E.isLeft(out)) throw new Error(out.left.message)
+      return out.right[0]!.data[0]
+    },
+  }
+}
+
+/**
+ * This library the way a trainer without the fast path uses it: feed the
+ * parameters, get the loss and gradients back, apply SGD into new arrays.
+ */
+export const backpropFeedJob = (batch: number, dtype: DType): Job => {
+  const { graph, loss, gradients, names } = trainingGraph(batch, dtype)
+  const compiled = cpuBackend({ simd: true }).compile(graph, [loss, ...gradients])
+  if (E.isLeft(compiled)) throw new Error(compiled.left.message)
+  const exe = compiled.right
+  const data = batches(batch, dtype)
+  const shapes: Record<string, number[]> = { W1: [H, D], b1: [H], W2: [K, H], b2: [K] }
+  let params: Record<string, Tensor> = Object.fromEntries(
+    Object.entries(initialParams(dtype)).map(([k, v]) => [k, { shape: shapes[k]!, dtype, data: v }]),
+  )
+  let step = 0
+  return {
+    run: () => {
+      const out = exe.runSync({ ...feedsOf(data[step++ % data.length]!, dtype, batch), ...params })
+      if (E.isLeft(out)) throw new Error(out.left.message)
+      const [l, ...grads] = out.right
+      params = Object.fromEntries(
+        names.map((name, i) => {
+          const w = params[name]!
+          const g = grads[i]!.data
+          const next = dtype === 'f32' ? new Float32Array(w.data.length) : new Float64Array(w.data.length)
+          for (let j = 0; j < next.length; j++) next[j] = w.data[j]! - lr * g[j]!
+          return [name, { shape: w.shape, dtype, data: next }]
+        }),
+      )
+      return l!.data[0]
+    },
+  }
+}
+
+/** TensorFlow.js (float32 only): variables, `minimize` with its SGD optimiser, the batch uploaded each step. */
+export const tfJob = (tf: Tf, backend: 'cpu' | 'wasm', batch: number): Job => {
+  const init = initialParams('f32')
+  const data = batches(batch, 'f32')
+  let W1: ReturnType<Tf['variable']> | undefined
+  let b1: typeof W1
+  let W2: typeof W1
+  let b2: typeof W1
+  let opt: ReturnType<Tf['train']['sgd']> | undefined
+  let step = 0
+  const loss = (x: ReturnType<Tf['tensor2d']>, t: ReturnType<Tf['tensor2d']>) => () => {
+    const h = tf.relu(tf.add(tf.matMul(x, W1!, false, true), b1!))
+    const logits = tf.add(tf.matMul(h, W2!, false, true), b2!)
+    return tf.mean(tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(t, logits), 1))) as ReturnType<Tf['scalar']>
+  }
+  return {
+    enter: async () => {
+      await useTfBackend(tf, backend)
+      if (opt) return
+      await quietly(async () => {
+        W1 = tf.variable(tf.tensor2d(init.W1 as Float32Array, [H, D]))
+        b1 = tf.variable(tf.tensor1d(init.b1 as Float32Array))
+        W2 = tf.variable(tf.tensor2d(init.W2 as Float32Array, [K, H]))
+        b2 = tf.variable(tf.tensor1d(init.b2 as Float32Array))
+        opt = tf.train.sgd(lr)
+      })
+    },
+    run: () => {
+      const { x, t } = data[step++ % data.length]!
+      const xs = tf.tensor2d(x as Float32Array, [batch, D])
+      const ts = tf.tensor2d(t as Float32Array, [batch, K])
+      const cost = opt!.minimize(loss(xs, ts), true)!
+      const value = cost.dataSync()[0]
+      tf.dispose([cost, xs, ts])
+      return value
+    },
+  }
+}
+
+/** jax-js: the whole step (loss, gradients, update) under `jit`, the batch uploaded each step. */
+export const jaxJob = (jax: Jax, batch: number, dtype: DType): Job => {
+  const { numpy: np, nn, jit, valueAndGrad, tree, blockUntilReady } = jax
+  const jdtype = dtype === 'f32' ? np.float32 : np.float64
+  const init = initialParams(dtype)
+  type Params = { W1: InstanceType<Jax['Array']>; b1: InstanceType<Jax['Array']>; W2: InstanceType<Jax['Array']>; b2: InstanceType<Jax['Array']> }
+  let params: Params = {
+    W1: np.array(init.W1, { dtype: jdtype }).reshape([H, D]),
+    b1: np.array(init.b1, { dtype: jdtype }),
+    W2: np.array(init.W2, { dtype: jdtype }).reshape([K, H]),
+    b2: np.array(init.b2, { dtype: jdtype }),
+  }
+  // jax-js moves ownership into every call: `.ref` keeps a value for a second use.
+  const loss = (p: Params, x: InstanceType<Jax['Array']>, t: InstanceType<Jax['Array']>) => {
+    const h = nn.relu(np.matmul(x, p.W1.transpose()).add(p.b1))
+    const logits = np.matmul(h, p.W2.transpose()).add(p.b2)
+    return nn.logsumexp(logits.ref, -1).sub(t.mul(logits).sum(-1)).mean()
+  }
+  const step = jit((p: Params, x: InstanceType<Jax['Array']>, t: InstanceType<Jax['Array']>) => {
+    const [value, grads] = valueAndGrad(loss)(tree.ref(p), x, t)
+    const next = tree.map((w: InstanceType<Jax['Array']>, g: InstanceType<Jax['Array']>) => w.sub(g.mul(lr)), p, grads)
+    return [value, next] as const
+  })
+  const data = batches(batch, dtype)
+  let n = 0
+  return {
+    run: async () => {
+      const { x, t } = data[n++ % data.length]!
+      const xs = np.array(x, { dtype: jdtype }).reshape([batch, D])
+      const ts = np.array(t, { dtype: jdtype }).reshape([batch, K])
+      const [value, next] = step(params, xs, ts) as unknown as [InstanceType<Jax['Array']>, Params]
+      params = next
+      await blockUntilReady(params)
+      return (await value.data())[0]
+    },
+  }
+}

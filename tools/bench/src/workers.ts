@@ -1,0 +1,154 @@
+/**
+ * The workers backend against the CPU backend on the MNIST 784-128-10
+ * training step: what `--backend workers:2` buys at batch 512, and what its
+ * round trip costs at batch 64, where a speed-up is not expected.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Backend, Executable, Feeds } from '@backprop/backend'
+import { cpuBackend } from '@backprop/backend-cpu'
+import { workersBackend } from '@backprop/backend-workers'
+import type { DType } from '@backprop/graph'
+import { layered, networkGradients } from '@backprop/nn'
+import { batches, initialParams, sizes } from './mnist.js'
+import { alternate, type Job, type Schedule } from './timing.js'
+
+/**
+ * Options of {@link benchWorkers}.
+ *
+ * @category Benchmarks
+ */
+export interface WorkersBenchOptions {
+  /** Short rounds, for a smoke run (default `false`). */
+  readonly quick?: boolean
+  /** The worker count of the parallel system (default 2: `workers:2`). */
+  readonly workers?: number
+  /** The element type of the step (default `'f32'`). */
+  readonly dtype?: DType
+}
+
+/**
+ * One figure of {@link benchWorkers}: a name such as `cpu, batch 512`, its
+ * value and unit (`samples/s`, `ms/step` or `x`).
+ *
+ * @category Benchmarks
+ */
+export interface WorkersBenchRow {
+  readonly name: string
+  readonly value: number
+  readonly unit: string
+}
+
+/**
+ * What {@link benchWorkers} measured: every figure as a row, and the two
+ * that the workers backend's issue sets targets for.
+ *
+ * @category Benchmarks
+ */
+export interface WorkersBenchResult {
+  /** Every figure, in the order a report prints them. */
+  readonly rows: readonly WorkersBenchRow[]
+  /** Samples/s of `workers:N` over samples/s of `cpu` at batch 512 (target: at least 1.7 for N = 2 on two cores). */
+  readonly ratio512: number
+  /** Milliseconds per step that `workers:N` takes beyond `cpu` at batch 64: the cost of the round trip. */
+  readonly overhead64Ms: number
+}
+
+/**
+ * The training step as a trainer without a stateful fast path runs it: the
+ * network's loss and parameter gradients, compiled by `backend` with `x` and
+ * `t` as batch inputs; each run feeds the next of four random batches and
+ * the (fixed) parameters and checks that it succeeded.
+ */
+const stepJob = (backend: Backend, batch: number, dtype: DType): { job: Job; exe: Executable } => {
+  const net = layered({ sizes, activations: ['relu', 'softmax'], loss: 'softmax-cross-entropy', reduction: 'mean', batch, dtype })
+  if (E.isLeft(net)) throw new Error(net.left.message)
+  const derived = networkGradients(net.right)
+  if (E.isLeft(derived)) throw new Error(derived.left.message)
+  const outputs = [net.right.loss, ...derived.right.gradients.flatMap((g) => [g.W, g.b])]
+  const compiled = backend.compile(derived.right.graph, outputs, { batchInputs: ['x', 't'] })
+  if (E.isLeft(compiled)) throw new Error(compiled.left.message)
+  const exe = compiled.right
+  const [D, H, K] = sizes
+  const init = initialParams(dtype)
+  const params: Feeds = {
+    W1: { shape: [H, D], dtype, data: init.W1 },
+    b1: { shape: [H], dtype, data: init.b1 },
+    W2: { shape: [K, H], dtype, data: init.W2 },
+    b2: { shape: [K], dtype, data: init.b2 },
+  }
+  const feeds: Feeds[] = batches(batch, dtype).map((b) => ({
+    ...params,
+    x: { shape: [batch, D], dtype, data: b.x },
+    t: { shape: [batch, K], dtype, data: b.t },
+  }))
+  let step = 0
+  return {
+    exe,
+    job: {
+      run: async () => {
+        const out = await exe.run(feeds[step++ % feeds.length]!)
+        if (E.isLeft(out)) throw new Error(`${backend.name}: ${out.left.message}`)
+        return out.right[0]!.data[0]
+      },
+    },
+  }
+}
+
+/** Milliseconds per step of the CPU backend and of the workers backend at one batch size, timed in alternation. */
+const timeBoth = async (batch: number, workers: number, dtype: DType, schedule: Schedule): Promise<{ cpu: number; parallel: number }> => {
+  const backend = workersBackend({ workers })
+  const cpu = stepJob(cpuBackend(), batch, dtype)
+  const parallel = stepJob(backend, batch, dtype)
+  try {
+    const [cpuMs, parallelMs] = await alternate([cpu.job, parallel.job], schedule)
+    return { cpu: cpuMs!, parallel: parallelMs! }
+  } finally {
+    await cpu.exe.dispose()
+    await parallel.exe.dispose()
+  }
+}
+
+/**
+ * Measures, in one run that alternates the two systems (warm-up first, then
+ * rounds in rotating order, medians of the rounds; see `alternate`), the
+ * MNIST 784-128-10 training step (relu, softmax cross-entropy with mean
+ * reduction, loss and gradients; built with `layered` and
+ * `networkGradients`, compiled with `batchInputs: ['x', 't']`, random
+ * batches and fixed parameters fed every step) on `cpu` and on
+ * `workers:N`:
+ *
+ * - samples/s of each at batch 512, and their ratio (`ratio512`);
+ * - milliseconds per step of each at batch 64, and the difference
+ *   (`overhead64Ms`): what splitting a small batch costs rather than saves.
+ *
+ * The two systems get the same graph and the same feeds, and each step
+ * awaits `run`, as a trainer does. Nothing fails on a slow figure.
+ *
+ * @example
+ * ```ts
+ * const { rows, ratio512 } = await benchWorkers({ quick: true })
+ * for (const r of rows) console.log(`${r.name}: ${r.value.toFixed(2)} ${r.unit}`)
+ * ```
+ * @category Benchmarks
+ */
+export const benchWorkers = async (opts: WorkersBenchOptions = {}): Promise<WorkersBenchResult> => {
+  const workers = opts.workers ?? 2
+  const dtype = opts.dtype ?? 'f32'
+  const schedule: Schedule = opts.quick ? { rounds: 3, roundMs: 200, warmupMs: 200 } : { rounds: 7, roundMs: 600, warmupMs: 500 }
+  const name = `workers:${workers}`
+  const big = await timeBoth(512, workers, dtype, schedule)
+  const small = await timeBoth(64, workers, dtype, schedule)
+  const ratio512 = big.cpu / big.parallel
+  const overhead64Ms = small.parallel - small.cpu
+  const rows: WorkersBenchRow[] = [
+    { name: `cpu, batch 512`, value: 512_000 / big.cpu, unit: 'samples/s' },
+    { name: `${name}, batch 512`, value: 512_000 / big.parallel, unit: 'samples/s' },
+    { name: `${name} / cpu, batch 512`, value: ratio512, unit: 'x' },
+    { name: `cpu, batch 512`, value: big.cpu, unit: 'ms/step' },
+    { name: `${name}, batch 512`, value: big.parallel, unit: 'ms/step' },
+    { name: `cpu, batch 64`, value: small.cpu, unit: 'ms/step' },
+    { name: `${name}, batch 64`, value: small.parallel, unit: 'ms/step' },
+    { name: `${name} overhead per step, batch 64`, value: overhead64Ms, unit: 'ms/step' },
+  ]
+  return { rows, ratio512, overhead64Ms }
+}
