@@ -10,6 +10,7 @@ import {
   feedSpecs,
   internalError,
   outputSpecs,
+  type ParamUpdate,
   type Tensor,
 } from '@backprop/backend'
 import { type Graph, type NodeId, paramsOf, sameShape, showShape } from '@backprop/graph'
@@ -20,7 +21,7 @@ import { layoutMemory } from './compile/memory.js'
 import { type CpuExecutable, referenceExecutable } from './executable.js'
 import { kernels } from './kernels/table.js'
 import { makePlan } from './plan.js'
-import type { CpuCompileOptions, ParamUpdate } from './state.js'
+import type { CpuCompileOptions } from './state.js'
 import { buildProgram, type ProgramStats, type Target } from './target/program.js'
 import { simdSupported } from './wasm/support.js'
 

@@ -8,6 +8,7 @@ import {
   type FeedSpec,
   isDataOf,
   missingFeed,
+  type ParamStore,
   type Tensor,
   type TensorData,
   type TensorSpec,
@@ -18,7 +19,6 @@ import type { View } from './compile/ir.js'
 import type { Lowered } from './compile/lower.js'
 import { isContiguous } from './compile/views.js'
 import type { CpuExecutable } from './executable.js'
-import type { ParamStore } from './state.js'
 import { type Arena, arrayOf, baseOf } from './target/arena.js'
 import type { Program, ProgramStats } from './target/program.js'
 

@@ -6,12 +6,12 @@ import {
   type Executable,
   type Feeds,
   type FeedSpec,
+  type ParamStore,
   type Tensor,
   type TensorData,
   type TensorSpec,
 } from '@backprop/backend'
 import type { Plan } from './plan.js'
-import type { ParamStore } from './state.js'
 
 /**
  * A graph compiled for the CPU backend. Besides the asynchronous

@@ -1,6 +1,7 @@
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { DType, Graph, NodeId, Shape } from '@backprop/graph'
 import type { BackendError } from './errors.js'
+import type { ParamUpdate } from './state.js'
 import type { Tensor } from './tensor.js'
 
 /**
@@ -56,6 +57,15 @@ export interface CompileOptions {
    * parallel; other backends ignore the field.
    */
   readonly batchInputs?: readonly string[]
+  /**
+   * Parameters to update in place after every run, each at most once (see
+   * {@link ParamUpdate}). A backend that can hold parameters returns a
+   * {@link StatefulExecutable}; one that cannot ignores the field and returns
+   * a plain executable of the same outputs, which is not stateful (see
+   * {@link isStateful}), so the caller can tell and fall back to feeding the
+   * parameters and applying the updates itself.
+   */
+  readonly updates?: readonly ParamUpdate[]
   /** Any other backend-specific option. */
   readonly [option: string]: unknown
 }

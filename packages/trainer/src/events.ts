@@ -83,7 +83,10 @@ export interface DoneEvent extends EpochFigures {
  * failed, or the model does not fit the data. It is the last event before
  * the stream completes. The parameters were not updated with the failed
  * step: `params` (non-enumerable, absent when the run failed before its
- * first step could start) holds the last good ones.
+ * first step could start) holds the last good ones, those of the step the
+ * message names. (Only when the steps since could not be replayed exactly,
+ * on a backend that holds parameters but does not reproduce its runs, are
+ * they older, from the last epoch end, and the message says so.)
  *
  * @category Events
  */

@@ -1,7 +1,8 @@
 import type { Feeds, Tensor } from '@backprop/backend'
 import type { Batch } from '@backprop/data'
 import type { Params } from './params.js'
-import type { FeedShape, Program } from './programs.js'
+import type { StepInfo } from './optimizer.js'
+import type { FeedShape, Program, UpdateProgram } from './programs.js'
 
 const feed = (spec: FeedShape, values: Float64Array): Tensor => ({
   shape: spec.shape,
@@ -12,13 +13,31 @@ const feed = (spec: FeedShape, values: Float64Array): Tensor => ({
 
 /**
  * The feeds of one run of `program`: the batch's samples and targets, and
- * every parameter by name.
+ * every parameter by name (or, for an in-place program, its per-step
+ * scalars).
  *
  * @internal
  */
-export const feedsFor = (program: Program, batch: Pick<Batch, 'x' | 't'>, params: Params): Feeds => {
+export const feedsFor = (program: Pick<Program, 'x' | 't'>, batch: Pick<Batch, 'x' | 't'>, params: Params): Feeds => {
   const feeds: Record<string, Tensor> = { ...params, [program.x.name]: feed(program.x, batch.x) }
   if (program.t !== undefined) feeds[program.t.name] = feed(program.t, batch.t)
+  return feeds
+}
+
+/**
+ * The scalar inputs of an in-place program at one step, each rounded to
+ * its dtype.
+ *
+ * @internal
+ */
+export const scalarFeeds = (program: UpdateProgram, info: StepInfo): Params => {
+  const values = program.values(info)
+  const feeds: Record<string, Tensor> = {}
+  for (const { name, key, dtype } of program.scalars) {
+    const v = values[key]
+    if (typeof v !== 'number') throw new Error(`the optimiser's update graph gives no value for its scalar '${key}'`)
+    feeds[name] = { shape: [], dtype, data: dtype === 'f32' ? Float32Array.of(v) : Float64Array.of(v) }
+  }
   return feeds
 }
 

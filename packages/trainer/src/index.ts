@@ -7,7 +7,8 @@
  *
  * The trainer knows only the `Backend` interface of `@backprop/backend`, so
  * any backend runs it, and it trains any graph with parameters and a scalar
- * loss, not only layered networks.
+ * loss, not only layered networks. On a backend that holds parameters, the
+ * optimisers' graph forms let each step update them in place.
  *
  * @example
  * ```ts
@@ -31,7 +32,7 @@ export {
   paramSpecs,
 } from './params.js'
 export { type LearningRate, type Schedule, constant, cosine, rateAt, stepDecay } from './schedule.js'
-export type { Optimizer, StepInfo, Stepped } from './optimizer.js'
+export type { GraphParam, Optimizer, Slot, StepInfo, Stepped, UpdateGraph, UpdateInputs, UpdateNodes } from './optimizer.js'
 export { type SgdOptions, gd, sgd } from './optimizers/sgd.js'
 export { type MomentumOptions, type MomentumState, momentum } from './optimizers/momentum.js'
 export { type AdamOptions, type AdamState, adam } from './optimizers/adam.js'

@@ -1,9 +1,10 @@
-import type { Backend, Executable } from '@backprop/backend'
+import { type Backend, type Executable, isStateful, type StatefulExecutable } from '@backprop/backend'
 import { grad } from '@backprop/diff'
-import { type DType, inputsOf, type NodeId, paramsOf, type Shape, sameShape, showShape, sizeOf } from '@backprop/graph'
+import { build, type DType, type Graph, inputsOf, type NodeId, paramsOf, type Shape, sameShape, showShape, sizeOf } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
 import { configError, type TrainError } from './errors.js'
 import type { Model, ModelGraph } from './model.js'
+import type { GraphParam, Optimizer, StepInfo, UpdateInputs, UpdateNodes } from './optimizer.js'
 import { type ParamSpec, paramSpecs } from './params.js'
 
 /** How a data array is fed: the input's name, its shape in the graph and its dtype. @internal */
@@ -28,6 +29,38 @@ export interface Program {
   readonly predicts: boolean
 }
 
+/** A per-step scalar input of an {@link UpdateProgram}. @internal */
+export interface ScalarInput {
+  /** The input's name in the graph, `__<key>`. */
+  readonly name: string
+  /** The optimiser's key for it (see `UpdateNodes.scalars`). */
+  readonly key: string
+  /** Its dtype. */
+  readonly dtype: DType
+}
+
+/**
+ * A compiled in-place training program for one batch size: a run computes
+ * `[loss, ...checks]` and leaves the updated parameters and optimiser slots
+ * in the executable. `checks[i]` is `sum(0 * w')` for the new value w' of
+ * parameter `checked[i]`: 0 when w' is finite everywhere, NaN otherwise.
+ *
+ * @internal
+ */
+export interface UpdateProgram {
+  readonly exec: StatefulExecutable
+  readonly x: FeedShape
+  readonly t: FeedShape | undefined
+  /** The scalar inputs fed before every step. */
+  readonly scalars: readonly ScalarInput[]
+  /** The scalars' values at a step, by key. */
+  readonly values: (info: StepInfo) => Readonly<Record<string, number>>
+  /** The optimiser's slots (zero before the first step), by name. */
+  readonly slots: ReadonlyMap<string, ParamSpec>
+  /** The parameter each check output after the loss watches. */
+  readonly checked: readonly string[]
+}
+
 /**
  * The training and evaluation programs of a model, built, differentiated
  * and compiled once per batch size and cached, since graphs have static
@@ -43,6 +76,13 @@ export interface Programs {
   readonly paramNames: readonly string[]
   /** The program computing the loss and its gradients for `batch` samples. */
   training(batch: number): E.Either<TrainError, Program>
+  /**
+   * The in-place program for `batch` samples, or `undefined` when the
+   * optimiser has no usable graph form, its names clash with the model's,
+   * or the backend does not hold parameters: the caller then uses
+   * {@link Programs.training} and applies the optimiser's `step` itself.
+   */
+  updating(batch: number): E.Either<TrainError, UpdateProgram | undefined>
   /** The program computing the loss (and predictions) for `batch` samples. */
   evaluation(batch: number): E.Either<TrainError, Program>
   /** Disposes every compiled executable. */
@@ -110,10 +150,67 @@ const inspect = (
   )(feed('x', data.features, true))
 }
 
+/** Thrown inside an update build when a generated name is taken by the model. */
+class NameClash extends Error {}
+
+/** The update graph of `optimizer` appended to `derived`, with its scalars, slots and checks. */
+const appendUpdate = (
+  derived: Graph,
+  params: readonly GraphParam[],
+  specs: ReadonlyMap<string, ParamSpec>,
+  optimizer: Optimizer,
+): E.Either<TrainError, { graph: Graph; form: UpdateNodes; checks: NodeId[]; scalars: ScalarInput[]; slots: Map<string, ParamSpec> }> | undefined => {
+  const taken = new Set([...inputsOf(derived).keys(), ...paramsOf(derived).keys()])
+  const scalars: ScalarInput[] = []
+  const slots = new Map<string, ParamSpec>()
+  const fresh = (name: string): string => {
+    if (taken.has(name)) throw new NameClash(name)
+    return name
+  }
+  let built
+  try {
+    built = build(derived, (b) => {
+      const inputs: UpdateInputs = {
+        scalar: (key, dtype) => {
+          const known = scalars.find((s) => s.key === key && s.dtype === dtype)
+          if (known) return b.input(known.name, [], dtype)
+          // One input per key, and one per dtype should a model mix them.
+          const name = fresh(scalars.some((s) => s.key === key) ? `__${key}:${dtype}` : `__${key}`)
+          scalars.push({ name, key, dtype })
+          return b.input(name, [], dtype)
+        },
+        slot: (param, slot) => {
+          const spec = specs.get(param)
+          if (spec === undefined) throw new Error(`the optimiser asked for slot '${slot}' of '${param}', which is not a parameter`)
+          const name = `${param}:${slot}`
+          if (!slots.has(name)) slots.set(fresh(name), spec)
+          return { name, node: b.param(name, spec.shape, spec.dtype) }
+        },
+      }
+      const form = optimizer.updateGraph!.append(b, params, inputs)
+      const next = new Map(form.updates.map((u) => [u.param, u.value]))
+      // 0 * w' is 0 for every finite w' and NaN for NaN and both infinities.
+      const checks = params.map(({ name }) => {
+        const value = next.get(name)
+        if (value === undefined) throw new Error(`the ${optimizer.name} update graph gives no new value for '${name}'`)
+        return b.sum(b.mul(b.scalar(0, b.node(value).dtype), value))
+      })
+      return { form, checks }
+    })
+  } catch (e) {
+    if (e instanceof NameClash) return undefined
+    throw e
+  }
+  if (E.isLeft(built)) return E.left(configError(`cannot build the ${optimizer.name} update graph: ${built.left.message}`))
+  return E.right({ graph: built.right.graph, form: built.right.result.form, checks: built.right.result.checks, scalars, slots })
+}
+
 /**
  * Builds the {@link Programs} of a model on a backend. Building the first
  * graph (for `firstBatch` samples) happens at once, so a model that does not
- * fit the data fails here rather than mid-run.
+ * fit the data fails here rather than mid-run. With an `optimizer` that has
+ * a graph form ({@link Optimizer.updateGraph}, still mirroring its `step`),
+ * {@link Programs.updating} tries the in-place path.
  *
  * @internal
  */
@@ -122,11 +219,17 @@ export const programs = (
   backend: Backend,
   data: DataShape,
   firstBatch: number,
+  optimizer?: Optimizer,
 ): E.Either<TrainError, Programs> => {
   const graphs = new Map<number, ModelGraph>()
   const trainCache = new Map<number, Program>()
   const evalCache = new Map<number, Program>()
+  const updateCache = new Map<number, UpdateProgram>()
   const executables: Executable[] = []
+  const disposals: Promise<void>[] = []
+  // Whether the backend holds parameters: unknown until the first in-place compile.
+  let inPlace: 'untried' | 'held' | 'fed' =
+    optimizer?.updateGraph !== undefined && optimizer.updateGraph.mirrors === optimizer.step ? 'untried' : 'fed'
 
   const graphFor = (batch: number, specs?: ReadonlyMap<string, ParamSpec>): E.Either<TrainError, ModelGraph> => {
     const cached = graphs.get(batch)
@@ -175,22 +278,75 @@ export const programs = (
   if (specs.size === 0) return E.left(configError('the model has no parameters to train'))
   const paramNames = [...specs.keys()]
 
+  /** The graph of the loss's gradients, and each parameter with its node and gradient, in `paramNames` order. */
+  const derive = (built: ModelGraph): E.Either<TrainError, { graph: Graph; params: GraphParam[] }> => {
+    const byName = paramsOf(built.graph)
+    const ids = paramNames.map((name) => byName.get(name)!)
+    const derived = grad(built.graph, built.loss, ids)
+    if (E.isLeft(derived)) return E.left(configError(`cannot differentiate the loss: ${derived.left.message}`))
+    const params = paramNames.map((name, i) => ({ name, node: ids[i]!, grad: derived.right.gradients[i]! }))
+    return E.right({ graph: derived.right.graph, params })
+  }
+
+  const training = (batch: number): E.Either<TrainError, Program> =>
+    compile(
+      batch,
+      trainCache,
+      (built) =>
+        E.map(({ graph, params }: { graph: Graph; params: GraphParam[] }) => ({
+          graph,
+          outputs: [built.loss, ...params.map((p) => p.grad)],
+          predicts: false,
+        }))(derive(built)),
+      specs,
+    )
+
+  const updating = (batch: number): E.Either<TrainError, UpdateProgram | undefined> => {
+    if (inPlace === 'fed') return E.right(undefined)
+    const cached = updateCache.get(batch)
+    if (cached) return E.right(cached)
+    const built = graphFor(batch, specs)
+    if (E.isLeft(built)) return built
+    const feeds = inspect(built.right, batch, data)
+    if (E.isLeft(feeds)) return feeds
+    const derived = derive(built.right)
+    if (E.isLeft(derived)) return derived
+    const update = appendUpdate(derived.right.graph, derived.right.params, specs, optimizer!)
+    if (update === undefined) {
+      inPlace = 'fed'
+      return E.right(undefined)
+    }
+    if (E.isLeft(update)) return update
+    const { graph, form, checks, scalars, slots } = update.right
+    const { x, t } = feeds.right
+    const batchInputs = t === undefined ? [x.name] : [x.name, t.name]
+    const exec = backend.compile(graph, [built.right.loss, ...checks], { batchInputs, updates: form.updates })
+    if (E.isLeft(exec)) return E.left(configError(`${backend.name} backend cannot compile the model: ${exec.left.message}`))
+    if (!isStateful(exec.right)) {
+      if (inPlace === 'held') {
+        disposals.push(exec.right.dispose())
+        return E.left(configError(`the ${backend.name} backend held the parameters for one batch size but not for batch ${batch}`))
+      }
+      // The backend does not hold parameters: compile the program that returns
+      // the gradients before letting this one go, so that a backend whose
+      // resources live as long as its executables keeps them.
+      inPlace = 'fed'
+      const fallback = training(batch)
+      disposals.push(exec.right.dispose())
+      return E.isLeft(fallback) ? fallback : E.right(undefined)
+    }
+    inPlace = 'held'
+    executables.push(exec.right)
+    const program: UpdateProgram = { exec: exec.right, x, t, scalars, values: (info) => form.scalars(info), slots, checked: paramNames }
+    updateCache.set(batch, program)
+    return E.right(program)
+  }
+
   return E.right({
     specs,
     paramNames,
-    training: (batch) =>
-      compile(
-        batch,
-        trainCache,
-        (built) => {
-          const byName = paramsOf(built.graph)
-          const ids = paramNames.map((name) => byName.get(name)!)
-          const derived = grad(built.graph, built.loss, ids)
-          if (E.isLeft(derived)) return E.left(configError(`cannot differentiate the loss: ${derived.left.message}`))
-          return E.right({ graph: derived.right.graph, outputs: [built.loss, ...derived.right.gradients], predicts: false })
-        },
-        specs,
-      ),
+    training,
+    updating,
     evaluation: (batch) =>
       compile(
         batch,
@@ -207,7 +363,8 @@ export const programs = (
       const all = executables.splice(0)
       trainCache.clear()
       evalCache.clear()
-      await Promise.all(all.map((exec) => exec.dispose()))
+      updateCache.clear()
+      await Promise.all([...disposals.splice(0), ...all.map((exec) => exec.dispose())])
     },
   })
 }

@@ -1,4 +1,3 @@
-import type { Tensor } from '@backprop/backend'
 import { batches } from '@backprop/data'
 import * as E from 'fp-ts/lib/Either.js'
 import { saveParams } from './checkpoint.js'
@@ -6,10 +5,12 @@ import { doneAfter, plateau } from './early-stopping.js'
 import { configError, type TrainError } from './errors.js'
 import { evaluateOn } from './evaluate.js'
 import { type EpochEvent, type StepEvent, type TrainErrorEvent, type TrainEvent, withParams } from './events.js'
-import { feedsFor } from './feeds.js'
+import { fedStepper } from './fed-steps.js'
+import { inPlaceStepper } from './in-place-steps.js'
 import type { TrainOptions } from './options.js'
-import { checkParams, firstNonFinite, nonFiniteParam, type Params } from './params.js'
+import { checkParams, type Params } from './params.js'
 import { programs, type Programs } from './programs.js'
+import type { Kept, Stepper } from './stepper.js'
 
 /** The options after checking, with defaults filled in. */
 interface Setup {
@@ -54,7 +55,7 @@ const prepare = (o: TrainOptions): E.Either<TrainError, Setup> => {
     return E.left(configError(`early stopping patience must be a positive integer, got ${o.earlyStopping.patience}`))
   }
   const batchSize = Math.min(requested, data.size)
-  const progs = programs(o.model, o.backend, data, batchSize)
+  const progs = programs(o.model, o.backend, data, batchSize, o.optimizer)
   if (E.isLeft(progs)) return progs
   const params = checkParams(progs.right.specs, o.params)
   if (E.isLeft(params)) {
@@ -84,6 +85,10 @@ const yieldToEventLoop = (): Promise<void> =>
  * effect within one step). Never rejects for a user mistake or a numeric
  * failure: those end the run with an error event.
  *
+ * The steps take the in-place path when the optimiser has a graph form and
+ * the backend holds parameters (see {@link inPlaceStepper}), and feed the
+ * parameters otherwise ({@link fedStepper}); the events are the same.
+ *
  * @internal
  */
 export const runTraining = async (
@@ -97,28 +102,27 @@ export const runTraining = async (
     return
   }
   const { progs, batchSize, seed, classification, stepEvery, yieldEveryMs, everyEpochs, clock } = setup.right
-  let params = setup.right.params
   let checkpoint: string | null = null
   let step = 0
   let epoch = 0
-  const fail = (what: string, failedStep: number | null): void => {
-    const kept = step === 0 ? 'the initial parameters are kept' : `the parameters are kept from step ${step}`
+  const fail = (what: string, failedStep: number | null, kept: Kept): void => {
+    const note = kept.note === undefined ? '' : ` (${kept.note})`
+    const keptText = kept.step === 0 ? `the initial parameters are kept${note}` : `the parameters are kept from step ${kept.step}${note}`
     const saved = checkpoint === null ? 'no checkpoint has been written' : `the last good checkpoint is ${checkpoint}`
     emit(
       withParams<TrainErrorEvent>(
         {
           type: 'error',
-          message: `${failedStep === null ? `epoch ${epoch}` : `step ${failedStep} (epoch ${epoch})`}: ${what}; ${kept}; ${saved}`,
+          message: `${failedStep === null ? `epoch ${epoch}` : `step ${failedStep} (epoch ${epoch})`}: ${what}; ${keptText}; ${saved}`,
           step: failedStep,
           epoch,
           checkpoint,
         },
-        params,
+        kept.params,
       ),
     )
   }
   try {
-    let state = o.optimizer.init(params)
     const stop = o.earlyStopping === undefined ? undefined : plateau(o.earlyStopping)
     let lastYield = clock()
     // Hands the event loop a turn once `yieldEveryMs` of work has gone by.
@@ -128,6 +132,10 @@ export const runTraining = async (
         lastYield = clock()
       }
     }
+    // Chosen at the first step, when the first training program is compiled.
+    let stepper: Stepper | undefined
+    const initial = setup.right.params
+    const kept = (): Kept => stepper?.kept() ?? { params: initial, step: 0 }
     let last: EpochEvent | undefined
     let stoppedEarly = false
     for (epoch = 1; epoch <= o.epochs && !stoppedEarly; epoch++) {
@@ -137,32 +145,21 @@ export const runTraining = async (
       let busy = 0
       for (const batch of batches(o.data, batchSize, { seed, epoch })) {
         if (stopped()) return
-        const program = progs.training(batch.size)
-        if (E.isLeft(program)) return fail(program.left.message, null)
-        const started = clock()
-        const result = await program.right.exec.run(feedsFor(program.right, batch, params))
-        if (stopped()) return
+        if (stepper === undefined) {
+          const first = progs.updating(batch.size)
+          if (E.isLeft(first)) return fail(first.left.message, null, kept())
+          stepper =
+            first.right === undefined
+              ? fedStepper(progs, o.optimizer, o.backend.name, initial, clock, stopped)
+              : inPlaceStepper({ progs, first: first.right, backendName: o.backend.name, data: o.data, batchSize, seed, initial, clock, stopped, pace })
+        }
         const at = step + 1
-        if (E.isLeft(result)) return fail(`the ${o.backend.name} backend failed: ${result.left.message}`, at)
-        const [lossTensor, ...gradTensors] = result.right
-        const loss = lossTensor!.data[0]!
-        if (!Number.isFinite(loss)) return fail(`the loss is ${loss}`, at)
-        const grads: Record<string, Tensor> = {}
-        for (const [k, name] of progs.paramNames.entries()) {
-          const g = gradTensors[k]!
-          const bad = firstNonFinite(g.data)
-          if (bad !== undefined) return fail(`the gradient of '${name}' is ${g.data[bad]} at element ${bad}`, at)
-          grads[name] = g
-        }
-        const next = o.optimizer.step(state, params, grads, { step: at, epoch })
-        const broken = nonFiniteParam(next.params)
-        if (broken !== undefined) {
-          return fail(`the update made '${broken}' non-finite (is the learning rate too large?)`, at)
-        }
-        params = next.params
-        state = next.state
+        const outcome = await stepper.step(batch, { step: at, epoch })
+        if (outcome.type === 'stopped' || stopped()) return
+        if (outcome.type === 'failed') return fail(outcome.message, outcome.step, outcome.kept)
+        const loss = outcome.loss
         step = at
-        busy += clock() - started
+        busy += outcome.ms
         samples += batch.size
         lossSum += loss
         count += 1
@@ -172,13 +169,16 @@ export const runTraining = async (
         await pace()
       }
       if (stopped()) return
+      const ended = stepper!.endEpoch()
+      if (E.isLeft(ended)) return fail(ended.left, null, kept())
+      const params = ended.right
       let testLoss: number | null = null
       let testAccuracy: number | null = null
       if (o.test !== undefined && o.test.size > 0) {
         const chunk = Math.min(batchSize, o.test.size)
         const evaluated = await evaluateOn(progs, o.test, params, chunk, classification, stopped, pace)
         if (evaluated === undefined || stopped()) return
-        if (E.isLeft(evaluated)) return fail(evaluated.left.message, null)
+        if (E.isLeft(evaluated)) return fail(evaluated.left.message, null, kept())
         testLoss = evaluated.right.loss
         testAccuracy = evaluated.right.accuracy
       }
@@ -192,7 +192,7 @@ export const runTraining = async (
       if (o.checkpoint !== undefined && (epoch % everyEpochs === 0 || epoch === o.epochs || stoppedEarly)) {
         const saved = await saveParams(o.checkpoint.path, params, o.checkpoint.io ? { io: o.checkpoint.io } : {})
         if (stopped()) return
-        if (E.isLeft(saved)) return fail(saved.left.message, null)
+        if (E.isLeft(saved)) return fail(saved.left.message, null, kept())
         checkpoint = saved.right
       }
       last = withParams<EpochEvent>({ type: 'epoch', epoch, ...figures, steps: step, checkpoint }, params)

@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs'
 import { type TrainErrorEvent, type TrainEvent, withParams } from './events.js'
+import type { Optimizer } from './optimizer.js'
 import type { TrainOptions } from './options.js'
 import { runTraining } from './run.js'
 
@@ -11,14 +12,40 @@ import { runTraining } from './run.js'
  *
  * Events arrive in this order: for each epoch, its `step` events then its
  * `epoch` event; finally one `done` event, or one `error` event when the run
- * fails (a NaN or infinite loss or gradient, a backend failure, a model that
- * does not fit the data, a checkpoint that cannot be written). The stream
- * then completes; it never errors. Between steps the run yields to the event
- * loop, so servers and timers stay responsive while it trains.
+ * fails (a NaN or infinite loss, gradient or new parameter, a backend
+ * failure, a model that does not fit the data, a checkpoint that cannot be
+ * written). The stream then completes; it never errors. Between steps the
+ * run yields to the event loop, so servers and timers stay responsive while
+ * it trains.
  *
  * The model's gradient graph is derived with `grad` of `@backprop/diff` and
  * compiled once per batch size. Any graph with parameters and a scalar loss
  * trains, layered or not.
+ *
+ * Two ways to step, with the same events. When the optimiser has a graph
+ * form ({@link Optimizer.updateGraph}: all built-in ones do) and the backend
+ * holds parameters (it compiles the step with `updates` into a
+ * `StatefulExecutable`, as the CPU backend does), each step is one run that
+ * feeds only the batch and the optimiser's per-step scalars and updates the
+ * parameters and the optimiser's state in place; the parameters are read
+ * back at each epoch end, for the epoch event, the evaluation and the
+ * checkpoint. Otherwise (the workers backend, an optimiser without a graph
+ * form, or a wrapper that replaced its `step`) each step feeds the
+ * parameters, gets the gradients back and calls the optimiser's `step`.
+ * In float64 both compute the same numbers for the built-in optimisers; in
+ * float32 the in-place path keeps the optimiser's state in float32 where
+ * `step` keeps it in float64, so the runs differ by rounding.
+ *
+ * A step is accepted when its loss and its new parameters are finite. On
+ * the in-place path the gradients are never returned, so a non-finite
+ * gradient shows as a non-finite new parameter; and the executable has
+ * applied a failed step by the time the run sees it. The run then replays
+ * the epoch's accepted steps from the parameters of the last epoch end,
+ * checking each replayed loss bit for bit, so that the error event carries
+ * the parameters of the last good step and names the cause (loss, gradient
+ * or update) as the fed path does. On a backend whose runs do not
+ * reproduce, the event carries the parameters of the last epoch end and its
+ * message says so.
  *
  * @example
  * ```ts

@@ -1,5 +1,8 @@
 import type { Tensor } from '@backprop/backend'
+import { evaluate } from '@backprop/backend-cpu'
+import { buildOrThrow, emptyGraph } from '@backprop/graph'
 import fc from 'fast-check'
+import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import type { Optimizer } from '../optimizer.js'
 import { cloneParams, type Params } from '../params.js'
@@ -145,5 +148,66 @@ describe('every optimiser', () => {
     }
     const norm = Math.hypot(...values(params))
     expect(norm).toBeLessThan(0.5 * 5)
+  })
+})
+
+/**
+ * Runs an optimiser's graph form for `grads.length` steps from `params`:
+ * gradients and scalars fed, slots starting at zero, and every update's
+ * value carried into the next step, as a backend holding them would.
+ */
+const graphSteps = (opt: Optimizer, params: Params, grads: readonly Params[]): Params => {
+  const slots = new Map<string, Tensor>()
+  const { graph, result: form } = buildOrThrow(emptyGraph, (b) => {
+    const ps = Object.entries(params).map(([name, p]) => ({ name, node: b.param(name, p.shape, p.dtype), grad: b.input(`d/${name}`, p.shape, p.dtype) }))
+    return opt.updateGraph!.append(b, ps, {
+      scalar: (key, dtype) => b.input(`__${key}`, [], dtype),
+      slot: (param, name) => {
+        const p = params[param]!
+        const full = `${param}:${name}`
+        slots.set(full, { shape: p.shape, dtype: p.dtype, data: new Float64Array(p.data.length) })
+        return { name: full, node: b.param(full, p.shape, p.dtype) }
+      },
+    })
+  })
+  let values: Record<string, Tensor> = { ...params, ...Object.fromEntries(slots) }
+  grads.forEach((g, k) => {
+    const scalars = Object.entries(form.scalars({ step: k + 1, epoch: 1 })).map(
+      ([key, v]): [string, Tensor] => [`__${key}`, { shape: [], dtype: 'f64', data: Float64Array.of(v) }],
+    )
+    const feeds = { ...values, ...Object.fromEntries(Object.entries(g).map(([name, t]) => [`d/${name}`, t])), ...Object.fromEntries(scalars) }
+    const out = evaluate(graph, form.updates.map((u) => u.value), feeds)
+    if (E.isLeft(out)) throw new Error(out.left.message)
+    values = { ...values, ...Object.fromEntries(form.updates.map((u, i) => [u.param, out.right[i]!])) }
+  })
+  return Object.fromEntries(Object.keys(params).map((name) => [name, values[name]!]))
+}
+
+describe('the graph form of every optimiser', () => {
+  const optimisers: [string, Optimizer][] = [
+    ['sgd', sgd({ lr: (step) => 0.3 / step })],
+    ['gd', gd({ lr: 0.3 })],
+    ['momentum', momentum({ lr: 0.3, beta: 0.5 })],
+    ['adam', adam({ lr: 0.3, beta1: 0.8, beta2: 0.99, epsilon: 1e-6 })],
+  ]
+  const finite = fc.double({ min: -10, max: 10, noNaN: true })
+  const case3 = fc.integer({ min: 1, max: 5 }).chain((n) =>
+    fc.tuple(fc.array(finite, { minLength: n, maxLength: n }), fc.array(fc.array(finite, { minLength: n, maxLength: n }), { minLength: 3, maxLength: 3 })),
+  )
+
+  it.each(optimisers)('%s computes in float64 exactly what its step computes, over several steps', (_name, opt) => {
+    expect(opt.updateGraph?.mirrors).toBe(opt.step)
+    fc.assert(
+      fc.property(case3, ([w, gs]) => {
+        const params: Params = { a: vec(...w), b: vec(...w.map((v) => v / 2 - 1)) }
+        const grads = gs.map((g): Params => ({ a: vec(...g), b: vec(...g.map((v) => -v)) }))
+        let expected = params
+        let state = opt.init(params)
+        grads.forEach((g, k) => ({ params: expected, state } = opt.step(state, expected, g, { step: k + 1, epoch: 1 })))
+        const actual = graphSteps(opt, params, grads)
+        for (const name of ['a', 'b']) expect(Array.from(actual[name]!.data)).toEqual(Array.from(expected[name]!.data))
+      }),
+      { numRuns: 40 },
+    )
   })
 })

@@ -1,6 +1,6 @@
 import type { Tensor } from '@backprop/backend'
-import type { Optimizer } from '../optimizer.js'
-import { mapParams, zerosOf } from '../params.js'
+import type { Optimizer, StepInfo, Stepped, UpdateGraph } from '../optimizer.js'
+import { mapParams, type Params, zerosOf } from '../params.js'
 import { type LearningRate, rateAt } from '../schedule.js'
 
 /**
@@ -24,7 +24,8 @@ export const descend = (w: Tensor, g: Tensor, eta: number): Tensor => {
  * Mini-batch stochastic gradient descent, the lecture's update
  * `w <- w - eta * grad E(w)` with E the loss of one mini-batch. With batch
  * size 1 it is the lecture's stochastic GD, one sample per update. It keeps
- * no state.
+ * no state. Its graph form is `w - lr * g` per parameter, with `lr` a
+ * scalar input fed every step.
  *
  * @example
  * ```ts
@@ -32,15 +33,21 @@ export const descend = (w: Tensor, g: Tensor, eta: number): Tensor => {
  * ```
  * @category Optimisers
  */
-export const sgd = (options: SgdOptions): Optimizer<null> => ({
-  name: 'sgd',
-  fullBatch: false,
-  init: () => null,
-  step: (state, params, grads, { step, epoch }) => {
+export const sgd = (options: SgdOptions): Optimizer<null> => {
+  const update = (state: null, params: Params, grads: Params, { step, epoch }: StepInfo): Stepped<null> => {
     const eta = rateAt(options.lr, step, epoch)
     return { params: mapParams(params, (w, name) => descend(w, grads[name]!, eta)), state }
-  },
-})
+  }
+  const updateGraph: UpdateGraph<null> = {
+    mirrors: update,
+    append: (b, params, inputs) => ({
+      // the same operations as `descend`: w - (eta * g)
+      updates: params.map((p) => ({ param: p.name, value: b.sub(p.node, b.mul(inputs.scalar('lr', b.node(p.node).dtype), p.grad)) })),
+      scalars: ({ step, epoch }) => ({ lr: rateAt(options.lr, step, epoch) }),
+    }),
+  }
+  return { name: 'sgd', fullBatch: false, init: () => null, step: update, updateGraph }
+}
 
 /**
  * Batch (full-batch) gradient descent: the update of {@link sgd}, with the

@@ -1,6 +1,6 @@
 // Shared fixtures for the trainer's tests: small data sets, models, seeded
 // parameters, and a backend wrapper that counts what the trainer asks of it.
-import type { Backend, Executable } from '@backprop/backend'
+import { type Backend, type Executable, isStateful } from '@backprop/backend'
 import { type Dataset, rng } from '@backprop/data'
 import { buildOrThrow, emptyGraph, type Graph } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
@@ -71,17 +71,25 @@ export const sqrtModel: Model = (batch) => {
 export interface Counts {
   compiles: number[]
   runs: number
+  /** The names fed to each run, in order. */
+  feeds: string[][]
   disposes: number
   /** Resolves once every executable compiled so far has been disposed. */
   allDisposed: () => Promise<void>
 }
 
-/** Wraps a backend to count compiles (by the batch size of input `x`), runs and disposals. */
-export const countingBackend = (inner: Backend): { backend: Backend; counts: Counts } => {
+/**
+ * Wraps a backend to count compiles (by the batch size of input `x`), runs
+ * and disposals. Its executables hold parameters when the inner ones do,
+ * unless `holdsParams` is false: then it is a backend that cannot, and the
+ * trainer takes the path that feeds them.
+ */
+export const countingBackend = (inner: Backend, holdsParams = true): { backend: Backend; counts: Counts } => {
   const waiting: (() => void)[] = []
   const counts: Counts = {
     compiles: [],
     runs: 0,
+    feeds: [],
     disposes: 0,
     allDisposed: () =>
       counts.disposes === counts.compiles.length && counts.compiles.length > 0
@@ -100,6 +108,7 @@ export const countingBackend = (inner: Backend): { backend: Backend; counts: Cou
         outputs: compiled.right.outputs,
         run: (feeds) => {
           counts.runs += 1
+          counts.feeds.push(Object.keys(feeds))
           return compiled.right.run(feeds)
         },
         dispose: async () => {
@@ -107,6 +116,7 @@ export const countingBackend = (inner: Backend): { backend: Backend; counts: Cou
           counts.disposes += 1
           if (counts.disposes === counts.compiles.length) waiting.splice(0).forEach((resolve) => resolve())
         },
+        ...(holdsParams && isStateful(compiled.right) ? { params: compiled.right.params } : {}),
       }
       return E.right(exec)
     },

@@ -1,0 +1,183 @@
+import type { BackendError, Feeds, Tensor } from '@backprop/backend'
+import { type Batch, batches, type Dataset } from '@backprop/data'
+import { sizeOf } from '@backprop/graph'
+import * as E from 'fp-ts/lib/Either.js'
+import { feedsFor, scalarFeeds } from './feeds.js'
+import type { StepInfo } from './optimizer.js'
+import { firstNonFinite, type Params, zerosOf } from './params.js'
+import type { Programs, UpdateProgram } from './programs.js'
+import type { Kept, StepOutcome, Stepper } from './stepper.js'
+
+/** Everything {@link inPlaceStepper} needs. @internal */
+export interface InPlaceSetup {
+  readonly progs: Programs
+  /** The in-place program of the first batch: its slots give the optimiser's state. */
+  readonly first: UpdateProgram
+  readonly backendName: string
+  /** The training data, batched as the run batches it, to replay steps. */
+  readonly data: Dataset
+  readonly batchSize: number
+  readonly seed: number
+  readonly initial: Params
+  readonly clock: () => number
+  readonly stopped: () => boolean
+  readonly pace: () => Promise<void>
+}
+
+/**
+ * Where the parameters and slots currently live: in the executable that ran
+ * last, or (before the first run and after a reset) in a set of values the
+ * next run writes into its executable. Switching programs (a smaller last
+ * batch) reads the values out of one executable and writes them into the
+ * other.
+ */
+const holder = (initial: Feeds) => {
+  let current: UpdateProgram | undefined
+  let pending: Feeds = initial
+  const read = (): E.Either<BackendError, Readonly<Record<string, Tensor>>> =>
+    current === undefined ? E.right(pending) : current.exec.params.read()
+  return {
+    read,
+    run: async (program: UpdateProgram, feeds: Feeds): Promise<E.Either<BackendError, readonly Tensor[]>> => {
+      if (program !== current) {
+        const values = read()
+        if (E.isLeft(values)) return values
+        const written = program.exec.params.write(values.right)
+        if (E.isLeft(written)) return written
+        current = program
+      }
+      return program.exec.run(feeds)
+    },
+    reset: (values: Feeds): void => {
+      pending = values
+      current = undefined
+    },
+  }
+}
+
+/**
+ * Steps on a backend that holds the parameters: each run feeds the batch
+ * and the optimiser's per-step scalars, returns the loss and a finiteness
+ * check of every new parameter, and leaves the updated parameters and
+ * optimiser slots in the executable. Nothing is copied per step.
+ *
+ * A step is accepted when its loss and its new parameters are finite, as on
+ * the fed path; but by the time a run reports a failure, the executable has
+ * already applied the failed step. So the stepper keeps a snapshot of all
+ * values at every epoch end (which the epoch event, the evaluation and the
+ * checkpoint need anyway), and on a failure replays the epoch's accepted
+ * steps from it, checking that each replayed loss is bit for bit the one
+ * seen before: the parameters kept are then exactly those of the last good
+ * step, as on the fed path. Should the backend not reproduce its runs, the
+ * snapshot is kept instead, and the message says from when.
+ *
+ * @internal
+ */
+export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
+  const { progs, backendName, clock, stopped } = s
+  // Parameter sets keep the key order of the initial parameters, as the fed path's do.
+  const order = Object.keys(s.initial)
+  const pick = (values: Readonly<Record<string, Tensor>>): Params => Object.fromEntries(order.map((name) => [name, values[name]!]))
+  const zeros: Record<string, Tensor> = {}
+  for (const [name, spec] of s.first.slots) zeros[name] = { shape: spec.shape, dtype: spec.dtype, data: zerosOf(spec.dtype, sizeOf(spec.shape)) }
+  /** All held values (parameters and slots) at the end of an epoch, and the parameters among them. */
+  let snapshot = { values: { ...s.initial, ...zeros } as Feeds, params: s.initial, step: 0, epoch: 0 }
+  /** The losses of the steps accepted since the snapshot, to check a replay against. */
+  let losses: number[] = []
+  let done = 0
+  let epoch = 0
+  const held = holder(snapshot.values)
+
+  const run = (program: UpdateProgram, batch: Batch, info: StepInfo) =>
+    held.run(program, feedsFor(program, batch, scalarFeeds(program, info)))
+
+  const fromSnapshot = (): Kept => ({
+    params: snapshot.params,
+    step: snapshot.step,
+    note: `${snapshot.epoch === 0 ? '' : `the end of epoch ${snapshot.epoch}; `}the steps since could not be replayed exactly`,
+  })
+
+  /** The parameters after step `info.step - 1`, replayed from the snapshot; `undefined` when stopped. */
+  const replay = async (info: StepInfo): Promise<Kept | undefined> => {
+    const target = info.step - 1
+    if (snapshot.step === target) return { params: snapshot.params, step: target }
+    held.reset(snapshot.values)
+    let at = snapshot.step
+    for (const batch of batches(s.data, s.batchSize, { seed: s.seed, epoch: info.epoch })) {
+      if (at === target) break
+      const program = progs.updating(batch.size)
+      if (E.isLeft(program) || program.right === undefined) return fromSnapshot()
+      const result = await run(program.right, batch, { step: at + 1, epoch: info.epoch })
+      if (stopped()) return undefined
+      if (E.isLeft(result) || !Object.is(result.right[0]!.data[0], losses[at - snapshot.step])) return fromSnapshot()
+      at += 1
+      await s.pace()
+      if (stopped()) return undefined
+    }
+    const values = held.read()
+    return at === target && E.isRight(values) ? { params: pick(values.right), step: target } : fromSnapshot()
+  }
+
+  /** Why the new value of `param` is not finite: a gradient, or the update itself, as the fed path tells them apart. */
+  const diagnose = async (batch: Batch, kept: Kept, param: string): Promise<string> => {
+    if (kept.note !== undefined) return `the update made '${param}' non-finite (a gradient is not finite, or the learning rate is too large)`
+    const program = progs.training(batch.size)
+    if (E.isRight(program)) {
+      const result = await program.right.exec.run(feedsFor(program.right, batch, kept.params))
+      if (E.isRight(result)) {
+        for (const [k, name] of progs.paramNames.entries()) {
+          const g = result.right[k + 1]!.data
+          const bad = firstNonFinite(g)
+          if (bad !== undefined) return `the gradient of '${name}' is ${g[bad]} at element ${bad}`
+        }
+      }
+    }
+    return `the update made '${param}' non-finite (is the learning rate too large?)`
+  }
+
+  const recover = async (batch: Batch, info: StepInfo, what: string | { readonly param: string }): Promise<StepOutcome> => {
+    const kept = await replay(info)
+    if (kept === undefined) return { type: 'stopped' }
+    const message = typeof what === 'string' ? what : await diagnose(batch, kept, what.param)
+    return { type: 'failed', message, step: info.step, kept }
+  }
+
+  const current = (): Kept => {
+    if (done === snapshot.step) return { params: snapshot.params, step: done }
+    const values = held.read()
+    return E.isRight(values) ? { params: pick(values.right), step: done } : fromSnapshot()
+  }
+
+  return {
+    step: async (batch, info) => {
+      const program = progs.updating(batch.size)
+      if (E.isLeft(program)) return { type: 'failed', message: program.left.message, step: null, kept: current() }
+      if (program.right === undefined) {
+        const message = `the ${backendName} backend held the parameters for one batch size but not for batch ${batch.size}`
+        return { type: 'failed', message, step: null, kept: current() }
+      }
+      const started = clock()
+      const result = await run(program.right, batch, info)
+      if (stopped()) return { type: 'stopped' }
+      if (E.isLeft(result)) return recover(batch, info, `the ${backendName} backend failed: ${result.left.message}`)
+      const [lossTensor, ...checks] = result.right
+      const loss = lossTensor!.data[0]!
+      if (!Number.isFinite(loss)) return recover(batch, info, `the loss is ${loss}`)
+      const checked = program.right.checked
+      const broken = order.find((name) => !Number.isFinite(checks[checked.indexOf(name)]!.data[0]!))
+      if (broken !== undefined) return recover(batch, info, { param: broken })
+      losses.push(loss)
+      done = info.step
+      epoch = info.epoch
+      return { type: 'ok', loss, ms: clock() - started }
+    },
+    endEpoch: () => {
+      const values = held.read()
+      if (E.isLeft(values)) return E.left(`the ${backendName} backend cannot give the parameters back: ${values.left.message}`)
+      snapshot = { values: values.right, params: pick(values.right), step: done, epoch }
+      losses = []
+      return E.right(snapshot.params)
+    },
+    kept: current,
+  }
+}
