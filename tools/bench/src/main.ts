@@ -12,7 +12,7 @@
  * Prints tables with this library's ratio to each peer and writes the same
  * figures as JSON (`tools/bench/results.json` unless `--out` says where).
  * `--quick` shortens every measurement (for a smoke run); `--only
- * training,matmul,elementwise,prepare,symbolic` runs some sections.
+ * training,matmul,elementwise,prepare,symbolic,workers` runs some sections.
  * Benchmarks are not tests: nothing here fails on a slow figure.
  */
 import { writeFileSync } from 'node:fs'
@@ -24,6 +24,7 @@ import { backpropFeedJob, backpropJob, jaxJob, tfJob } from './mnist.js'
 import { type Jax, loadJax, loadTf, type Tf } from './peers.js'
 import { type Figures, renderSection, renderTargets, type Row, type Section, type Target } from './report.js'
 import { prepareTimes, scaleTimes } from './symbolic.js'
+import { benchWorkers } from './workers.js'
 import { alternate, type Job, type Schedule } from './timing.js'
 
 const args = process.argv.slice(2)
@@ -194,7 +195,25 @@ const main = async (): Promise<void> => {
     json.symbolic = symbolic
   }
 
+  let workers: Awaited<ReturnType<typeof benchWorkers>> | undefined
+  if (wanted('workers')) {
+    log('workers:2 against cpu...')
+    workers = await benchWorkers({ quick })
+    sections.push({
+      title: 'MNIST training step on worker threads (backend-workers) against the cpu backend, f32',
+      unit: 'mixed',
+      higherIsBetter: true,
+      ours: ['value'],
+      peers: [],
+      rows: workers.rows.map((r) => ({ label: `${r.name} [${r.unit}]`, figures: { value: r.value } })),
+    })
+    json.workers = workers
+  }
+
   const targets: Target[] = []
+  if (workers) {
+    targets.push({ target: 'workers:2 over cpu, batch 512: >= 1.7x', value: `${workers.ratio512.toFixed(2)}x`, met: workers.ratio512 >= 1.7 })
+  }
   for (const t of training) {
     const ours = t.samplesPerSecond.backprop ?? null
     const jaxV = t.samplesPerSecond['jax-js'] ?? null
