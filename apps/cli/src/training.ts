@@ -167,7 +167,7 @@ export const activationsFor = (sizes: readonly number[], s: Pick<TrainSettings, 
   outputActivation[s.loss],
 ]
 
-/** The backend a run names: `cpu`, or `workers[:N]` (N worker threads, all cores by default). */
+/** The backend a run names: `cpu`, or `workers[:N]` (N participants: the calling thread and N-1 worker threads, all cores by default). */
 export const makeBackend = (name: string): E.Either<string, Backend> =>
   name === 'cpu'
     ? E.right(cpuBackend())

@@ -5,17 +5,20 @@ import {
   type Backend,
   type BackendError,
   checkOutputs,
+  internalError,
   type CompileOptions,
   feedSpecs,
   outputSpecs,
 } from '@backprop/backend'
-import type { Graph, NodeId } from '@backprop/graph'
+import { cpuBackend, type CpuBackend, type CpuExecutable } from '@backprop/backend-cpu'
+import { fromJson, type Graph, type GraphJson, type NodeId } from '@backprop/graph'
 import { workersExecutable, type WorkersExecutable } from './executable.js'
 import { planShards } from './plan.js'
 import { type PoolHooks, WorkerPool } from './pool.js'
 
 /**
- * The most worker threads one backend may have.
+ * The largest `workers` count one backend may have (the calling thread and
+ * `MAX_WORKERS - 1` worker threads).
  *
  * @category Backend
  */
@@ -28,8 +31,11 @@ export const MAX_WORKERS = 256
  */
 export interface WorkersBackendOptions {
   /**
-   * Number of worker threads, an integer from 1 to {@link MAX_WORKERS};
-   * by default `os.availableParallelism()`, one per core.
+   * Number of participants that split each batch, an integer from 1 to
+   * {@link MAX_WORKERS}: the calling thread, which computes shard 0 itself,
+   * and `workers - 1` worker threads; by default
+   * `os.availableParallelism()`, one per core. `workers: 1` starts no
+   * thread at all.
    */
   readonly workers?: number
 }
@@ -41,16 +47,23 @@ export interface WorkersBackendOptions {
  * @category Backend
  */
 export interface WorkersBackend extends Backend {
-  /** The number of worker threads runs are spread over. */
+  /** The number of participants runs are spread over: the calling thread and `workers - 1` worker threads. */
   readonly workers: number
   /** Compiles `outputs` of `graph`; see {@link Backend.compile} and {@link workersBackend}. */
   compile(graph: Graph, outputs: readonly NodeId[], options?: CompileOptions): E.Either<BackendError, WorkersExecutable>
   /**
-   * The worker threads running right now (started and not yet exited). It
-   * is 0 before the first compile and again once every executable has been
-   * disposed.
+   * The worker threads running right now (started and not yet exited), at
+   * most `workers - 1`. It is 0 before the first compile of a split graph
+   * and again once every executable has been disposed.
    */
   runningWorkers(): number
+}
+
+/** The CPU backend's executable of shard 0, which the calling thread computes. */
+const localExecutable = (cpu: CpuBackend, json: GraphJson): E.Either<BackendError, CpuExecutable> => {
+  const read = fromJson(json)
+  if (E.isLeft(read)) return E.left(internalError(`shard 0's graph does not load: ${read.left.message}`))
+  return cpu.compile(read.right.graph, read.right.outputs)
 }
 
 /**
@@ -64,7 +77,10 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
   if (!(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) {
     throw new RangeError(`workers must be an integer from 1 to ${MAX_WORKERS}, got ${workers}`)
   }
+  // Slot 0 is the calling thread: the pool starts threads in slots 1 to workers - 1 only.
   const pool = new WorkerPool(workers, hooks)
+  // Feeds are validated once per run, by the executable, before shard 0 sees views of them.
+  const cpu = cpuBackend({ validateFeeds: false })
   let compiled = 0
   return {
     name: 'workers',
@@ -74,29 +90,33 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
       pipe(
         checkOutputs(graph, outputs),
         E.flatMap(() => feedSpecs(graph, outputs)),
-        E.map((specs) => {
-          const id = compiled++
-          // Unsplit graphs go round the workers, so that several of them can run at once.
-          const plan = planShards(graph, outputs, compileOptions?.batchInputs, workers, id % workers)
-          return workersExecutable(pool, id, plan, specs, outputSpecs(graph, outputs))
+        E.flatMap((specs) => {
+          const plan = planShards(graph, outputs, compileOptions?.batchInputs, workers)
+          return pipe(
+            localExecutable(cpu, plan.shards[0]!.graph),
+            E.map((local) => workersExecutable(pool, compiled++, plan, local, specs, outputSpecs(graph, outputs))),
+          )
         }),
       ),
   }
 }
 
 /**
- * A data-parallel backend: each run is split along the batch axis over
- * `workers` worker threads, each of which runs the CPU backend on its
- * shard; see the package documentation for how, and for what is exact.
+ * A data-parallel backend: each run is split along the batch axis into
+ * `workers` shards; the calling thread computes shard 0 with the CPU
+ * backend while worker thread k computes shard k, and the outputs are
+ * combined in shard order. See the package documentation for how, for
+ * which buffers are shared, and for what is exact.
  *
  * Pass `batchInputs` to `compile` (the trainer does) to split runs: the
  * named inputs carry the samples along axis 0. Without it, or for a graph
- * whose samples do not separate, every run computes the whole graph on one
- * worker: correct, not faster. {@link WorkersExecutable.shards} and
- * {@link WorkersExecutable.unsplitReason} say which happened.
+ * whose samples do not separate, every run computes the whole graph in the
+ * calling thread, as the CPU backend would: correct, not faster.
+ * {@link WorkersExecutable.shards} and {@link WorkersExecutable.unsplitReason}
+ * say which happened.
  *
- * Threads start with the first compile and end when the last executable is
- * disposed; idle threads never keep the process alive. Throws a
+ * Threads start with the first compile that splits and end when the last
+ * executable is disposed; idle threads never keep the process alive. Throws a
  * `RangeError` for a worker count that is not an integer from 1 to
  * {@link MAX_WORKERS} (see {@link parseWorkersSpec} for user input).
  *
@@ -105,7 +125,7 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
  * const backend = workersBackend({ workers: 2 })
  * const exe = backend.compile(graph, [loss, ...gradients], { batchInputs: ['x', 't'] })
  * if (E.isRight(exe)) {
- *   const values = await exe.right.run({ x, t, ...params })  // loss and gradients of the whole batch
+ *   const values = await exe.right.run({ x, t, ...params })  // loss and gradients of the whole batch, computed half here, half in a worker
  *   await exe.right.dispose()                                 // ends the threads
  * }
  * ```

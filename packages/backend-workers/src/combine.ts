@@ -1,32 +1,22 @@
 import { allocate, type TensorData, type TensorSpec } from '@backprop/backend'
 import { sizeOf } from '@backprop/graph'
 import type { OutputKind } from './partition.js'
+import { addInto } from './sum.js'
 
 /**
  * Adds the shards' parts of a partial sum in shard order, (shard 0 + shard 1)
- * + shard 2 ..., into the first part, which the caller must own (the parts
- * are fresh arrays from the workers; summing in place saves an allocation
- * and a copy per output and run). The order never depends on which worker
- * finished first. An f32 output is rounded to float32 after every addition,
- * as the CPU backend's own f32 sums are.
+ * + shard 2 ..., into the first part, which the caller must own. The order
+ * never depends on which worker finished first. An f32 output is rounded to
+ * float32 after every addition, as the CPU backend's own f32 sums are. The
+ * executable does the same additions in its run buffer (see `sum.ts`);
+ * this is the reference that `testing/sharded.ts` combines with.
  *
  * @internal
  */
 export const sumShards = (parts: readonly TensorData[]): TensorData => {
   const out = parts[0]!
-  for (let k = 1; k < parts.length; k++) {
-    if (out instanceof Float32Array) addInto32(out, parts[k] as Float32Array)
-    else addInto64(out, parts[k] as Float64Array)
-  }
+  for (let k = 1; k < parts.length; k++) addInto(out, parts[k]!)
   return out
-}
-
-// One loop per array type: a loop that sees both stays polymorphic and runs several times slower.
-const addInto32 = (out: Float32Array, part: Float32Array): void => {
-  for (let i = 0; i < out.length; i++) out[i]! += part[i]!
-}
-const addInto64 = (out: Float64Array, part: Float64Array): void => {
-  for (let i = 0; i < out.length; i++) out[i]! += part[i]!
 }
 
 /**
@@ -52,9 +42,8 @@ export const concatShards = (spec: TensorSpec, axis: number, parts: readonly Ten
 
 /**
  * The full value of one output from the shards' values (`parts[k]` from
- * shard k, fresh arrays the caller owns): shard 0's value for kind `first`,
- * the parts summed into shard 0's array for `sum`, a new array for
- * `concat`.
+ * shard k, arrays the caller owns): shard 0's value for kind `first`, the
+ * parts summed into shard 0's array for `sum`, a new array for `concat`.
  *
  * @internal
  */

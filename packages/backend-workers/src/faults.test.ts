@@ -54,22 +54,25 @@ describe('faults', () => {
     expect(copies(feeds)).toEqual(before)
     // The next run gets a fresh thread in slot 1 (whose own second run is far away) and the same result as the first.
     expect(await exe.run(feeds)).toEqual(first)
-    expect(spawned).toHaveLength(3)
+    // Shard 0 is computed in the calling thread: one thread, and its replacement.
+    expect(spawned).toHaveLength(2)
     await exe.dispose()
-    expect(await allExited()).toHaveLength(3)
+    expect(await allExited()).toHaveLength(2)
     expect(backend.runningWorkers()).toBe(0)
   })
 
   it('reports a worker that throws an uncaught error', async () => {
-    const { backend, allExited } = watched(2, { fault: { slot: 0, atRun: 1, kind: 'throw' } })
-    const exe = compile(backend)
-    const failed = await exe.run(feeds)
+    const { backend, allExited } = watched(3, { fault: { slot: 2, atRun: 1, kind: 'throw' } })
+    const exe = backend.compile(graph, [result], { batchInputs: ['x'] })
+    if (E.isLeft(exe)) throw new Error(exe.left.message)
+    expect(exe.right.shards).toEqual([2, 1, 1])
+    const failed = await exe.right.run(feeds)
     expect(E.isLeft(failed) && failed.left).toEqual({
       _tag: 'WorkerFailed',
-      worker: 0,
-      message: 'worker 0 failed: threw Error: staged fault at run 1',
+      worker: 2,
+      message: 'worker 2 failed: threw Error: staged fault at run 1',
     })
-    await exe.dispose()
+    await exe.right.dispose()
     await allExited()
     expect(backend.runningWorkers()).toBe(0)
   })
@@ -94,7 +97,7 @@ describe('faults', () => {
   })
 
   it('ends a hung worker when the executable is disposed', async () => {
-    const { backend, allExited } = watched(2, { fault: { slot: 0, atRun: 1, kind: 'hang' } })
+    const { backend, allExited } = watched(2, { fault: { slot: 1, atRun: 1, kind: 'hang' } })
     const exe = compile(backend)
     const running = exe.run(feeds)
     await exe.dispose()
@@ -162,8 +165,8 @@ describe('faults during training', () => {
     // firstValueFrom unsubscribes as soon as the third step arrives.
     const third = await firstValueFrom(events.pipe(filter((e) => e.type === 'step' && e.step === 3)))
     expect(third.type).toBe('step')
-    expect(spawned).toHaveLength(2)
-    expect(await allExited()).toHaveLength(2)
+    expect(spawned).toHaveLength(1)
+    expect(await allExited()).toHaveLength(1)
     expect(backend.runningWorkers()).toBe(0)
   })
 })

@@ -1,9 +1,9 @@
 import type { Feeds, FeedSpec, TensorData } from '@backprop/backend'
-import { type DType, sizeOf } from '@backprop/graph'
-import type { FeedView } from './protocol.js'
+import { type DType, type Shape, sizeOf } from '@backprop/graph'
+import type { BufferView, FeedView } from './protocol.js'
 
 /**
- * One required feed's place in the shared feed buffer of a run.
+ * One required feed's place in a run buffer.
  *
  * @internal
  */
@@ -18,36 +18,105 @@ export interface FeedSlot {
 }
 
 /**
- * Where each feed goes in a run's buffer, and the buffer's size.
+ * The layout of one run buffer, a `SharedArrayBuffer` (see `sum.ts`) that
+ * the calling thread and the workers of a run share:
+ *
+ * - a control block: one `Int32` word per shard, 64 bytes apart (so that
+ *   two workers never write to the same cache line). The calling thread
+ *   sets worker k's word to 0 before posting its run; the worker swaps in
+ *   the run id when its outputs are in place, or minus the run id when the
+ *   run failed, and notifies. The calling thread either sees that value,
+ *   or swaps in {@link WAITING} while the word is still 0 and waits for a
+ *   reply message instead;
+ * - the feeds the workers read: the parameters and other unsplit feeds in
+ *   whole, the batched feeds with all M rows (the calling thread reads its
+ *   own rows from the caller's arrays, so the rows of shard 0 are never
+ *   written);
+ * - for each worker k, the region its outputs are written to; and for
+ *   shard 0 a region where the calling thread puts its parts of the sums,
+ *   to add the workers' parts to them in place.
  *
  * @internal
  */
-export interface FeedLayout {
-  readonly slots: readonly FeedSlot[]
+export interface RunLayout {
+  readonly feeds: readonly FeedSlot[]
+  /** For each shard, the views its outputs are written to (for shard 0, where the calling thread puts them to sum them). */
+  readonly results: readonly (readonly BufferView[])[]
   readonly bytes: number
 }
 
-const bytesOf = (dtype: DType): number => (dtype === 'f32' ? 4 : 8)
-
 /**
- * Lays out the required feeds of `specs` one after the other, each at an
- * offset aligned for float64; those named in `batched` are split by rows.
+ * Run ids go round below this, so that they and their negatives fit the
+ * Int32 control words and never equal {@link WAITING}.
  *
  * @internal
  */
-export const feedLayout = (specs: readonly FeedSpec[], batched: ReadonlySet<string>): FeedLayout => {
-  const slots: FeedSlot[] = []
-  let bytes = 0
+export const MAX_RUN_ID = 0x3fffffff
+
+/**
+ * The value the calling thread stores in a shard's control word (with a
+ * compare-and-exchange from 0) when it stops watching the word and waits
+ * for the worker's reply message instead. A worker replies to a successful
+ * run only when it finds this value as it stores the run id.
+ *
+ * @internal
+ */
+export const WAITING = 0x40000000
+
+/** Bytes between two shards' control words: one cache line. */
+const CONTROL_STRIDE = 64
+
+const bytesOf = (dtype: DType): number => (dtype === 'f32' ? 4 : 8)
+
+/** `bytes` rounded up to a multiple of 8, so that every region is aligned for float64. */
+const aligned = (bytes: number): number => Math.ceil(bytes / 8) * 8
+
+/**
+ * Lays out a run buffer for `shards` shards whose outputs have `outputs[k]`
+ * specs (shape and dtype), reading the required feeds of `specs`; those
+ * named in `batched` are split by rows.
+ *
+ * @internal
+ */
+export const runLayout = (
+  specs: readonly FeedSpec[],
+  batched: ReadonlySet<string>,
+  outputs: readonly (readonly { readonly shape: Shape; readonly dtype: DType }[])[],
+): RunLayout => {
+  let bytes = outputs.length * CONTROL_STRIDE
+  const feeds: FeedSlot[] = []
   for (const spec of specs) {
     if (!spec.required) continue
-    slots.push({ name: spec.name, dtype: spec.dtype, shape: spec.shape, byteOffset: bytes, batched: batched.has(spec.name) })
-    bytes += Math.ceil((sizeOf(spec.shape) * bytesOf(spec.dtype)) / 8) * 8
+    feeds.push({ name: spec.name, dtype: spec.dtype, shape: spec.shape, byteOffset: bytes, batched: batched.has(spec.name) })
+    bytes += aligned(sizeOf(spec.shape) * bytesOf(spec.dtype))
   }
-  return { slots, bytes }
+  // Each output 16-byte aligned, for the adder's lanes (not needed for correctness, but faster).
+  bytes = Math.ceil(bytes / 16) * 16
+  const results = outputs.map((specsOfShard) =>
+    specsOfShard.map((s): BufferView => {
+      const view = { dtype: s.dtype, byteOffset: bytes, length: sizeOf(s.shape) }
+      bytes += Math.ceil((view.length * bytesOf(s.dtype)) / 16) * 16
+      return view
+    }),
+  )
+  return { feeds, results, bytes }
 }
 
-const view = (buffer: SharedArrayBuffer, dtype: DType, byteOffset: number, length: number): TensorData =>
-  dtype === 'f32' ? new Float32Array(buffer, byteOffset, length) : new Float64Array(buffer, byteOffset, length)
+/**
+ * The index of shard `k`'s control word in an `Int32Array` over the whole
+ * run buffer.
+ *
+ * @internal
+ */
+export const controlIndex = (k: number): number => (k * CONTROL_STRIDE) / 4
+
+/**
+ * A typed-array view of `buffer` (in either thread), without a copy.
+ *
+ * @internal
+ */
+export const viewOf = (buffer: SharedArrayBuffer, v: BufferView): TensorData =>
+  v.dtype === 'f32' ? new Float32Array(buffer, v.byteOffset, v.length) : new Float64Array(buffer, v.byteOffset, v.length)
 
 /**
  * Copies the (validated) feeds that are not split, the parameters above
@@ -56,11 +125,11 @@ const view = (buffer: SharedArrayBuffer, dtype: DType, byteOffset: number, lengt
  *
  * @internal
  */
-export const writeShared = (buffer: SharedArrayBuffer, layout: FeedLayout, feeds: Feeds): void => {
-  for (const slot of layout.slots) {
+export const writeShared = (buffer: SharedArrayBuffer, layout: RunLayout, feeds: Feeds): void => {
+  for (const slot of layout.feeds) {
     if (slot.batched) continue
     const data = feeds[slot.name]!.data
-    view(buffer, slot.dtype, slot.byteOffset, data.length).set(data)
+    viewOf(buffer, { dtype: slot.dtype, byteOffset: slot.byteOffset, length: data.length }).set(data)
   }
 }
 
@@ -70,23 +139,23 @@ export const writeShared = (buffer: SharedArrayBuffer, layout: FeedLayout, feeds
  *
  * @internal
  */
-export const writeRows = (buffer: SharedArrayBuffer, layout: FeedLayout, feeds: Feeds, start: number, rows: number): void => {
-  for (const slot of layout.slots) {
+export const writeRows = (buffer: SharedArrayBuffer, layout: RunLayout, feeds: Feeds, start: number, rows: number): void => {
+  for (const slot of layout.feeds) {
     if (!slot.batched) continue
     const row = sizeOf(slot.shape.slice(1))
     const data = feeds[slot.name]!.data.subarray(start * row, (start + rows) * row)
-    view(buffer, slot.dtype, slot.byteOffset + start * row * bytesOf(slot.dtype), data.length).set(data)
+    viewOf(buffer, { dtype: slot.dtype, byteOffset: slot.byteOffset + start * row * bytesOf(slot.dtype), length: data.length }).set(data)
   }
 }
 
 /**
- * The views of one shard: rows `[start, start + rows)` of every batched
- * feed, and the whole of every other feed.
+ * The feed views of one shard: rows `[start, start + rows)` of every
+ * batched feed, and the whole of every other feed.
  *
  * @internal
  */
-export const shardViews = (layout: FeedLayout, start: number, rows: number): FeedView[] =>
-  layout.slots.map((slot) => {
+export const shardViews = (layout: RunLayout, start: number, rows: number): FeedView[] =>
+  layout.feeds.map((slot) => {
     if (!slot.batched) return { name: slot.name, dtype: slot.dtype, shape: slot.shape, byteOffset: slot.byteOffset, length: sizeOf(slot.shape) }
     const row = sizeOf(slot.shape.slice(1))
     return {
@@ -104,6 +173,4 @@ export const shardViews = (layout: FeedLayout, start: number, rows: number): Fee
  * @internal
  */
 export const readFeeds = (buffer: SharedArrayBuffer, views: readonly FeedView[]): Feeds =>
-  Object.fromEntries(
-    views.map((v) => [v.name, { shape: v.shape, dtype: v.dtype, data: view(buffer, v.dtype, v.byteOffset, v.length) }]),
-  )
+  Object.fromEntries(views.map((v) => [v.name, { shape: v.shape, dtype: v.dtype, data: viewOf(buffer, v) }]))

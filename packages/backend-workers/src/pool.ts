@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads'
-import type { TensorData } from '@backprop/backend'
 import { spawnWorker } from './entry.js'
+import { MAX_RUN_ID } from './layout.js'
 import type { LoadMessage, Reply, StagedFault } from './protocol.js'
 
 /**
@@ -14,18 +14,30 @@ export interface PoolHooks {
   readonly onSpawn?: (slot: number, worker: Worker) => void
   /** Called right after a run message is posted to a worker (e.g. to terminate it mid-run). */
   readonly onRunPosted?: (slot: number, worker: Worker, run: number) => void
-  /** Workers started in slot `slot` exit or throw at their `atRun`-th run. */
+  /** Workers started in slot `slot` exit, throw, hang or stall at their `atRun`-th run. */
   readonly fault?: StagedFault & { readonly slot: number }
 }
 
 /**
- * What one worker made of one run: the outputs, or a one-line reason.
+ * What one worker made of one run: done (its outputs are in the run
+ * buffer), or failed for a one-line reason.
  *
  * @internal
  */
-export type ShardResult =
-  | { readonly ok: true; readonly outputs: readonly TensorData[] }
-  | { readonly ok: false; readonly reason: string }
+export type ShardResult = { readonly ok: true } | { readonly ok: false; readonly reason: string }
+
+/**
+ * A run posted to a worker: its id (what the worker stores in its control
+ * word when done), whether the run message went out at all, and the
+ * worker's answer, which never rejects.
+ *
+ * @internal
+ */
+export interface PostedRun {
+  readonly id: number
+  readonly sent: boolean
+  readonly result: Promise<ShardResult>
+}
 
 /** A started worker thread and what it is doing. */
 interface Live {
@@ -43,6 +55,9 @@ const oneLine = (text: string): string => text.split('\n')[0]!.trim()
 
 /**
  * A fixed number of worker slots shared by every executable of one backend.
+ * Slot 0 stands for the calling thread, which computes shard 0 itself: no
+ * thread is ever started in it.
+ *
  * A slot's worker thread starts when first needed and is replaced by a fresh
  * one when it dies (the failed run fails; later runs use the new thread,
  * which is sent the executables' shard graphs again). Executables hold a
@@ -61,7 +76,7 @@ export class WorkerPool {
   private lastRun = 0
 
   constructor(
-    /** The number of worker slots. */
+    /** The number of slots, the calling thread's slot 0 included. */
     readonly size: number,
     private readonly hooks: PoolHooks = {},
   ) {
@@ -86,10 +101,16 @@ export class WorkerPool {
     const lives = this.slots.filter((l): l is Live => l !== undefined)
     // Detach first, so that a compile racing with the shutdown starts fresh threads.
     this.slots.fill(undefined)
-    await Promise.all(lives.map((l) => l.worker.terminate()))
+    // Referenced while they end, so that the process waits for the exits that `dispose` promises.
+    await Promise.all(
+      lives.map((l) => {
+        l.worker.ref()
+        return l.worker.terminate()
+      }),
+    )
   }
 
-  /** Registers executable `exe`'s shard graph for slot `slot` and sends it to the slot's thread (starting it). */
+  /** Registers executable `exe`'s shard graph for slot `slot` (1 or more) and sends it to the slot's thread (starting it). */
   load(slot: number, message: LoadMessage): void {
     this.loads[slot]!.set(message.exe, message)
     const live = this.slots[slot]
@@ -108,18 +129,33 @@ export class WorkerPool {
     if (live !== undefined && live.loaded.delete(exe)) this.post(live, { type: 'unload', exe })
   }
 
-  /** Runs executable `exe` in slot `slot` on the feeds in `buffer`. Never rejects. */
-  run(slot: number, exe: number, buffer: SharedArrayBuffer): Promise<ShardResult> {
+  /** Runs executable `exe` in slot `slot` (1 or more) on the feeds in `buffer`. */
+  run(slot: number, exe: number, buffer: SharedArrayBuffer): PostedRun {
+    // Run ids are positive, so that minus an id (a failure in the control word) never equals an id.
+    this.lastRun = this.lastRun >= MAX_RUN_ID ? 1 : this.lastRun + 1
+    const id = this.lastRun
+    const unsent = (reason: string): PostedRun => ({ id, sent: false, result: Promise.resolve({ ok: false, reason }) })
+    if (slot < 1) return unsent(`internal error: slot ${slot} has no thread`)
     const live = this.ensure(slot)
-    if (typeof live === 'string') return Promise.resolve({ ok: false, reason: live })
-    if (!live.loaded.has(exe)) return Promise.resolve({ ok: false, reason: `internal error: executable ${exe} is not loaded` })
-    const run = ++this.lastRun
-    return new Promise<ShardResult>((resolve) => {
-      live.pending.set(run, resolve)
+    if (typeof live === 'string') return unsent(live)
+    if (!live.loaded.has(exe)) return unsent(`internal error: executable ${exe} is not loaded`)
+    let sent = false
+    const result = new Promise<ShardResult>((resolve) => {
+      live.pending.set(id, resolve)
       if (live.pending.size === 1) live.worker.ref()
-      if (!this.post(live, { type: 'run', exe, run, buffer })) return
-      this.hooks.onRunPosted?.(slot, live.worker, run)
+      sent = this.post(live, { type: 'run', exe, run: id, buffer })
+      if (sent) this.hooks.onRunPosted?.(slot, live.worker, id)
     })
+    return { id, sent, result }
+  }
+
+  /**
+   * Settles run `id` in slot `slot` as done, without its reply: for a run
+   * whose control word said so, whose worker then sends no reply.
+   */
+  claim(slot: number, id: number): void {
+    const live = this.slots[slot]
+    if (live !== undefined) this.settle(live, id, { ok: true })
   }
 
   /** Posts `message`; a message that cannot be posted fails the thread's pending runs. */
@@ -160,7 +196,7 @@ export class WorkerPool {
     const live: Live = { worker, pending: new Map(), loaded: new Set(), exited: false }
     this.started.add(worker)
     worker.on('message', (reply: Reply) =>
-      this.settle(live, reply.run, reply.type === 'done' ? { ok: true, outputs: reply.outputs } : { ok: false, reason: reply.message }),
+      this.settle(live, reply.run, reply.type === 'done' ? { ok: true } : { ok: false, reason: reply.message }),
     )
     worker.on('error', (e: unknown) => {
       live.error ??= `threw ${oneLine(e instanceof Error ? `${e.name}: ${e.message}` : String(e))}`

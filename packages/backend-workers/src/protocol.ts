@@ -1,23 +1,30 @@
-import type { TensorData } from '@backprop/backend'
 import type { DType, GraphJson, Shape } from '@backprop/graph'
 
 /**
- * Where one feed of a shard lies in the shared feed buffer of a run: the
- * worker reads it through a typed-array view, without a copy.
+ * A region of a run buffer, read or written through a typed-array view,
+ * without a copy.
  *
  * @internal
  */
-export interface FeedView {
-  /** The feed's name. */
-  readonly name: string
+export interface BufferView {
   /** Its element type. */
   readonly dtype: DType
-  /** Its shape in the shard graph (m rows for a batch input). */
-  readonly shape: Shape
-  /** Byte offset of the shard's first element in the buffer. */
+  /** Byte offset of its first element in the buffer. */
   readonly byteOffset: number
   /** Number of elements. */
   readonly length: number
+}
+
+/**
+ * Where one feed of a shard lies in a run buffer.
+ *
+ * @internal
+ */
+export interface FeedView extends BufferView {
+  /** The feed's name. */
+  readonly name: string
+  /** Its shape in the shard graph (m rows for a batch input). */
+  readonly shape: Shape
 }
 
 /**
@@ -34,19 +41,25 @@ export interface LoadMessage {
   readonly graph: GraphJson
   /** The feeds the shard reads from each run's buffer. */
   readonly feeds: readonly FeedView[]
+  /** Where in each run's buffer the shard writes its outputs, in the shard graph's output order. */
+  readonly results: readonly BufferView[]
+  /** The index of the shard's control word in an `Int32Array` over the run buffer (see `RunLayout`). */
+  readonly control: number
 }
 
 /**
- * Main thread to worker: run executable `exe` on the feeds in `buffer`.
+ * Main thread to worker: run executable `exe` on the feeds in `buffer`,
+ * write the outputs into `buffer` too, then store the run id in the
+ * shard's control word (minus the run id if it failed) and reply.
  *
  * @internal
  */
 export interface RunMessage {
   readonly type: 'run'
   readonly exe: number
-  /** The run's id within the pool, echoed in the reply. */
+  /** The run's id within the pool (a positive integer), echoed in the reply and the control word. */
   readonly run: number
-  /** The feeds, laid out as the load message's views say; shared, never copied. */
+  /** The run buffer, laid out as the load message says; shared, never copied. */
   readonly buffer: SharedArrayBuffer
 }
 
@@ -64,26 +77,38 @@ export interface UnloadMessage {
 export type Request = LoadMessage | RunMessage | UnloadMessage
 
 /**
- * Worker to main thread: the outputs of a run (their buffers transferred,
- * not copied), or why it failed.
+ * Worker to main thread: a run is done (its outputs are in the run
+ * buffer), or why it failed. The calling thread usually knows already from
+ * the control word; the reply is what it waits for when it does not.
  *
  * @internal
  */
 export type Reply =
-  | { readonly type: 'done'; readonly run: number; readonly outputs: readonly TensorData[] }
+  | { readonly type: 'done'; readonly run: number }
   | { readonly type: 'failed'; readonly run: number; readonly message: string }
 
 /**
  * A failure a worker stages on purpose, for the tests of fault handling:
  * on its `atRun`-th run message it calls `process.exit(7)`, throws an
- * uncaught error, or hangs (busy, until it is terminated).
+ * uncaught error, hangs (busy, until it is terminated), or stalls (sleeps
+ * for {@link STALL_MS} and then runs as usual, far behind the calling
+ * thread).
  *
  * @internal
  */
 export interface StagedFault {
   readonly atRun: number
-  readonly kind: 'exit' | 'throw' | 'hang'
+  readonly kind: 'exit' | 'throw' | 'hang' | 'stall'
 }
+
+/**
+ * How long a staged stall lasts: longer than the calling thread blocks for
+ * a worker (see `executable.ts`), so that the run's answer comes as a reply
+ * message.
+ *
+ * @internal
+ */
+export const STALL_MS = 300
 
 /**
  * The `workerData` a worker starts with.

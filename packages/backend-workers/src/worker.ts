@@ -1,15 +1,16 @@
-// The worker thread: compiles shard graphs on the CPU backend and runs them
-// on views of the shared feed buffer. Started by `spawnWorker`; it does
-// nothing when imported anywhere else.
+// The worker thread: compiles shard graphs on the CPU backend, runs them on
+// views of the shared run buffer, and writes their outputs back into it.
+// Started by `spawnWorker`; it does nothing when imported anywhere else.
 import { parentPort, workerData } from 'node:worker_threads'
-import type { TensorData } from '@backprop/backend'
 import { cpuBackend, type CpuExecutable } from '@backprop/backend-cpu'
 import { fromJson } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
-import { readFeeds } from './layout.js'
-import type { FeedView, LoadMessage, Reply, Request, RunMessage, WorkerSetup } from './protocol.js'
+import { readFeeds, viewOf, WAITING } from './layout.js'
+import { type BufferView, type FeedView, type LoadMessage, type Reply, type Request, type RunMessage, STALL_MS, type WorkerSetup } from './protocol.js'
 
-type Loaded = { readonly exe: CpuExecutable; readonly feeds: readonly FeedView[] } | { readonly error: string }
+type Loaded =
+  | { readonly exe: CpuExecutable; readonly feeds: readonly FeedView[]; readonly results: readonly BufferView[]; readonly control: number }
+  | { readonly error: string; readonly control: number }
 
 const setup = (workerData ?? {}) as WorkerSetup
 // The main thread has validated the feeds already.
@@ -19,39 +20,29 @@ let runs = 0
 
 const load = (message: LoadMessage): Loaded => {
   const read = fromJson(message.graph)
-  if (E.isLeft(read)) return { error: `the shard graph does not load: ${read.left.message}` }
+  if (E.isLeft(read)) return { error: `the shard graph does not load: ${read.left.message}`, control: message.control }
   const compiled = backend.compile(read.right.graph, read.right.outputs)
-  if (E.isLeft(compiled)) return { error: `the shard graph does not compile: ${compiled.left.message}` }
+  if (E.isLeft(compiled)) return { error: `the shard graph does not compile: ${compiled.left.message}`, control: message.control }
   const needed = new Set(compiled.right.feeds.filter((f) => f.required).map((f) => f.name))
-  return { exe: compiled.right, feeds: message.feeds.filter((f) => needed.has(f.name)) }
+  return { exe: compiled.right, feeds: message.feeds.filter((f) => needed.has(f.name)), results: message.results, control: message.control }
 }
 
-/**
- * An output array whose buffer can be handed over as it is: it must own a
- * whole, unshared buffer that no other output of the run uses; otherwise a
- * copy is sent.
- */
-const transferable = (data: TensorData, taken: Set<ArrayBufferLike>): TensorData => {
-  const own =
-    data.buffer instanceof ArrayBuffer &&
-    data.byteOffset === 0 &&
-    data.byteLength === data.buffer.byteLength &&
-    !taken.has(data.buffer)
-  const out = own ? data : data.slice()
-  taken.add(out.buffer)
-  return out
-}
-
-const run = (message: RunMessage): { reply: Reply; transfer: ArrayBuffer[] } => {
+/** Runs the shard and leaves its outputs in the run buffer; the reply to send, and the control word's new value. */
+const run = (message: RunMessage): { reply: Reply; control?: { index: number; value: number } } => {
   const entry = loaded.get(message.exe)
-  const failed = (why: string) => ({ reply: { type: 'failed', run: message.run, message: why } as Reply, transfer: [] })
-  if (entry === undefined) return failed(`executable ${message.exe} was never loaded`)
+  if (entry === undefined) return { reply: { type: 'failed', run: message.run, message: `executable ${message.exe} was never loaded` } }
+  const failed = (why: string) => ({ reply: { type: 'failed', run: message.run, message: why } as Reply, control: { index: entry.control, value: -message.run } })
   if ('error' in entry) return failed(entry.error)
   const result = entry.exe.runSync(readFeeds(message.buffer, entry.feeds))
   if (E.isLeft(result)) return failed(result.left.message)
-  const taken = new Set<ArrayBufferLike>()
-  const outputs = result.right.map((t) => transferable(t.data, taken))
-  return { reply: { type: 'done', run: message.run, outputs }, transfer: outputs.map((o) => o.buffer as ArrayBuffer) }
+  if (result.right.length !== entry.results.length) return failed(`the shard computed ${result.right.length} outputs instead of ${entry.results.length}`)
+  for (let i = 0; i < entry.results.length; i++) {
+    const data = result.right[i]!.data
+    const view = entry.results[i]!
+    if (data.length !== view.length) return failed(`output ${i} has ${data.length} values instead of ${view.length}`)
+    viewOf(message.buffer, view).set(data)
+  }
+  return { reply: { type: 'done', run: message.run }, control: { index: entry.control, value: message.run } }
 }
 
 const stageFault = (): void => {
@@ -59,6 +50,10 @@ const stageFault = (): void => {
   if (fault === undefined || runs !== fault.atRun) return
   if (fault.kind === 'exit') process.exit(7)
   if (fault.kind === 'throw') throw new Error(`staged fault at run ${runs}`)
+  if (fault.kind === 'stall') {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, STALL_MS)
+    return
+  }
   for (;;) {
     // Hang until terminated.
   }
@@ -66,7 +61,7 @@ const stageFault = (): void => {
 
 const port = parentPort
 if (port !== null) {
-  port.on('message', (message: Request) => {
+  const handle = (message: Request): void => {
     switch (message.type) {
       case 'load':
         loaded.set(message.exe, load(message))
@@ -83,10 +78,24 @@ if (port !== null) {
         } catch (e) {
           // A kernel that throws is a bug in the CPU backend; report it with the run rather than dying.
           const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e)
-          out = { reply: { type: 'failed', run: message.run, message: why.split('\n')[0]! }, transfer: [] }
+          const entry = loaded.get(message.exe)
+          out = {
+            reply: { type: 'failed', run: message.run, message: why.split('\n')[0]! },
+            ...(entry === undefined ? {} : { control: { index: entry.control, value: -message.run } }),
+          }
         }
-        port.postMessage(out.reply, out.transfer)
+        // The control word first: the calling thread is usually watching it and needs no reply, unless
+        // the run failed (the reply says why) or it stopped watching and said so in the word.
+        let watched = false
+        if (out.control !== undefined) {
+          const words = new Int32Array(message.buffer)
+          watched = Atomics.exchange(words, out.control.index, out.control.value) !== WAITING
+          Atomics.notify(words, out.control.index)
+        }
+        if (out.reply.type === 'failed' || !watched) port.postMessage(out.reply)
       }
     }
-  })
+  }
+
+  port.on('message', handle)
 }

@@ -57,7 +57,7 @@ describe('workers backend', () => {
     }
   })
 
-  it('runs the whole graph on one worker without batchInputs, or with one worker, and says why', async () => {
+  it('runs the whole graph in the calling thread, starting no worker, without batchInputs or with one worker, and says why', async () => {
     const { graph, result } = perceptron(6)
     for (const [workers, options, reason] of [
       [2, undefined, 'no batchInputs were given'],
@@ -68,16 +68,29 @@ describe('workers backend', () => {
       expect(exe.shards).toEqual([])
       expect(exe.unsplitReason).toBe(reason)
       expect(unwrap(await exe.run(feedsFor(6)))).toEqual(onCpu(6))
-      expect(backend.runningWorkers()).toBe(1)
+      expect(backend.runningWorkers()).toBe(0)
       await exe.dispose()
     }
+  })
+
+  it('computes shard 0 in the calling thread and shard k on worker thread k', async () => {
+    const spawned: number[] = []
+    const backend = makeWorkersBackend({ workers: 3 }, { onSpawn: (slot) => spawned.push(slot) })
+    const { graph, result } = perceptron(7)
+    const exe = unwrap(backend.compile(graph, [result.y, result.loss], { batchInputs: ['x', 't'] }))
+    expect(exe.shards).toEqual([3, 2, 2])
+    expect(spawned).toEqual([1, 2])
+    expect(backend.runningWorkers()).toBe(2)
+    expect(maxRelativeError(unwrap(await exe.run(feedsFor(7))), onCpu(7))).toBeLessThan(1e-12)
+    await exe.dispose()
+    expect(backend.runningWorkers()).toBe(0)
   })
 
   it('starts threads with the first compile, shares them between executables, and ends them with the last dispose', async () => {
     const spawned: Worker[] = []
     const exited: Promise<number>[] = []
     const backend = makeWorkersBackend(
-      { workers: 2 },
+      { workers: 3 },
       {
         onSpawn: (_slot, worker) => {
           spawned.push(worker)
@@ -90,6 +103,7 @@ describe('workers backend', () => {
       const { graph, result } = perceptron(M)
       return unwrap(backend.compile(graph, [result.loss], { batchInputs: ['x', 't'] }))
     })
+    // Three participants: the calling thread and two worker threads.
     expect(backend.runningWorkers()).toBe(2)
     const [five, eight] = await Promise.all([exes[0]!.run(feedsFor(5)), exes[1]!.run(feedsFor(8))])
     expect(maxRelativeError(unwrap(five!), [onCpu(5)[1]!])).toBeLessThan(1e-12)
@@ -107,6 +121,17 @@ describe('workers backend', () => {
     expect(maxRelativeError(unwrap(await again.run(feedsFor(4))), [onCpu(4)[1]!])).toBeLessThan(1e-12)
     await again.dispose()
     expect(spawned).toHaveLength(4)
+    expect(backend.runningWorkers()).toBe(0)
+  })
+
+  it('takes the result of a worker far behind the calling thread from its reply, bit for bit the same', async () => {
+    // Worker 2 sleeps for longer than the calling thread blocks for it, in its second run.
+    const backend = makeWorkersBackend({ workers: 3 }, { fault: { slot: 2, atRun: 2, kind: 'stall' } })
+    const { graph, result } = perceptron(9)
+    const exe = unwrap(backend.compile(graph, [result.y, result.loss], { batchInputs: ['x', 't'] }))
+    const expected = runSharded(graph, [result.y, result.loss], ['x', 't'], feedsFor(9), 3).values
+    for (let run = 1; run <= 3; run++) expect(unwrap(await exe.run(feedsFor(9))), `run ${run}`).toEqual(expected)
+    await exe.dispose()
     expect(backend.runningWorkers()).toBe(0)
   })
 

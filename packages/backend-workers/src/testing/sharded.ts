@@ -30,7 +30,7 @@ export const runSharded = (
   feeds: Feeds,
   workers: number,
 ): { plan: ShardPlan; values: Tensor[] } => {
-  const plan = planShards(graph, outputs, batchInputs, workers, 0)
+  const plan = planShards(graph, outputs, batchInputs, workers)
   const parts = plan.shards.map((shard) => {
     const read = fromJson(shard.graph)
     if (E.isLeft(read)) throw new Error(read.left.message)
