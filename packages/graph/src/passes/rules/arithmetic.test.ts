@@ -2,23 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { buildOrThrow, type Builder } from '../../builder.js'
 import { emptyGraph, type NodeId } from '../../graph.js'
 import { simplify } from '../simplify.js'
-import { showOutput } from '../testing/helpers.js'
-
-interface Vars {
-  readonly x: NodeId
-  readonly y: NodeId
-  readonly c: (v: number) => NodeId
-}
-
-/** Simplifies the expression `recipe` builds over scalar inputs x and y (x first). */
-const simplified = (recipe: (b: Builder, v: Vars) => NodeId): string => {
-  const { graph, result } = buildOrThrow(emptyGraph, (b) => {
-    const x = b.input('x')
-    const y = b.input('y')
-    return recipe(b, { x, y, c: (v) => b.scalar(v) })
-  })
-  return showOutput(simplify(graph, [result]))
-}
+import { type Vars, showOutput, simplified } from '../testing/helpers.js'
 
 type Case = [string, (b: Builder, v: Vars) => NodeId, string]
 

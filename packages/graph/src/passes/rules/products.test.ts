@@ -3,26 +3,8 @@ import { buildOrThrow, type Builder } from '../../builder.js'
 import { emptyGraph, type NodeId } from '../../graph.js'
 import { rewrite } from '../rewrite.js'
 import { simplify } from '../simplify.js'
-import { evaluate, showOutput } from '../testing/helpers.js'
+import { type Vars, evaluate, showOutput, simplified } from '../testing/helpers.js'
 import { productRules } from './products.js'
-
-interface Vars {
-  readonly x: NodeId
-  readonly y: NodeId
-  readonly z: NodeId
-  readonly c: (v: number) => NodeId
-}
-
-/** Simplifies what `recipe` builds over scalar inputs x, y, z (declared in that order). */
-const simplified = (recipe: (b: Builder, v: Vars) => NodeId | readonly NodeId[]): string => {
-  const { graph, result } = buildOrThrow(emptyGraph, (b) => {
-    const [x, y, z] = [b.input('x'), b.input('y'), b.input('z')]
-    const r = recipe(b, { x, y, z, c: (v) => b.scalar(v) })
-    return typeof r === 'number' ? [r] : r
-  })
-  const s = simplify(graph, result)
-  return s.outputs.map((_, k) => showOutput(s, k)).join(' ; ')
-}
 
 type Case = [string, (b: Builder, v: Vars) => NodeId | readonly NodeId[], string]
 

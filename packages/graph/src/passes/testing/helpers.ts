@@ -1,8 +1,10 @@
 // Test support, not part of the package's API: a compact, fully parenthesised
 // rendering of an expression, so that tests can state expected results as text.
-import type { Graph, Node, NodeId } from '../../graph.js'
+import { buildOrThrow, type Builder } from '../../builder.js'
+import { emptyGraph, type Graph, type Node, type NodeId } from '../../graph.js'
 import { ops } from '../../ops.js'
 import type { Rooted } from '../pass.js'
+import { simplify } from '../simplify.js'
 
 const infix: Partial<Record<Node['op'], string>> = { add: '+', sub: '-', mul: '*', div: '/', pow: '^' }
 
@@ -48,4 +50,23 @@ export const evaluate = (graph: Graph, env: Readonly<Record<string, number>>): F
     else values[id] = ops[n.op].fn!(...n.inputs.map((i) => values[i]!))
   })
   return values
+}
+
+/** The scalar inputs x, y, z (declared in that order) and a constant maker, for rule tests. */
+export interface Vars {
+  readonly x: NodeId
+  readonly y: NodeId
+  readonly z: NodeId
+  readonly c: (v: number) => NodeId
+}
+
+/** Simplifies what `recipe` builds over x, y, z and shows each output, joined by ' ; '. */
+export const simplified = (recipe: (b: Builder, v: Vars) => NodeId | readonly NodeId[]): string => {
+  const { graph, result } = buildOrThrow(emptyGraph, (b) => {
+    const [x, y, z] = [b.input('x'), b.input('y'), b.input('z')]
+    const r = recipe(b, { x, y, z, c: (v) => b.scalar(v) })
+    return typeof r === 'number' ? [r] : r
+  })
+  const s = simplify(graph, result)
+  return s.outputs.map((_, k) => showOutput(s, k)).join(' ; ')
 }
