@@ -18,22 +18,29 @@ import { sizeOf } from '@backprop/graph'
 import type { View } from './compile/ir.js'
 import type { Lowered } from './compile/lower.js'
 import { isContiguous } from './compile/views.js'
-import type { CpuExecutable } from './executable.js'
+import { type CpuExecutable, intoError } from './executable.js'
 import { type Arena, arrayOf, baseOf } from './target/arena.js'
 import type { Program, ProgramStats } from './target/program.js'
 
-/** Copies a view of the arena into a fresh array that the caller owns. */
-const reader = (arena: Arena, view: View, spec: TensorSpec): (() => TensorData) => {
+/** Copies a view of the arena into `into`, or else into a fresh array that the caller owns; returns the array written. */
+const reader = (arena: Arena, view: View, spec: TensorSpec): ((into?: TensorData) => TensorData) => {
   const src = arrayOf(arena, spec.dtype)
   const base = baseOf(arena, view.storage, spec.dtype) + view.offset
   const size = sizeOf(view.shape)
-  if (isContiguous(view)) return () => src.slice(base, base + size)
+  if (isContiguous(view)) {
+    const window = src.subarray(base, base + size)
+    return (into) => {
+      if (into === undefined) return window.slice()
+      into.set(window)
+      return into
+    }
+  }
   const shape = view.shape
   const strides = view.strides
   const rank = shape.length
   const index = new Int32Array(rank)
-  return () => {
-    const out = allocate(spec.dtype, size)
+  return (into) => {
+    const out = into ?? allocate(spec.dtype, size)
     index.fill(0)
     let p = base
     for (let o = 0; o < size; o++) {
@@ -56,6 +63,9 @@ const windowOf = (arena: Arena, storage: number, spec: TensorSpec): TensorData =
   const base = baseOf(arena, storage, spec.dtype)
   return arrayOf(arena, spec.dtype).subarray(base, base + sizeOf(spec.shape))
 }
+
+/** The value of a run that succeeded, shared rather than allocated per run. */
+const RAN: E.Either<BackendError, void> = E.right(undefined)
 
 /** Whether `t` is a valid value for `spec` (the checks of `checkFeeds`, without allocating). */
 const fits = (t: Tensor, spec: TensorSpec): boolean => {
@@ -101,7 +111,8 @@ export const compiledExecutable = (
     return true
   }
 
-  const runSync = (given: Feeds): E.Either<BackendError, Tensor[]> => {
+  /** Validates and copies in the feeds, and runs every step: the outputs are then in the arena. */
+  const compute = (given: Feeds): E.Either<BackendError, void> => {
     if (disposed) return E.left(disposedError('cpu'))
     if (validate && !valid(given)) {
       const checked = checkFeeds(feedSpecs, given)
@@ -118,12 +129,27 @@ export const compiledExecutable = (
     }
     for (const f of feeds) f.window.set(given[f.name]!.data)
     for (const step of steps) step()
+    return RAN
+  }
+
+  const runSync = (given: Feeds): E.Either<BackendError, Tensor[]> => {
+    const ran = compute(given)
+    if (E.isLeft(ran)) return ran
     const result: Tensor[] = new Array(outputs.length)
     for (let i = 0; i < outputs.length; i++) {
       const o = outputs[i]!
       result[i] = { shape: o.spec.shape, dtype: o.spec.dtype, data: o.read() }
     }
     return E.right(result)
+  }
+
+  const runInto = (given: Feeds, into: readonly TensorData[]): E.Either<BackendError, void> => {
+    const wrong = intoError(outputSpecs, into)
+    if (wrong !== undefined) return E.left(wrong)
+    const ran = compute(given)
+    if (E.isLeft(ran)) return ran
+    for (let i = 0; i < outputs.length; i++) outputs[i]!.read(into[i])
+    return RAN
   }
 
   const params: ParamStore | undefined =
@@ -156,6 +182,7 @@ export const compiledExecutable = (
     feeds: feedSpecs,
     outputs: outputSpecs,
     runSync,
+    runInto,
     run: async (given) => runSync(given),
     dispose: () => {
       disposed = true

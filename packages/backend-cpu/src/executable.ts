@@ -1,16 +1,19 @@
 import * as E from 'fp-ts/lib/Either.js'
 import {
   type BackendError,
+  badTensor,
   checkFeeds,
   disposedError,
   type Executable,
   type Feeds,
   type FeedSpec,
+  isDataOf,
   type ParamStore,
   type Tensor,
   type TensorData,
   type TensorSpec,
 } from '@backprop/backend'
+import { sizeOf } from '@backprop/graph'
 import type { Plan } from './plan.js'
 
 /**
@@ -24,10 +27,36 @@ export interface CpuExecutable extends Executable {
   /** {@link Executable.run} without the promise: validates `feeds`, computes, returns. */
   runSync(feeds: Feeds): E.Either<BackendError, Tensor[]>
   /**
+   * {@link runSync} without allocating its results: writes output `i` into
+   * `into[i]`, which must be an array of that output's dtype and size (a
+   * view of a shared buffer, say). Nothing is written when the run fails;
+   * arrays of the wrong type or size are a `BadTensor` error.
+   */
+  runInto(feeds: Feeds, into: readonly TensorData[]): E.Either<BackendError, void>
+  /**
    * The parameters the executable holds and updates in place, when it was
    * compiled with {@link CpuCompileOptions.updates}; see {@link ParamStore}.
    */
   readonly params?: ParamStore
+}
+
+/**
+ * Why `into` cannot receive the outputs of `specs` (see
+ * {@link CpuExecutable.runInto}), or `undefined` when it can: one array per
+ * output, of the output's dtype and size.
+ *
+ * @internal
+ */
+export const intoError = (specs: readonly TensorSpec[], into: readonly TensorData[]): BackendError | undefined => {
+  if (into.length !== specs.length) return badTensor(`runInto was given ${into.length} arrays for ${specs.length} outputs`)
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i]!
+    const data = into[i]!
+    if (!isDataOf(data, spec.dtype) || data.length !== sizeOf(spec.shape)) {
+      return badTensor(`runInto: output ${i} needs a ${spec.dtype} array of ${sizeOf(spec.shape)} values, not ${data.constructor.name}(${data.length})`)
+    }
+  }
+  return undefined
 }
 
 /**
@@ -82,10 +111,19 @@ export const referenceExecutable = (
     }
     return E.right(execute(plan, outputSpecs, feeds))
   }
+  const runInto = (feeds: Feeds, into: readonly TensorData[]): E.Either<BackendError, void> => {
+    const wrong = intoError(outputSpecs, into)
+    if (wrong !== undefined) return E.left(wrong)
+    const ran = runSync(feeds)
+    if (E.isLeft(ran)) return ran
+    ran.right.forEach((t, i) => into[i]!.set(t.data))
+    return E.right(undefined)
+  }
   return {
     feeds: feedSpecs,
     outputs: outputSpecs,
     runSync,
+    runInto,
     // async, so that even a broken invariant surfaces as a rejection, never a synchronous throw.
     run: async (feeds) => runSync(feeds),
     dispose: () => {

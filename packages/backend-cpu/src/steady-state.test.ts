@@ -73,6 +73,21 @@ describe.each([true, false])('steady state of a training step (simd %s)', (simd)
     expect(created).toBe(runs)
   })
 
+  it('allocates no typed array at all per runInto', () => {
+    const exe = compile()
+    const feeds = mlpFeeds(batch, sizes, 'f32')
+    const data = { x: feeds.x!, t: feeds.t!, lr: feeds.lr! }
+    const into = [new Float32Array(1)]
+    expect(E.isRight(exe.runInto(feeds, into))).toBe(true)
+    const runs = 200
+    let ok = 0
+    const created = countTypedArrays(() => {
+      for (let i = 0; i < runs; i++) if (E.isRight(exe.runInto(data, into))) ok++
+    })
+    expect(ok).toBe(runs)
+    expect(created).toBe(0)
+  })
+
   it('does not grow the heap over many runs', () => {
     v8.setFlagsFromString('--expose-gc')
     const gc = vm.runInNewContext('gc') as () => void

@@ -57,9 +57,10 @@ const firstFailure = (runs: readonly Promise<ShardResult>[]): Promise<{ readonly
     )
   })
 
-/** A run buffer with its adder, and an Int32 view of it for the control words. */
+/** A run buffer with its adder, an Int32 view of it for the control words, and views of shard 0's output regions. */
 interface RunBuffer extends SummingBuffer {
   readonly words: Int32Array
+  readonly mine: readonly TensorData[]
 }
 
 /**
@@ -136,10 +137,11 @@ const localFeeds = (feeds: Feeds, batched: ReadonlySet<string>, start: number, r
  * parameters and other unsplit feeds, then each worker's rows, posting
  * that worker's run as soon as its rows are in place. It then computes
  * shard 0 on views of the caller's own arrays while the workers compute
- * theirs and write their outputs into the buffer; waits for the workers'
- * control words (blocking, see {@link BLOCK_MS}), or else for their
- * replies; and combines the outputs in shard order into shard 0's arrays or
- * fresh ones. A failed run drops its buffer, since a worker of that run may
+ * theirs; every participant writes its outputs straight into its region of
+ * the buffer (`runInto`: no per-run output arrays in any thread). It waits
+ * for the workers' control words (blocking, see {@link BLOCK_MS}), or else
+ * for their replies, and combines the outputs in shard order into fresh
+ * arrays. A failed run drops its buffer, since a worker of that run may
  * still be using it.
  *
  * @internal
@@ -159,7 +161,7 @@ export const workersExecutable = (
   const buffers: RunBuffer[] = []
   const newBuffer = (): RunBuffer => {
     const made = summingBuffer(layout.bytes)
-    return { ...made, words: new Int32Array(made.buffer) }
+    return { ...made, words: new Int32Array(made.buffer), mine: layout.results[0]!.map((view) => viewOf(made.buffer, view)) }
   }
   let disposed = false
 
@@ -175,27 +177,20 @@ export const workersExecutable = (
     })
   }
 
-  const sums = kinds.flatMap((kind, i) => (kind.kind === 'sum' ? [i] : []))
-
-  /** Puts shard 0's parts of the sums into the buffer, where the workers' parts will be added to them. */
-  const stage = (mine: readonly Tensor[], { buffer }: RunBuffer): void => {
-    for (const i of sums) viewOf(buffer, layout.results[0]![own.results[i]!]!).set(mine[own.results[i]!]!.data)
-  }
-
   /**
-   * The requested outputs from shard 0's outputs (`mine`, staged) and the
-   * workers' outputs in the buffer, combined in shard order: sums added
-   * up in the buffer, (shard 0 + shard 1) + shard 2 ..., and copied back
-   * into shard 0's array; slices concatenated into a fresh array;
-   * batch-independent outputs taken from shard 0. Every array returned is
-   * one the caller owns, never a view of the shared buffer.
+   * The requested outputs from the outputs of all shards in the buffer,
+   * combined in shard order: sums added up in place into shard 0's region,
+   * (shard 0 + shard 1) + shard 2 ..., then copied out; slices
+   * concatenated; batch-independent outputs copied from shard 0's region.
+   * Every array returned is a fresh one that the caller owns, never a view
+   * of the shared buffer.
    */
-  const assemble = (mine: readonly Tensor[], { buffer, add }: RunBuffer): E.Either<BackendError, Tensor[]> => {
+  const assemble = ({ buffer, add, mine }: RunBuffer): E.Either<BackendError, Tensor[]> => {
     const out: Tensor[] = []
     for (const [i, spec] of outputSpecs.entries()) {
       const kind = kinds[i]!
-      const first = mine[own.results[i]!]!.data
-      let data: TensorData = first
+      const first = mine[own.results[i]!]!
+      let data: TensorData
       if (kind.kind === 'sum') {
         const total = layout.results[0]![own.results[i]!]!
         for (let k = 1; k < shards.length; k++) {
@@ -203,10 +198,12 @@ export const workersExecutable = (
           if (part === undefined || part.length !== total.length) return E.left(internalError(`shard ${k} has no part of output ${i}`))
           add(spec.dtype, total.byteOffset, part.byteOffset, total.length)
         }
-        first.set(viewOf(buffer, total))
+        data = first.slice()
       } else if (kind.kind === 'concat') {
         const parts = shards.map((shard, k) => (k === 0 ? first : viewOf(buffer, layout.results[k]![shard.results[i]!]!)))
         data = concatShards(spec, kind.axis, parts, rows)
+      } else {
+        data = first.slice()
       }
       if (data.length !== sizeOf(spec.shape)) {
         return E.left(internalError(`output ${i} came back with ${data.length} values instead of ${sizeOf(spec.shape)}`))
@@ -216,12 +213,25 @@ export const workersExecutable = (
     return E.right(out)
   }
 
-  /** Shard 0, here and now; a kernel that throws is a bug in the CPU backend, reported as such. */
-  const computeOwn = (feeds: Feeds): E.Either<BackendError, Tensor[]> => {
+  /** A kernel that throws is a bug in the CPU backend, reported as such. */
+  const ownFailure = (e: unknown): E.Either<BackendError, never> =>
+    E.left(internalError(`shard 0 failed in the calling thread: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`))
+
+  /** The whole graph, here and now, when runs are not split. */
+  const computeWhole = (feeds: Feeds): E.Either<BackendError, Tensor[]> => {
     try {
-      return local.runSync(localFeeds(feeds, batched, own.start, own.rows))
+      return local.runSync(feeds)
     } catch (e) {
-      return E.left(internalError(`shard 0 failed in the calling thread: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`))
+      return ownFailure(e)
+    }
+  }
+
+  /** Shard 0, here and now, its outputs written into its region of `taken`. */
+  const computeOwn = (feeds: Feeds, taken: RunBuffer): E.Either<BackendError, void> => {
+    try {
+      return local.runInto(localFeeds(feeds, batched, own.start, own.rows), taken.mine)
+    } catch (e) {
+      return ownFailure(e)
     }
   }
 
@@ -230,7 +240,7 @@ export const workersExecutable = (
     const checked = checkFeeds(feedSpecs, feeds)
     if (E.isLeft(checked)) return checked
     if (outputSpecs.length === 0) return E.right([])
-    if (others.length === 0) return computeOwn(feeds)
+    if (others.length === 0) return computeWhole(feeds)
     const taken = buffers.pop() ?? newBuffer()
     const { buffer, words } = taken
     writeShared(buffer, layout, feeds)
@@ -241,8 +251,7 @@ export const workersExecutable = (
       return pool.run(shard.slot, id, buffer)
     })
     const started = performance.now()
-    const mine = computeOwn(feeds)
-    if (E.isRight(mine)) stage(mine.right, taken)
+    const mine = computeOwn(feeds, taken)
     // The workers had as much to do and started with it: watch for them here, unless they are far behind.
     const done = watch(words, posted, Math.max(BLOCK_MS, performance.now() - started))
     posted.forEach((p, j) => {
@@ -254,7 +263,7 @@ export const workersExecutable = (
       if (failure !== undefined) return E.left(workerFailed(others[failure.shard]!.slot, failure.reason))
     }
     if (E.isLeft(mine)) return mine
-    const out = assemble(mine.right, taken)
+    const out = assemble(taken)
     if (!disposed) buffers.push(taken)
     return out
   }
