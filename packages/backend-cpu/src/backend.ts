@@ -4,16 +4,16 @@ import {
   type Backend,
   type BackendError,
   checkOutputs,
+  checkUpdates,
   type Executable,
   type Feeds,
   type FeedSpec,
   feedSpecs,
   internalError,
   outputSpecs,
-  type ParamUpdate,
   type Tensor,
 } from '@backprop/backend'
-import { type Graph, type NodeId, paramsOf, sameShape, showShape } from '@backprop/graph'
+import type { Graph, NodeId } from '@backprop/graph'
 import { compiledExecutable } from './compiled.js'
 import type { Instr } from './compile/ir.js'
 import { lower } from './compile/lower.js'
@@ -78,55 +78,6 @@ const workOf = (instrs: readonly Instr[]): number =>
 /** Below this many flops per run, `'auto'` stays in JavaScript. */
 const wasmThreshold = 1 << 16
 
-const updateError = (message: string, name: string): BackendError => ({ _tag: 'FeedConflict', name, message })
-
-/** Checks the requested updates against the graph and returns them as node pairs. */
-const resolveUpdates = (
-  graph: Graph,
-  updates: readonly ParamUpdate[],
-): E.Either<BackendError, { param: NodeId; value: NodeId }[]> => {
-  const params = paramsOf(graph)
-  const out: { param: NodeId; value: NodeId }[] = []
-  const seen = new Set<string>()
-  for (const u of updates) {
-    const param = params.get(u.param)
-    if (param === undefined) {
-      return E.left({
-        _tag: 'UnknownFeed',
-        name: u.param,
-        known: [...params.keys()],
-        message: `cannot update '${u.param}': it is not a param of the graph (its params are ${[...params.keys()].join(', ') || 'none'})`,
-      })
-    }
-    if (seen.has(u.param)) return E.left(updateError(`param '${u.param}' is updated twice; give one update per param`, u.param))
-    seen.add(u.param)
-    const bad = checkOutputs(graph, [u.value])
-    if (E.isLeft(bad)) return bad
-    const p = graph.nodes[param]!
-    const v = graph.nodes[u.value]!
-    if (v.dtype !== p.dtype) {
-      return E.left({
-        _tag: 'FeedDType',
-        name: u.param,
-        expected: p.dtype,
-        actual: v.dtype,
-        message: `the update of '${u.param}' has dtype ${v.dtype} but the param is ${p.dtype}`,
-      })
-    }
-    if (!sameShape(v.shape, p.shape)) {
-      return E.left({
-        _tag: 'FeedShape',
-        name: u.param,
-        expected: p.shape,
-        actual: v.shape,
-        message: `the update of '${u.param}' has shape ${showShape(v.shape)} but the param is ${showShape(p.shape)}`,
-      })
-    }
-    out.push({ param, value: u.value })
-  }
-  return E.right(out)
-}
-
 /**
  * The CPU backend. `compile` turns a graph into a plan once: the outputs'
  * ancestors scheduled, views instead of copies for reshapes, transposes and
@@ -154,7 +105,7 @@ export const cpuBackend = (options: CpuBackendOptions = {}): CpuBackend => ({
   compile: (graph, outputs, compileOptions: CpuCompileOptions = {}) =>
     pipe(
       checkOutputs(graph, outputs),
-      E.flatMap(() => resolveUpdates(graph, compileOptions.updates ?? [])),
+      E.flatMap(() => checkUpdates(graph, compileOptions.updates ?? [])),
       E.flatMap((updates) =>
         pipe(
           feedSpecs(graph, [...outputs, ...updates.map((u) => u.value)]),

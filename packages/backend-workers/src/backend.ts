@@ -5,15 +5,21 @@ import {
   type Backend,
   type BackendError,
   checkOutputs,
-  internalError,
+  checkUpdates,
   type CompileOptions,
+  type FeedSpec,
   feedSpecs,
+  internalError,
+  isStateful,
   outputSpecs,
+  type ParamUpdate,
+  type StatefulExecutable,
 } from '@backprop/backend'
 import { cpuBackend, type CpuBackend, type CpuExecutable } from '@backprop/backend-cpu'
 import { fromJson, type Graph, type GraphJson, type NodeId } from '@backprop/graph'
 import { workersExecutable, type WorkersExecutable } from './executable.js'
-import { planShards } from './plan.js'
+import { heldExecutable, type HeldWorkersExecutable, wholeHeldExecutable } from './held.js'
+import { planHeld, planShards } from './plan.js'
 import { type PoolHooks, WorkerPool } from './pool.js'
 
 /**
@@ -49,7 +55,11 @@ export interface WorkersBackendOptions {
 export interface WorkersBackend extends Backend {
   /** The number of participants runs are spread over: the calling thread and `workers - 1` worker threads. */
   readonly workers: number
-  /** Compiles `outputs` of `graph`; see {@link Backend.compile} and {@link workersBackend}. */
+  /**
+   * Compiles `outputs` of `graph`; see {@link Backend.compile} and
+   * {@link workersBackend}. With `updates`, the executable holds the
+   * parameters (a {@link HeldWorkersExecutable}).
+   */
   compile(graph: Graph, outputs: readonly NodeId[], options?: CompileOptions): E.Either<BackendError, WorkersExecutable>
   /**
    * The worker threads running right now (started and not yet exited), at
@@ -65,6 +75,20 @@ const localExecutable = (cpu: CpuBackend, json: GraphJson): E.Either<BackendErro
   if (E.isLeft(read)) return E.left(internalError(`shard 0's graph does not load: ${read.left.message}`))
   return cpu.compile(read.right.graph, read.right.outputs)
 }
+
+/** The CPU executable of `graph` with `updates`, which holds their parameters. */
+const heldCpu = (
+  cpu: CpuBackend,
+  graph: Graph,
+  outputs: readonly NodeId[],
+  updates: readonly ParamUpdate[],
+): E.Either<BackendError, CpuExecutable & StatefulExecutable> =>
+  pipe(
+    cpu.compile(graph, outputs, { updates }),
+    E.flatMap((exe) =>
+      isStateful(exe) ? E.right(exe as CpuExecutable & StatefulExecutable) : E.left(internalError('the CPU backend did not hold the parameters')),
+    ),
+  )
 
 /**
  * The workers backend with test hooks on its pool. {@link workersBackend}
@@ -89,15 +113,70 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
     compile: (graph, outputs, compileOptions) =>
       pipe(
         checkOutputs(graph, outputs),
-        E.flatMap(() => feedSpecs(graph, outputs)),
-        E.flatMap((specs) => {
-          const plan = planShards(graph, outputs, compileOptions?.batchInputs, workers)
-          return pipe(
-            localExecutable(cpu, plan.shards[0]!.graph),
-            E.map((local) => workersExecutable(pool, compiled++, plan, local, specs, outputSpecs(graph, outputs))),
-          )
+        E.flatMap(() => checkUpdates(graph, compileOptions?.updates ?? [])),
+        E.flatMap(() => {
+          const updates = compileOptions?.updates ?? []
+          return updates.length === 0
+            ? compileFed(graph, outputs, compileOptions?.batchInputs)
+            : compileHeld(graph, outputs, updates, compileOptions?.batchInputs)
         }),
       ),
+  }
+
+  function compileFed(graph: Graph, outputs: readonly NodeId[], batchInputs: readonly string[] | undefined): E.Either<BackendError, WorkersExecutable> {
+    return pipe(
+      feedSpecs(graph, outputs),
+      E.flatMap((specs) => {
+        const plan = planShards(graph, outputs, batchInputs, workers)
+        return pipe(
+          localExecutable(cpu, plan.shards[0]!.graph),
+          E.map((local) => workersExecutable(pool, compiled++, plan, local, specs, outputSpecs(graph, outputs))),
+        )
+      }),
+    )
+  }
+
+  function compileHeld(
+    graph: Graph,
+    outputs: readonly NodeId[],
+    updates: readonly ParamUpdate[],
+    batchInputs: readonly string[] | undefined,
+  ): E.Either<BackendError, HeldWorkersExecutable> {
+    const plan = planHeld(graph, outputs, updates, batchInputs, workers)
+    if (E.isLeft(plan)) return E.map((exe: CpuExecutable & StatefulExecutable) => wholeHeldExecutable(exe, plan.left))(heldCpu(cpu, graph, outputs, updates))
+    const { after, sources, shardOutputs } = plan.right
+    const later = sources.filter((s) => s.from === 'after').length
+    const values = after.roots.slice(later)
+    return pipe(
+      E.Do,
+      E.bind('shardSpecs', () => feedSpecs(graph, shardOutputs)),
+      E.bind('specs', () => feedSpecs(graph, [...outputs, ...updates.map((u) => u.value)])),
+      E.bind('local', () => localExecutable(cpu, plan.right.shards.shards[0]!.graph)),
+      E.flatMap(({ shardSpecs, specs, local }) => {
+        // The held parameters that the shards read live in the run buffer; `after` writes their new values there.
+        const read = new Set(shardSpecs.flatMap((s) => (s.required ? [s.name] : [])))
+        const inBuffer = updates.flatMap((u, j) => (read.has(u.param) ? [{ name: u.param, value: values[j]! }] : []))
+        const afterUpdates = updates.map((u, j) => ({ param: u.param, value: values[j]! }))
+        const held = new Set(updates.map((u) => u.param))
+        const publicSpecs: FeedSpec[] = specs.map((s) => (held.has(s.name) ? { ...s, required: false } : s))
+        return pipe(
+          heldCpu(cpu, after.graph, [...after.roots.slice(0, later), ...inBuffer.map((h) => h.value)], afterUpdates),
+          E.map((afterExe) =>
+            heldExecutable(
+              pool,
+              compiled++,
+              plan.right,
+              local,
+              afterExe,
+              shardSpecs,
+              inBuffer.map((h) => h.name),
+              publicSpecs,
+              outputSpecs(graph, outputs),
+            ),
+          ),
+        )
+      }),
+    )
   }
 }
 

@@ -121,13 +121,14 @@ export const viewOf = (buffer: SharedArrayBuffer, v: BufferView): TensorData =>
 /**
  * Copies the (validated) feeds that are not split, the parameters above
  * all, into `buffer`: the one copy a run makes of them; every worker reads
- * them in place.
+ * them in place. Feeds named in `inPlace` are left alone (parameters that
+ * an executable holds in the buffer).
  *
  * @internal
  */
-export const writeShared = (buffer: SharedArrayBuffer, layout: RunLayout, feeds: Feeds): void => {
+export const writeShared = (buffer: SharedArrayBuffer, layout: RunLayout, feeds: Feeds, inPlace?: ReadonlySet<string>): void => {
   for (const slot of layout.feeds) {
-    if (slot.batched) continue
+    if (slot.batched || inPlace?.has(slot.name)) continue
     const data = feeds[slot.name]!.data
     viewOf(buffer, { dtype: slot.dtype, byteOffset: slot.byteOffset, length: data.length }).set(data)
   }

@@ -46,6 +46,14 @@ export interface ShardRequest {
   readonly rows: number
   /** `first` for shard 0, `rest` for the others. */
   readonly role: 'first' | 'rest'
+  /**
+   * Cut at the sums over the batch instead of carrying them on: a node
+   * with a partial sum among its operands (other than a transpose or
+   * reshape of one) is not part of the shard graph but is computed after
+   * the parts are added up (see `Partition.after`), so that it may be
+   * nonlinear in them (an optimiser's update, say). Used by `planHeld`.
+   */
+  readonly cut?: boolean
 }
 
 /**
@@ -63,6 +71,16 @@ export interface Partition {
   readonly outputs: readonly NodeId[]
   /** How each requested output combines, in request order. */
   readonly kinds: readonly OutputKind[]
+  /**
+   * With `cut`: the partial sums that the shards hand over, in graph order:
+   * those that are requested outputs or that a node computed after the sums
+   * reads (where the batch is summed out, or a transpose or reshape of
+   * that); the requested outputs computed after them are left out of
+   * `outputs` and `kinds` has `first` for them. Empty without `cut`.
+   */
+  readonly sums: readonly NodeId[]
+  /** With `cut`: for each requested output, whether it is computed after the sums. */
+  readonly after: readonly boolean[]
 }
 
 /**
@@ -74,12 +92,16 @@ export interface Partition {
  * - `batch`: its value depends on the batch inputs, sample by sample, with
  *   the samples along `axis` (extent M in the full graph, m in a shard);
  * - `partial`: the batch has been summed out, and the node's value is the
- *   sum over the shards of the shard graphs' values of it.
+ *   sum over the shards of the shard graphs' values of it;
+ * - `after` (with `cut` only): it depends on a partial sum other than
+ *   through transposes and reshapes, and is computed whole once the parts
+ *   are added up; no shard computes it.
  */
 type State =
   | { readonly kind: 'free'; readonly uniform: ReadonlySet<number> }
   | { readonly kind: 'batch'; readonly axis: number }
   | { readonly kind: 'partial' }
+  | { readonly kind: 'after' }
 
 /** Thrown inside the build to stop with the reason the graph cannot be split. */
 class NotSplittable extends Error {}
@@ -359,6 +381,13 @@ export const partition = (graph: Graph, outputs: readonly NodeId[], request: Sha
         return [{ kind: 'batch', axis: 0 }, b.input(node.attrs.name!, replaced(node.shape, 0, m), node.dtype)]
       }
       if (kinds.every((k) => k === 'free')) return free()
+      // Transposes and reshapes of a sum stay in the shards, where they cost nothing (the CPU backend
+      // computes a transposed product directly); anything else of a sum is computed after it.
+      const view = (node.op === 'transpose' || node.op === 'reshape') && kinds[0] === 'partial'
+      if (request.cut && !view && kinds.some((k) => k === 'partial' || k === 'after')) {
+        if (kinds.includes('batch')) return fail(id, 'combines a sum over the batch with single samples')
+        return [{ kind: 'after' }, -1]
+      }
       const x = ins[0]!
       const batchAxis = x.kind === 'batch' ? x.axis : -1
       switch (node.op) {
@@ -428,7 +457,7 @@ export const partition = (graph: Graph, outputs: readonly NodeId[], request: Sha
       states[id] = state
       shard[id] = node
     }
-    const kept = outputs.filter((o) => role === 'first' || states[o]!.kind !== 'free')
+    const kept = outputs.filter((o) => states[o]!.kind !== 'after' && (role === 'first' || states[o]!.kind !== 'free'))
     return kept.map((o) => shard[o]!)
   }
 
@@ -446,7 +475,17 @@ export const partition = (graph: Graph, outputs: readonly NodeId[], request: Sha
     const s = states[o]!
     return s.kind === 'batch' ? { kind: 'concat', axis: s.axis } : s.kind === 'partial' ? { kind: 'sum' } : { kind: 'first' }
   })
-  return E.right({ graph: built.right.graph, outputs: built.right.result, kinds })
+  // The sums the shards hand over: partial sums that are outputs or that a node after them reads.
+  const handed = new Set<NodeId>(outputs.filter((o) => states[o]!.kind === 'partial'))
+  if (request.cut) {
+    for (const id of ancestors(graph, outputs)) {
+      if (states[id]!.kind !== 'after') continue
+      for (const i of graph.nodes[id]!.inputs) if (states[i]!.kind === 'partial') handed.add(i)
+    }
+  }
+  const sums = request.cut ? [...handed].sort((a, b) => a - b) : []
+  const after = outputs.map((o) => states[o]!.kind === 'after')
+  return E.right({ graph: built.right.graph, outputs: built.right.result, kinds, sums, after })
 }
 
 /**

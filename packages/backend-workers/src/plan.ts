@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { type DType, type Graph, type GraphJson, type NodeId, type Shape, toJson } from '@backprop/graph'
+import { afterSums, type AfterSums } from './after.js'
 import { batchExtent, type OutputKind, partition } from './partition.js'
 import { shardSizes, shardStarts } from './split.js'
 
@@ -110,4 +111,69 @@ export const planShards = (
     shards.push({ slot: k, start: starts[k]!, rows, graph: entry.graph, results, outputs: entry.outputs })
   }
   return { shards, kinds, batched }
+}
+
+/**
+ * How an executable that holds parameters (compiled with `updates`) runs
+ * when it is split: the shards compute only up to the sums over the batch
+ * (`shards`, whose outputs are `sums` and then the requested outputs that
+ * keep the batch axis), and the calling thread computes the rest of the
+ * graph from the added-up sums (`after`): the other requested outputs and
+ * the new values of the parameters, which may be nonlinear in the sums (an
+ * optimiser's update). `after.roots` are the requested outputs it computes
+ * and then the update values, in `updates` order.
+ *
+ * @internal
+ */
+export interface HeldPlan {
+  readonly shards: ShardPlan
+  /** The nodes of the full graph that the shards compute: the sums, then the requested outputs along the batch axis. */
+  readonly shardOutputs: readonly NodeId[]
+  readonly after: AfterSums
+  /** For each requested output, its index among the shards' outputs (kept along the batch axis) or among `after.roots`. */
+  readonly sources: readonly ({ readonly from: 'shards'; readonly index: number } | { readonly from: 'after'; readonly index: number })[]
+  /** The number of shard outputs that are sums (they come first). */
+  readonly sums: number
+}
+
+/**
+ * Plans an executable with in-place `updates` (param name and value node)
+ * for `workers` participants, or says why it is not split (the caller then
+ * runs the whole graph in the calling thread). The analysis runs over the
+ * requested outputs and the update values together and cuts at the nodes
+ * where the batch is summed out (`partition` with `cut`).
+ *
+ * @internal
+ */
+export const planHeld = (
+  graph: Graph,
+  outputs: readonly NodeId[],
+  updates: readonly { readonly param: string; readonly value: NodeId }[],
+  batchInputs: readonly string[] | undefined,
+  workers: number,
+): E.Either<string, HeldPlan> => {
+  if (batchInputs === undefined || batchInputs.length === 0) return E.left('no batchInputs were given')
+  if (workers < 2) return E.left('the backend has a single worker')
+  const batched = new Set(graph.nodes.flatMap((n) => (n.op === 'input' && batchInputs.includes(n.attrs.name!) ? [n.attrs.name!] : [])))
+  const roots = [...outputs, ...updates.map((u) => u.value)]
+  const extent = batchExtent(graph, roots, batched)
+  if (E.isLeft(extent)) return extent
+  const analysis = partition(graph, roots, { batchInputs: batched, samples: extent.right, rows: extent.right, role: 'first', cut: true })
+  if (E.isLeft(analysis)) return analysis
+  const { kinds, sums } = analysis.right
+  const stray = updates.findIndex((_, j) => kinds[outputs.length + j]!.kind === 'concat')
+  if (stray >= 0) return E.left(`the update of '${updates[stray]!.param}' depends on single samples`)
+  // Outputs along the batch axis come from the shards, the rest from the graph after the sums.
+  const alongBatch = outputs.flatMap((o, i) => (kinds[i]!.kind === 'concat' ? [o] : []))
+  const later = outputs.filter((_, i) => kinds[i]!.kind !== 'concat')
+  const after = afterSums(graph, [...later, ...updates.map((u) => u.value)], sums, updates.map((u) => u.param))
+  if (E.isLeft(after)) return after
+  const shards = planShards(graph, [...sums, ...alongBatch], batchInputs, workers)
+  if (shards.unsplit !== undefined) return E.left(shards.unsplit)
+  let concat = 0
+  let rest = 0
+  const sources = outputs.map((_, i) =>
+    kinds[i]!.kind === 'concat' ? { from: 'shards' as const, index: sums.length + concat++ } : { from: 'after' as const, index: rest++ },
+  )
+  return E.right({ shards, shardOutputs: [...sums, ...alongBatch], after: after.right, sources, sums: sums.length })
 }

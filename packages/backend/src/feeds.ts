@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js'
-import { ancestors, type Graph, type NodeId, sameShape, sizeOf } from '@backprop/graph'
+import { ancestors, type Graph, type NodeId, paramsOf, sameShape, showShape, sizeOf } from '@backprop/graph'
 import type { Feeds, FeedSpec, TensorSpec } from './backend.js'
+import type { ParamUpdate } from './state.js'
 import {
   type BackendError,
   feedConflict,
@@ -93,4 +94,61 @@ export const checkFeeds = (specs: readonly FeedSpec[], feeds: Feeds): E.Either<B
     }
   }
   return E.right(undefined)
+}
+
+const updateError = (message: string, name: string): BackendError => ({ _tag: 'FeedConflict', name, message })
+
+/**
+ * Checks in-place updates (see
+ * {@link @backprop/backend!CompileOptions.updates | CompileOptions.updates})
+ * against `graph`: each names a param of the graph, at most once, and its
+ * value is a node of the graph with the param's shape and dtype. Returns
+ * them as pairs of node ids, for a backend that holds parameters.
+ *
+ * @category State
+ */
+export const checkUpdates = (
+  graph: Graph,
+  updates: readonly ParamUpdate[],
+): E.Either<BackendError, { param: NodeId; value: NodeId }[]> => {
+  const params = paramsOf(graph)
+  const out: { param: NodeId; value: NodeId }[] = []
+  const seen = new Set<string>()
+  for (const u of updates) {
+    const param = params.get(u.param)
+    if (param === undefined) {
+      return E.left({
+        _tag: 'UnknownFeed',
+        name: u.param,
+        known: [...params.keys()],
+        message: `cannot update '${u.param}': it is not a param of the graph (its params are ${[...params.keys()].join(', ') || 'none'})`,
+      })
+    }
+    if (seen.has(u.param)) return E.left(updateError(`param '${u.param}' is updated twice; give one update per param`, u.param))
+    seen.add(u.param)
+    const bad = checkOutputs(graph, [u.value])
+    if (E.isLeft(bad)) return bad
+    const p = graph.nodes[param]!
+    const v = graph.nodes[u.value]!
+    if (v.dtype !== p.dtype) {
+      return E.left({
+        _tag: 'FeedDType',
+        name: u.param,
+        expected: p.dtype,
+        actual: v.dtype,
+        message: `the update of '${u.param}' has dtype ${v.dtype} but the param is ${p.dtype}`,
+      })
+    }
+    if (!sameShape(v.shape, p.shape)) {
+      return E.left({
+        _tag: 'FeedShape',
+        name: u.param,
+        expected: p.shape,
+        actual: v.shape,
+        message: `the update of '${u.param}' has shape ${showShape(v.shape)} but the param is ${showShape(p.shape)}`,
+      })
+    }
+    out.push({ param, value: u.value })
+  }
+  return E.right(out)
 }

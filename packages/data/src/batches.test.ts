@@ -35,6 +35,24 @@ describe('batches', () => {
     }
   })
 
+  it('with reuse, refills one pair of arrays with the same rows as fresh batches', () => {
+    const ds = ramp(37)
+    const fresh = [...batches(ds, 8, { seed: 3, epoch: 2 })]
+    const buffers = new Set<ArrayBufferLike>()
+    let k = 0
+    for (const b of batches(ds, 8, { seed: 3, epoch: 2, reuse: true })) {
+      const expected = fresh[k++]!
+      expect(b.size).toBe(expected.size)
+      expect(Array.from(b.indices)).toEqual(Array.from(expected.indices))
+      expect(Array.from(b.x)).toEqual(Array.from(expected.x))
+      expect(Array.from(b.t)).toEqual(Array.from(expected.t))
+      buffers.add(b.x.buffer).add(b.t.buffer)
+    }
+    expect(k).toBe(fresh.length)
+    // One array for the inputs and one for the targets, the short last batch a view of them.
+    expect(buffers.size).toBe(2)
+  })
+
   it('is reproducible for a (seed, epoch) and differs across epochs and seeds', () => {
     const ds = ramp(64)
     const e1 = order(batches(ds, 16, { seed: 9, epoch: 1 }))

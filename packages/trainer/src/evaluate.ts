@@ -40,7 +40,7 @@ export const evaluateOn = async (
   let chunks = 0
   let correct = 0
   let predicted = false
-  for (const batch of batches(data, chunk)) {
+  for (const batch of batches(data, chunk, { reuse: true })) {
     const program = progs.evaluation(batch.size)
     if (E.isLeft(program)) return program
     const result = await program.right.exec.run(feedsFor(program.right, batch, params))

@@ -4,12 +4,24 @@ import type { Params } from './params.js'
 import type { StepInfo } from './optimizer.js'
 import type { FeedShape, Program, UpdateProgram } from './programs.js'
 
-const feed = (spec: FeedShape, values: Float64Array): Tensor => ({
-  shape: spec.shape,
-  dtype: spec.dtype,
+/**
+ * The float32 array of each f32 batch input, refilled at every run: a run
+ * has read its feeds by the time it resolves, and the next run of the same
+ * program is only prepared after that.
+ */
+const rounded = new WeakMap<FeedShape, Float32Array>()
+
+const feed = (spec: FeedShape, values: Float64Array): Tensor => {
+  if (spec.dtype !== 'f32') return { shape: spec.shape, dtype: spec.dtype, data: values }
   // Batches are float64; an f32 graph gets a rounded copy.
-  data: spec.dtype === 'f32' ? Float32Array.from(values) : values,
-})
+  let data = rounded.get(spec)
+  if (data === undefined || data.length !== values.length) {
+    data = new Float32Array(values.length)
+    rounded.set(spec, data)
+  }
+  data.set(values)
+  return { shape: spec.shape, dtype: spec.dtype, data }
+}
 
 /**
  * The feeds of one run of `program`: the batch's samples and targets, and

@@ -103,7 +103,7 @@ export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
     if (snapshot.step === target) return { params: snapshot.params, step: target }
     held.reset(snapshot.values)
     let at = snapshot.step
-    for (const batch of batches(s.data, s.batchSize, { seed: s.seed, epoch: info.epoch })) {
+    for (const batch of batches(s.data, s.batchSize, { seed: s.seed, epoch: info.epoch, reuse: true })) {
       if (at === target) break
       const program = progs.updating(batch.size)
       if (E.isLeft(program) || program.right === undefined) return fromSnapshot()

@@ -143,7 +143,8 @@ export const runTraining = async (
       let count = 0
       let samples = 0
       let busy = 0
-      for (const batch of batches(o.data, batchSize, { seed, epoch })) {
+      // Each batch is done with before the next is drawn, so one pair of arrays serves them all.
+      for (const batch of batches(o.data, batchSize, { seed, epoch, reuse: true })) {
         if (stopped()) return
         if (stepper === undefined) {
           const first = progs.updating(batch.size)

@@ -1,0 +1,67 @@
+import * as E from 'fp-ts/lib/Either.js'
+import { ancestors, build, emptyGraph, type Graph, inputsOf, type NodeId, paramsOf } from '@backprop/graph'
+
+/**
+ * The graph computed once the shards' partial sums are added up: every
+ * node that `roots` need, except that each node of `sums` becomes an input
+ * (named in `inputs`, in the order of `sums`) and what only feeds the sums
+ * is left out. `keep` names params to keep even where no root needs them
+ * (the params of in-place updates). Node ids are those of the new graph.
+ *
+ * @internal
+ */
+export interface AfterSums {
+  readonly graph: Graph
+  /** The input names of the sums, in the order of `sums`. */
+  readonly inputs: readonly string[]
+  /** The new graph's node of each root, in order. */
+  readonly roots: readonly NodeId[]
+}
+
+/** A name like `base` that no input or param of `graph` has. */
+const freshName = (graph: Graph, base: string): string => {
+  const taken = new Set([...inputsOf(graph).keys(), ...paramsOf(graph).keys()])
+  let name = base
+  for (let k = 2; taken.has(name); k++) name = `${base}${k}`
+  return name
+}
+
+/**
+ * Builds {@link AfterSums} for `roots` of `graph`, cutting at `sums` (see
+ * `partition` with `cut`): the caller has checked that no root depends on
+ * a batch input except through a sum. A `Left` carries the builder's
+ * message should the graph not rebuild.
+ *
+ * @internal
+ */
+export const afterSums = (graph: Graph, roots: readonly NodeId[], sums: readonly NodeId[], keep: readonly string[]): E.Either<string, AfterSums> => {
+  const prefix = freshName(graph, '__sum')
+  const inputs = sums.map((_, k) => `${prefix}:${k}`)
+  const cut = new Map(sums.map((id, k) => [id, k]))
+  const params = paramsOf(graph)
+  const kept = keep.flatMap((name) => (params.has(name) ? [params.get(name)!] : []))
+  // The ancestors of the roots, not walking past a sum.
+  const needed = new Uint8Array(graph.nodes.length)
+  const stack = [...roots, ...kept]
+  while (stack.length > 0) {
+    const id = stack.pop()!
+    if (needed[id]) continue
+    needed[id] = 1
+    if (!cut.has(id)) for (const i of graph.nodes[id]!.inputs) stack.push(i)
+  }
+  const built = build(emptyGraph, (b) => {
+    const mapped: NodeId[] = new Array(graph.nodes.length)
+    for (const id of ancestors(graph, [...roots, ...kept])) {
+      if (!needed[id]) continue
+      const node = graph.nodes[id]!
+      const k = cut.get(id)
+      mapped[id] =
+        k === undefined
+          ? b.apply(node.op, node.inputs.map((i) => mapped[i]!), node.attrs, node.dtype)
+          : b.input(inputs[k]!, node.shape, node.dtype)
+    }
+    return roots.map((r) => mapped[r]!)
+  })
+  if (E.isLeft(built)) return E.left(`the graph after the sums does not build: ${built.left.message}`)
+  return E.right({ graph: built.right.graph, inputs, roots: built.right.result })
+}
