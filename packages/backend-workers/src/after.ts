@@ -18,12 +18,13 @@ export interface AfterSums {
   readonly roots: readonly NodeId[]
 }
 
-/** A name like `base` that no input or param of `graph` has. */
-const freshName = (graph: Graph, base: string): string => {
+/** Names for `count` sums, `__sum:k` unless the graph has such an input or param already: then `__sum2:k`, and so on. */
+const sumNames = (graph: Graph, count: number): string[] => {
   const taken = new Set([...inputsOf(graph).keys(), ...paramsOf(graph).keys()])
-  let name = base
-  for (let k = 2; taken.has(name); k++) name = `${base}${k}`
-  return name
+  const named = (prefix: string) => Array.from({ length: count }, (_, k) => `${prefix}:${k}`)
+  let names = named('__sum')
+  for (let n = 2; names.some((name) => taken.has(name)); n++) names = named(`__sum${n}`)
+  return names
 }
 
 /**
@@ -35,8 +36,7 @@ const freshName = (graph: Graph, base: string): string => {
  * @internal
  */
 export const afterSums = (graph: Graph, roots: readonly NodeId[], sums: readonly NodeId[], keep: readonly string[]): E.Either<string, AfterSums> => {
-  const prefix = freshName(graph, '__sum')
-  const inputs = sums.map((_, k) => `${prefix}:${k}`)
+  const inputs = sumNames(graph, sums.length)
   const cut = new Map(sums.map((id, k) => [id, k]))
   const params = paramsOf(graph)
   const kept = keep.flatMap((name) => (params.has(name) ? [params.get(name)!] : []))

@@ -51,10 +51,11 @@ const serialised = <A, R>(run: (a: A) => Promise<R>): ((a: A) => Promise<R>) => 
  * The executable has one run buffer, and `inBuffer`'s values live in their
  * feed slots there, where every shard reads them: a run copies no
  * parameter. A run validates the feeds; takes any held parameter given in
- * them; runs the shards up to the sums; adds the sums up; and runs `after`
+ * them (into the buffer and `after` both); runs the shards up to the sums; adds the sums up; and runs `after`
  * on them, which writes the requested outputs into fresh arrays and the new
  * parameter values straight into the buffer (and keeps them itself). A
- * run that fails leaves the held values as they were. Runs are serialised.
+ * run that fails applies no part of its update (held values given with it
+ * are taken all the same). Runs are serialised.
  *
  * @internal
  */
@@ -101,13 +102,29 @@ export const heldExecutable = (
     }
   }
 
+  const params: ParamStore = {
+    names: after.params.names,
+    read: () => after.params.read(),
+    write: (values) => {
+      const written = after.params.write(values)
+      if (E.isRight(written)) take(values)
+      return written
+    },
+  }
+
   const once = async (feeds: Feeds): Promise<E.Either<BackendError, readonly Tensor[]>> => {
     if (disposed) return E.left(disposedError('workers'))
     const checked = checkFeeds(feedSpecs, feeds)
     if (E.isLeft(checked)) return checked
-    const missing = inBuffer.find((name) => !given.has(name) && !Object.hasOwn(feeds, name))
+    // Held values given with the run replace the held ones, in the buffer and in `after` alike, even
+    // should the run then fail: the two copies never disagree.
+    const replacing = params.names.filter((name) => Object.hasOwn(feeds, name))
+    if (replacing.length > 0) {
+      const written = params.write(Object.fromEntries(replacing.map((name) => [name, feeds[name]!])))
+      if (E.isLeft(written)) return written
+    }
+    const missing = inBuffer.find((name) => !given.has(name))
     if (missing !== undefined) return E.left(missingFeed({ ...feedSpecs.find((s) => s.name === missing)!, kind: 'param' }))
-    take(feeds)
     const ran = await runner.run({ ...feeds, ...heldFeeds }, taken, inPlace)
     if (disposed) return E.left(disposedError('workers'))
     if (E.isLeft(ran)) return ran
@@ -129,16 +146,6 @@ export const heldExecutable = (
         return { shape: spec.shape, dtype: spec.dtype, data }
       }),
     )
-  }
-
-  const params: ParamStore = {
-    names: after.params.names,
-    read: () => after.params.read(),
-    write: (values) => {
-      const written = after.params.write(values)
-      if (E.isRight(written)) take(values)
-      return written
-    },
   }
 
   return {

@@ -54,28 +54,48 @@
  *    caller's arrays (the CPU executable copies them into its own buffers,
  *    as it does for any feed);
  * 2. each worker runs its shard on typed-array views of the run buffer (no
- *    copy, no serialisation) and writes its outputs into its own region of
- *    the same buffer; then it stores the run id in its control word (a
- *    word of the buffer, one per worker) and wakes the calling thread with
- *    `Atomics.notify`. No reply message is sent, nothing is transferred;
- * 3. meanwhile the calling thread computes shard 0, puts its parts of the
- *    sums into the buffer, and waits for the control words with
- *    `Atomics.wait` (for up to 50 ms, or as long as its own shard took if
- *    that is longer; a worker that is later than that, or failed, answers
- *    with a message through the event loop instead);
- * 4. sums are added up in the buffer by the module's SIMD loop (f32x4,
- *    f64x2; a plain loop where WebAssembly SIMD is missing), in shard order,
- *    and copied into shard 0's arrays; batch-axis outputs are concatenated
- *    into fresh arrays. Every array a run returns belongs to the caller;
- *    feeds are never mutated.
+ *    copy, no serialisation) and writes its outputs straight into its own
+ *    region of the same buffer (the CPU backend's `runInto`: no output
+ *    arrays are allocated in a worker); then it stores the run id in its
+ *    control word (a word of the buffer, one per worker) and wakes the
+ *    calling thread with `Atomics.notify`. No reply message is sent,
+ *    nothing is transferred;
+ * 3. meanwhile the calling thread computes shard 0, its outputs written
+ *    into shard 0's region of the buffer, and waits for the control words
+ *    with `Atomics.wait` (for up to 50 ms, or as long as its own shard took
+ *    if that is longer; a worker that is later than that, or failed,
+ *    answers with a message through the event loop instead);
+ * 4. sums are added up in place in the buffer by the module's SIMD loop
+ *    (f32x4, f64x2; a plain loop where WebAssembly SIMD is missing), in
+ *    shard order, and copied out; batch-axis outputs are concatenated. Every
+ *    array a run returns is a fresh one that belongs to the caller; feeds
+ *    are never mutated.
  *
- * Besides its shard, the calling thread thus spends about a tenth of a
- * millisecond per step of the MNIST 784-128-10 network on copies and
- * sums. On two cores `workers: 2` runs that step about 1.6 to 1.7 times as
- * fast as the CPU backend at batch 512, and still a little faster at batch
- * 64 (`npm run bench` measures both); what is left of the ideal 2x is the
- * two threads slowing each other down and the garbage collection pauses of
- * either, which the whole step waits for.
+ * **Held parameters.** Compiled with `updates` (see `CompileOptions` in
+ * `@backprop/backend`), an executable holds the parameters itself, as the
+ * CPU backend's does, and the trainer then feeds only the batch: this is
+ * the path `backprop train --backend workers:N` takes. The batch analysis
+ * runs over the outputs and the update values together and cuts the graph
+ * where the batch is summed out (a loss's sum over samples, `x^T delta`,
+ * or a transpose of those): the shards compute up to those sums, and the
+ * calling thread adds them up and computes everything after them in one
+ * place (the loss's scaling, the optimiser's update, which may be
+ * nonlinear in the gradients, as Adam's is), writing the new parameter
+ * values straight into their slots of the run buffer, where every worker
+ * reads them at the next step. Parameters are thus never copied per step;
+ * optimiser state (momentum, Adam's moments) stays in the calling thread.
+ * Such an executable has a single run buffer and runs one step at a time
+ * (overlapping calls are queued); a step that fails (a worker died)
+ * applies no part of its update. `params.read()` returns copies.
+ *
+ * Besides its shard, the calling thread spends about a tenth of a
+ * millisecond per step of the MNIST 784-128-10 network on copies, sums and
+ * the update. On two cores `workers: 2` runs that step about 1.7 to 1.8
+ * times as fast as the CPU backend at batch 512, with parameters fed or
+ * held, and no slower at batch 64 (`npm run bench` measures all three);
+ * what is left of the ideal 2x is the two threads slowing each other down
+ * and the garbage collection pauses of either, which the whole step waits
+ * for.
  *
  * **Determinism.** For a given number of participants the shard boundaries
  * and the order of every sum are fixed, so repeated runs (and training runs
@@ -95,7 +115,8 @@
  * message (`worker 1 failed: exited with code 7 before answering`, worker k
  * being the thread of shard k); a dead worker is replaced by a fresh thread
  * on the next run. Callers' tensors are never written, so parameters held
- * by the caller are intact. There is no timeout: a worker stuck in a loop
+ * by the caller are intact, and an executable that holds parameters
+ * applies no part of a failed step. There is no timeout: a worker stuck in a loop
  * is ended by `dispose`.
  *
  * **Threads.** One backend owns a pool of `workers - 1` thread slots
@@ -129,4 +150,5 @@ export {
   workersBackend,
 } from './backend.js'
 export type { WorkersExecutable } from './executable.js'
+export type { HeldWorkersExecutable } from './held.js'
 export { parseWorkersSpec } from './spec.js'
