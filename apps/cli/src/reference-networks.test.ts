@@ -1,9 +1,10 @@
-import { fromNested, type Tensor } from '@backprop/backend'
-import { evaluate } from '@backprop/backend-cpu'
+import { type Backend, type Executable, type Feeds, fromNested, type Tensor } from '@backprop/backend'
+import { cpuBackend, evaluate } from '@backprop/backend-cpu'
+import { type WorkersExecutable, workersBackend } from '@backprop/backend-workers'
+import { buildOrThrow, emptyGraph, type Graph, type NodeId } from '@backprop/graph'
 import { type Activation, type Loss, layered, nameParams, networkGradients } from '@backprop/nn'
 import * as E from 'fp-ts/lib/Either.js'
-import { pipe } from 'fp-ts/lib/function.js'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { close, loadReference, type NetworkCase } from './testing/reference.js'
 
 const files = loadReference().flatMap((f) => (f.kind === 'layered-networks' ? [f] : []))
@@ -13,8 +14,27 @@ const right = <A>(e: E.Either<{ message: string }, A>): A => {
   return e.right
 }
 
+/** Computes `outputs` of `graph` from `feeds` one way or another. */
+type Compute = (graph: Graph, outputs: readonly NodeId[], feeds: Feeds) => Promise<Tensor[]>
+
+/**
+ * Compiles with `backend`, the samples split along axis 0 where the backend
+ * splits batches, runs once, disposes. `check` sees the executable first.
+ */
+const onBackend =
+  (backend: Backend, check: (exe: Executable, samples: number) => void = () => {}): Compute =>
+  async (graph, outputs, feeds) => {
+    const exe = right(backend.compile(graph, outputs, { batchInputs: ['x', 't'] }))
+    try {
+      check(exe, feeds.x!.shape[0]!)
+      return [...right(await exe.run(feeds))]
+    } finally {
+      await exe.dispose()
+    }
+  }
+
 /** Every figure of a case (loss, outputs, weight gradients) that is off by more than the contract's tolerance. */
-const mismatches = (c: NetworkCase): string[] => {
+const mismatches = async (c: NetworkCase, compute: Compute): Promise<string[]> => {
   const network = right(
     layered({
       sizes: c.sizes,
@@ -32,7 +52,7 @@ const mismatches = (c: NetworkCase): string[] => {
     ...Object.fromEntries(Object.entries(nameParams(c.weights)).map(([k, v]) => [k, right(fromNested(v))])),
   }
   const outputs = [network.loss, network.outputs, ...gradients.flatMap(({ W, b }) => [W, b])]
-  const [loss, y, ...grads] = pipe(evaluate(graph, outputs, feeds), right)
+  const [loss, y, ...grads] = await compute(graph, outputs, feeds)
   const expected = [
     [c.expected.loss],
     c.expected.outputs.flat(),
@@ -46,8 +66,33 @@ const mismatches = (c: NetworkCase): string[] => {
   )
 }
 
+// Two participants: half of every batch in this thread, half in a worker thread.
+const workers = workersBackend({ workers: 2 })
+let keepAlive: Executable | undefined
+beforeAll(() => {
+  // An executable alive for the whole file keeps the worker thread up between cases.
+  const { graph, result } = buildOrThrow(emptyGraph, (b) => b.neg(b.input('keepAlive', [1])))
+  keepAlive = right(workers.compile(graph, [result]))
+})
+afterAll(async () => {
+  await keepAlive?.dispose()
+  expect(workers.runningWorkers()).toBe(0)
+})
+
+const ways: [string, Compute][] = [
+  ['reference interpreter', async (graph, outputs, feeds) => right(evaluate(graph, outputs, feeds))],
+  ['cpu backend', onBackend(cpuBackend())],
+  [
+    'workers:2 backend',
+    // Every batch of two samples or more is split between the two participants.
+    onBackend(workers, (exe, samples) => expect((exe as WorkersExecutable).shards).toHaveLength(samples >= 2 ? 2 : 0)),
+  ],
+]
+
 describe.each(files)('reference $file', ({ cases }) => {
-  it.each(cases.map((c) => [c.id, c] as const))('%s: loss, outputs and weight gradients', (_id, c) => {
-    expect(mismatches(c)).toEqual([])
+  describe.each(ways)('on the %s', (_way, compute) => {
+    it.each(cases.map((c) => [c.id, c] as const))('%s: loss, outputs and weight gradients', async (_id, c) => {
+      expect(await mismatches(c, compute)).toEqual([])
+    })
   })
 })
