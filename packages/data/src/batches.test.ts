@@ -53,6 +53,21 @@ describe('batches', () => {
     expect(buffers.size).toBe(2)
   })
 
+  it('with dtype f32, yields the same rows rounded to float32, fresh or reused', () => {
+    const ds = { ...ramp(29), x: Float64Array.from({ length: 58 }, (_, k) => Math.PI * (k - 20) / 7) }
+    for (const reuse of [false, true]) {
+      const wide = [...batches(ds, 8, { seed: 5, epoch: 1 })].map((b) => ({ x: Array.from(b.x), t: Array.from(b.t) }))
+      let k = 0
+      for (const b of batches(ds, 8, { seed: 5, epoch: 1, dtype: 'f32', reuse })) {
+        expect(b.x).toBeInstanceOf(Float32Array)
+        expect(Array.from(b.x)).toEqual(Array.from(Float32Array.from(wide[k]!.x)))
+        expect(Array.from(b.t)).toEqual(Array.from(Float32Array.from(wide[k]!.t)))
+        k++
+      }
+      expect(k).toBe(wide.length)
+    }
+  })
+
   it('is reproducible for a (seed, epoch) and differs across epochs and seeds', () => {
     const ds = ramp(64)
     const e1 = order(batches(ds, 16, { seed: 9, epoch: 1 }))

@@ -2,16 +2,25 @@ import type { Dataset } from './dataset.js'
 import { mixSeed, permutation } from './random.js'
 
 /**
- * A mini-batch: `size` samples copied out of a data set, row-major like
- * {@link Dataset}. The arrays are fresh copies that belong to the receiver.
+ * The array type of a batch: float64 like the data set (the default), or
+ * float32 for a float32 model (see {@link BatchOptions.dtype}).
  *
  * @category Batching
  */
-export interface Batch {
+export type BatchArray = Float32Array | Float64Array
+
+/**
+ * A mini-batch: `size` samples copied out of a data set, row-major like
+ * {@link Dataset}. The arrays are fresh copies that belong to the receiver
+ * (unless {@link BatchOptions.reuse}).
+ *
+ * @category Batching
+ */
+export interface Batch<A extends BatchArray = Float64Array> {
   /** Inputs, `size * features` numbers, row-major. */
-  readonly x: Float64Array
+  readonly x: A
   /** Targets, `size * targets` numbers, row-major. */
-  readonly t: Float64Array
+  readonly t: A
   /** Number of samples in this batch; the last batch of an epoch may be smaller. */
   readonly size: number
   /** 0-based position of this batch within its epoch. */
@@ -45,6 +54,26 @@ export interface BatchOptions {
    * false.
    */
   readonly reuse?: boolean
+  /**
+   * The element type of the batches: `'f64'` (the default), or `'f32'`,
+   * whose rows are copied from a float32 copy of the data set (made once per
+   * data set object, which is therefore not to be changed afterwards), so
+   * that a float32 model gets its batches without converting every step.
+   * The values are the data set's rounded to float32 either way.
+   */
+  readonly dtype?: 'f32' | 'f64'
+}
+
+/** Float32 copies of data sets, for batches of dtype f32; data sets are not changed once made. */
+const float32Copies = new WeakMap<Dataset, { readonly x: Float32Array; readonly t: Float32Array }>()
+
+const float32Of = (ds: Dataset): { readonly x: Float32Array; readonly t: Float32Array } => {
+  let copy = float32Copies.get(ds)
+  if (copy === undefined) {
+    copy = { x: Float32Array.from(ds.x), t: Float32Array.from(ds.t) }
+    float32Copies.set(ds, copy)
+  }
+  return copy
 }
 
 const checkBatchSize = (batchSize: number): void => {
@@ -109,25 +138,32 @@ export const epochOrder = (size: number, seed: number | undefined, epoch = 0): U
  *
  * @category Batching
  */
-export const batches = (ds: Dataset, batchSize: number, opts: BatchOptions = {}): Iterable<Batch> => {
+export function batches(ds: Dataset, batchSize: number, opts: BatchOptions & { readonly dtype: 'f32' }): Iterable<Batch<Float32Array>>
+/** {@inheritDoc batches} */
+export function batches(ds: Dataset, batchSize: number, opts?: BatchOptions & { readonly dtype?: 'f64' }): Iterable<Batch>
+/** {@inheritDoc batches} */
+export function batches(ds: Dataset, batchSize: number, opts?: BatchOptions): Iterable<Batch<BatchArray>>
+export function batches(ds: Dataset, batchSize: number, opts: BatchOptions = {}): Iterable<Batch<BatchArray>> {
   checkBatchSize(batchSize)
   const { features: D, targets: K, size: M } = ds
   const per = Math.min(batchSize, Math.max(M, 1))
   const count = batchCount(M, per, opts.dropLast ?? false)
   return {
-    *[Symbol.iterator](): Iterator<Batch> {
+    *[Symbol.iterator](): Iterator<Batch<BatchArray>> {
+      const source = opts.dtype === 'f32' ? float32Of(ds) : ds
+      const make = (n: number): BatchArray => (opts.dtype === 'f32' ? new Float32Array(n) : new Float64Array(n))
       const order = epochOrder(M, opts.seed, opts.epoch ?? 0)
-      const shared = opts.reuse ? { x: new Float64Array(per * D), t: new Float64Array(per * K) } : undefined
+      const shared = opts.reuse ? { x: make(per * D), t: make(per * K) } : undefined
       for (let b = 0; b < count; b++) {
         const start = b * per
         const indices = order.slice(start, Math.min(M, start + per))
         const n = indices.length
-        const x = shared ? shared.x.subarray(0, n * D) : new Float64Array(n * D)
-        const t = shared ? shared.t.subarray(0, n * K) : new Float64Array(n * K)
+        const x = shared ? shared.x.subarray(0, n * D) : make(n * D)
+        const t = shared ? shared.t.subarray(0, n * K) : make(n * K)
         for (let r = 0; r < n; r++) {
           const i = indices[r]!
-          x.set(ds.x.subarray(i * D, i * D + D), r * D)
-          t.set(ds.t.subarray(i * K, i * K + K), r * K)
+          x.set(source.x.subarray(i * D, i * D + D), r * D)
+          t.set(source.t.subarray(i * K, i * K + K), r * K)
         }
         yield { x, t, size: n, index: b, indices }
       }

@@ -23,7 +23,7 @@
  *
  * @packageDocumentation
  */
-export { type Batch, type BatchOptions, batchCount, batches, epochOrder } from './batches.js'
+export { type Batch, type BatchArray, type BatchOptions, batchCount, batches, epochOrder } from './batches.js'
 export { type CsvRecord, type CsvTable, csvPlace, parseCsvTable } from './csv-table.js'
 export { type CsvDatasetOptions, type CsvOptions, loadCsv, parseCsv, parseCsvDataset } from './csv.js'
 export {

@@ -2,7 +2,7 @@ import type { Backend } from '@backprop/backend'
 import { batches, type Dataset } from '@backprop/data'
 import * as E from 'fp-ts/lib/Either.js'
 import { configError, type TrainError } from './errors.js'
-import { countCorrect, feedsFor } from './feeds.js'
+import { batchDType, countCorrect, feedsFor } from './feeds.js'
 import type { Model } from './model.js'
 import { checkParams, type Params } from './params.js'
 import { programs, type Programs } from './programs.js'
@@ -40,7 +40,7 @@ export const evaluateOn = async (
   let chunks = 0
   let correct = 0
   let predicted = false
-  for (const batch of batches(data, chunk, { reuse: true })) {
+  for (const batch of batches(data, chunk, { reuse: true, dtype: batchDType(progs) })) {
     const program = progs.evaluation(batch.size)
     if (E.isLeft(program)) return program
     const result = await program.right.exec.run(feedsFor(program.right, batch, params))

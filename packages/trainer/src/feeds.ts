@@ -1,27 +1,35 @@
 import type { Feeds, Tensor } from '@backprop/backend'
-import type { Batch } from '@backprop/data'
+import type { Batch, BatchArray } from '@backprop/data'
 import type { Params } from './params.js'
 import type { StepInfo } from './optimizer.js'
-import type { FeedShape, Program, UpdateProgram } from './programs.js'
+import type { DType } from '@backprop/graph'
+import type { FeedShape, Program, Programs, UpdateProgram } from './programs.js'
 
 /**
- * The float32 array of each f32 batch input, refilled at every run: a run
- * has read its feeds by the time it resolves, and the next run of the same
- * program is only prepared after that.
+ * The array of each batch input whose batches come in another dtype,
+ * refilled at every run: a run has read its feeds by the time it resolves,
+ * and the next run of the same program is only prepared after that.
  */
-const rounded = new WeakMap<FeedShape, Float32Array>()
+const converted = new WeakMap<FeedShape, BatchArray>()
 
-const feed = (spec: FeedShape, values: Float64Array): Tensor => {
-  if (spec.dtype !== 'f32') return { shape: spec.shape, dtype: spec.dtype, data: values }
-  // Batches are float64; an f32 graph gets a rounded copy.
-  let data = rounded.get(spec)
+const feed = (spec: FeedShape, values: BatchArray): Tensor => {
+  if ((spec.dtype === 'f32') === values instanceof Float32Array) return { shape: spec.shape, dtype: spec.dtype, data: values }
+  let data = converted.get(spec)
   if (data === undefined || data.length !== values.length) {
-    data = new Float32Array(values.length)
-    rounded.set(spec, data)
+    data = spec.dtype === 'f32' ? new Float32Array(values.length) : new Float64Array(values.length)
+    converted.set(spec, data)
   }
   data.set(values)
   return { shape: spec.shape, dtype: spec.dtype, data }
 }
+
+/**
+ * The dtype to draw batches in for `progs`: the model's (its first
+ * parameter's), so that a float32 model's batches need no conversion.
+ *
+ * @internal
+ */
+export const batchDType = (progs: Pick<Programs, 'specs'>): DType => progs.specs.values().next().value?.dtype ?? 'f64'
 
 /**
  * The feeds of one run of `program`: the batch's samples and targets, and
@@ -30,7 +38,7 @@ const feed = (spec: FeedShape, values: Float64Array): Tensor => {
  *
  * @internal
  */
-export const feedsFor = (program: Pick<Program, 'x' | 't'>, batch: Pick<Batch, 'x' | 't'>, params: Params): Feeds => {
+export const feedsFor = (program: Pick<Program, 'x' | 't'>, batch: Pick<Batch<BatchArray>, 'x' | 't'>, params: Params): Feeds => {
   const feeds: Record<string, Tensor> = { ...params, [program.x.name]: feed(program.x, batch.x) }
   if (program.t !== undefined) feeds[program.t.name] = feed(program.t, batch.t)
   return feeds

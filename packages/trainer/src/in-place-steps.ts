@@ -1,8 +1,8 @@
 import type { BackendError, Feeds, Tensor } from '@backprop/backend'
-import { type Batch, batches, type Dataset } from '@backprop/data'
+import { type Batch, type BatchArray, batches, type Dataset } from '@backprop/data'
 import { sizeOf } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
-import { feedsFor, scalarFeeds } from './feeds.js'
+import { batchDType, feedsFor, scalarFeeds } from './feeds.js'
 import type { StepInfo } from './optimizer.js'
 import { firstNonFinite, type Params, zerosOf } from './params.js'
 import type { Programs, UpdateProgram } from './programs.js'
@@ -88,7 +88,7 @@ export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
   let epoch = 0
   const held = holder(snapshot.values)
 
-  const run = (program: UpdateProgram, batch: Batch, info: StepInfo) =>
+  const run = (program: UpdateProgram, batch: Batch<BatchArray>, info: StepInfo) =>
     held.run(program, feedsFor(program, batch, scalarFeeds(program, info)))
 
   const fromSnapshot = (): Kept => ({
@@ -103,7 +103,7 @@ export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
     if (snapshot.step === target) return { params: snapshot.params, step: target }
     held.reset(snapshot.values)
     let at = snapshot.step
-    for (const batch of batches(s.data, s.batchSize, { seed: s.seed, epoch: info.epoch, reuse: true })) {
+    for (const batch of batches(s.data, s.batchSize, { seed: s.seed, epoch: info.epoch, reuse: true, dtype: batchDType(progs) })) {
       if (at === target) break
       const program = progs.updating(batch.size)
       if (E.isLeft(program) || program.right === undefined) return fromSnapshot()
@@ -119,7 +119,7 @@ export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
   }
 
   /** Why the new value of `param` is not finite: a gradient, or the update itself, as the fed path tells them apart. */
-  const diagnose = async (batch: Batch, kept: Kept, param: string): Promise<string> => {
+  const diagnose = async (batch: Batch<BatchArray>, kept: Kept, param: string): Promise<string> => {
     if (kept.note !== undefined) return `the update made '${param}' non-finite (a gradient is not finite, or the learning rate is too large)`
     const program = progs.training(batch.size)
     if (E.isRight(program)) {
@@ -135,7 +135,7 @@ export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
     return `the update made '${param}' non-finite (is the learning rate too large?)`
   }
 
-  const recover = async (batch: Batch, info: StepInfo, what: string | { readonly param: string }): Promise<StepOutcome> => {
+  const recover = async (batch: Batch<BatchArray>, info: StepInfo, what: string | { readonly param: string }): Promise<StepOutcome> => {
     const kept = await replay(info)
     if (kept === undefined) return { type: 'stopped' }
     const message = typeof what === 'string' ? what : await diagnose(batch, kept, what.param)

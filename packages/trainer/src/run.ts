@@ -6,6 +6,7 @@ import { configError, type TrainError } from './errors.js'
 import { evaluateOn } from './evaluate.js'
 import { type EpochEvent, type StepEvent, type TrainErrorEvent, type TrainEvent, withParams } from './events.js'
 import { fedStepper } from './fed-steps.js'
+import { batchDType } from './feeds.js'
 import { inPlaceStepper } from './in-place-steps.js'
 import type { TrainOptions } from './options.js'
 import { checkParams, type Params } from './params.js'
@@ -144,7 +145,7 @@ export const runTraining = async (
       let samples = 0
       let busy = 0
       // Each batch is done with before the next is drawn, so one pair of arrays serves them all.
-      for (const batch of batches(o.data, batchSize, { seed, epoch, reuse: true })) {
+      for (const batch of batches(o.data, batchSize, { seed, epoch, reuse: true, dtype: batchDType(progs) })) {
         if (stopped()) return
         if (stepper === undefined) {
           const first = progs.updating(batch.size)

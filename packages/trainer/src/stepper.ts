@@ -1,4 +1,4 @@
-import type { Batch } from '@backprop/data'
+import type { Batch, BatchArray } from '@backprop/data'
 import type * as E from 'fp-ts/lib/Either.js'
 import type { StepInfo } from './optimizer.js'
 import type { Params } from './params.js'
@@ -37,7 +37,7 @@ export type StepOutcome =
  */
 export interface Stepper {
   /** Takes step `info.step` on `batch`, or says why not. */
-  step(batch: Batch, info: StepInfo): Promise<StepOutcome>
+  step(batch: Batch<BatchArray>, info: StepInfo): Promise<StepOutcome>
   /**
    * The parameters after the last accepted step, as a set of its own, at
    * the end of an epoch (for its event, the evaluation and the checkpoint).
