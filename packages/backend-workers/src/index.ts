@@ -95,7 +95,9 @@
  * held, and no slower at batch 64 (`npm run bench` measures all three);
  * what is left of the ideal 2x is the two threads slowing each other down
  * and the garbage collection pauses of either, which the whole step waits
- * for.
+ * for. End to end, `backprop train --batch 512 --backend workers:2` trains
+ * MNIST about 1.6 times as fast as `--backend cpu`: drawing the batches
+ * and the trainer's bookkeeping stay in the calling thread.
  *
  * **Determinism.** For a given number of participants the shard boundaries
  * and the order of every sum are fixed, so repeated runs (and training runs
