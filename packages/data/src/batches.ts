@@ -138,10 +138,10 @@ export const epochOrder = (size: number, seed: number | undefined, epoch = 0): U
  *
  * @category Batching
  */
-export function batches(ds: Dataset, batchSize: number, opts: BatchOptions & { readonly dtype: 'f32' }): Iterable<Batch<Float32Array>>
-/** {@inheritDoc batches} */
 export function batches(ds: Dataset, batchSize: number, opts?: BatchOptions & { readonly dtype?: 'f64' }): Iterable<Batch>
-/** {@inheritDoc batches} */
+/** {@link batches} with `dtype: 'f32'`: batches of Float32Arrays. */
+export function batches(ds: Dataset, batchSize: number, opts: BatchOptions & { readonly dtype: 'f32' }): Iterable<Batch<Float32Array>>
+/** {@link batches} with a dtype known only at run time. */
 export function batches(ds: Dataset, batchSize: number, opts?: BatchOptions): Iterable<Batch<BatchArray>>
 export function batches(ds: Dataset, batchSize: number, opts: BatchOptions = {}): Iterable<Batch<BatchArray>> {
   checkBatchSize(batchSize)
