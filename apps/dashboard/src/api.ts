@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import * as E from 'fp-ts/lib/Either.js'
+import { jsonLine } from '@backprop/trainer'
 import { type Observable, map } from 'rxjs'
 import { type HttpError, readJson, send, sendError, sendJson } from './http.js'
 import type { DashboardOptions } from './options.js'
@@ -95,7 +96,7 @@ export const api = (runs: RunManager, options: DashboardOptions, closing$: Obser
         entries$.pipe(
           map(({ run, seq, event }) => ({
             // `params` rides along non-enumerable, so JSON holds exactly the fields `train --json` prints.
-            text: sseMessage(JSON.stringify(event), `${run}-${seq}`),
+            text: sseMessage(jsonLine(event), `${run}-${seq}`),
             droppable: event.type === 'step',
           })),
         ),

@@ -97,6 +97,20 @@ describe('/events', () => {
     expect(messages.some((m) => m.data.includes('params'))).toBe(false)
   })
 
+  it('writes figures JSON has no number for as train --json does: "NaN", "Infinity"', async () => {
+    const diverged = { ...doneEvent(1, 5), testLoss: Infinity, testAccuracy: NaN }
+    const { url } = await serve({ startRun: scriptedRuns([epochEvent(1, 5), diverged]) })
+    const client = sseClient(url)
+    await client.opened
+    expect((await postJson(url, '/start', { epochs: 1 })).status).toBe(202)
+    const messages = await client.until(isDone)
+    client.close()
+    const done = JSON.parse(messages.at(-1)!.data) as Record<string, unknown>
+    expect(done['testLoss']).toBe('Infinity')
+    expect(done['testAccuracy']).toBe('NaN')
+    expect(done['trainLoss']).toBe(diverged.trainLoss)
+  })
+
   it('gives a browser that joins late the events so far', async () => {
     const events = runEvents(4, 3)
     const { url } = await serve({ startRun: scriptedRuns(events) })

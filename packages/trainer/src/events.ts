@@ -146,3 +146,20 @@ export const withParams = <T extends { readonly params?: Params }>(
  */
 export const eventParams = (event: TrainEvent): Params | undefined =>
   event.type === 'step' ? undefined : event.params
+
+/**
+ * `value` as one line of JSON, with the numbers JSON has no literal for
+ * written as the strings `"NaN"`, `"Infinity"` and `"-Infinity"` (plain
+ * `JSON.stringify` writes `null`, which reads as "absent"). This is the form
+ * `backprop train --json` prints events in and the dashboard serves them in
+ * at `/events`; an event's parameters ride along non-enumerable, so they are
+ * not part of it.
+ *
+ * @example
+ * ```ts
+ * jsonLine({ type: 'epoch', epoch: 3, testLoss: Infinity }) // '{"type":"epoch","epoch":3,"testLoss":"Infinity"}'
+ * ```
+ * @category Events
+ */
+export const jsonLine = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))

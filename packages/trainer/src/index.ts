@@ -45,6 +45,7 @@ export {
   type TrainErrorEvent,
   type TrainEvent,
   eventParams,
+  jsonLine,
 } from './events.js'
 export { type EarlyStopping, earlyStopping, plateau } from './early-stopping.js'
 export type { CheckpointOptions, TrainOptions } from './options.js'

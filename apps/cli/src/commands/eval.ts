@@ -1,8 +1,8 @@
+import { jsonLine } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { assignments, choiceOption, listOption, parseArgs } from '../args.js'
 import { differentiate, evaluateAt } from '../expression.js'
-import { toJsonLine } from '../json.js'
 import type { Command } from './command.js'
 
 /**
@@ -30,7 +30,7 @@ export const evalCommand: Command = async (argv, out) =>
             E.map((result) => {
               out(
                 options['json']
-                  ? toJsonLine(result)
+                  ? jsonLine(result)
                   : [`value = ${result.value}`, ...Object.entries(result.gradient ?? {}).map(([v, g]) => `d/d${v} = ${g}`)].join('\n'),
               )
             }),

@@ -1,9 +1,8 @@
-import type { TrainEvent } from '@backprop/trainer'
+import { jsonLine, type TrainEvent } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { lastValueFrom, tap } from 'rxjs'
 import { parseArgs } from '../args.js'
-import { toJsonLine } from '../json.js'
 import { progressBar } from '../progress.js'
 import { prepareRun, settingsFromArgs, trainOptions } from '../training.js'
 import type { Command } from './command.js'
@@ -19,7 +18,7 @@ export const trainCommand: Command = async (argv, out) => {
   if (E.isLeft(prepared)) return prepared
   const run = prepared.right
   const json = E.isRight(args) && args.right.options['json'] === true
-  const show = json ? (event: TrainEvent) => event.type !== 'step' && out(toJsonLine(event)) : progressBar(run, out)
+  const show = json ? (event: TrainEvent) => event.type !== 'step' && out(jsonLine(event)) : progressBar(run, out)
   const last = await lastValueFrom(run.events.pipe(tap(show)), { defaultValue: undefined })
   return last?.type === 'error' ? E.left(last.message) : E.right(undefined)
 }
