@@ -67,7 +67,7 @@ const mismatches = async (c: NetworkCase, compute: Compute): Promise<string[]> =
 }
 
 // Two participants: half of every batch in this thread, half in a worker thread.
-const workers = workersBackend({ workers: 2 })
+const workers = workersBackend({ workers: 2, minFlops: 0 })
 let keepAlive: Executable | undefined
 beforeAll(() => {
   // An executable alive for the whole file keeps the worker thread up between cases.

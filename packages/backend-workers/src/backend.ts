@@ -31,6 +31,18 @@ import { type PoolHooks, WorkerPool } from './pool.js'
 export const MAX_WORKERS = 256
 
 /**
+ * The default {@link WorkersBackendOptions.minFlops}: about where splitting
+ * starts to pay on two cores. The MNIST 784-128-10 training step with its
+ * update does about 13 million flops at batch 32, where `workers: 2` was
+ * measured 1.07 times as fast as the CPU backend, and 6.8 million at batch
+ * 16, where it was 0.75 times as fast; so that step splits from batch 32
+ * on, and iris-sized networks never do.
+ *
+ * @category Backend
+ */
+export const DEFAULT_MIN_FLOPS = 10_000_000
+
+/**
  * Options of {@link workersBackend}.
  *
  * @category Backend
@@ -44,6 +56,17 @@ export interface WorkersBackendOptions {
    * thread at all.
    */
   readonly workers?: number
+  /**
+   * The least work per run, in floating-point operations as estimated from
+   * the graph (2 m n k per matrix product, one per element elsewhere), for
+   * which runs are split: handing a worker its share of a run costs some
+   * tens of microseconds, more than a small graph takes whole, so smaller
+   * graphs run whole in the calling thread, as on the CPU backend, with an
+   * `unsplitReason` saying so. Default {@link DEFAULT_MIN_FLOPS}; `0`
+   * splits every graph that can be split (the tests do, to exercise
+   * splitting on small graphs).
+   */
+  readonly minFlops?: number
 }
 
 /**
@@ -101,6 +124,8 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
   if (!(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) {
     throw new RangeError(`workers must be an integer from 1 to ${MAX_WORKERS}, got ${workers}`)
   }
+  const minFlops = options.minFlops ?? DEFAULT_MIN_FLOPS
+  if (!(minFlops >= 0)) throw new RangeError(`minFlops must be a number of at least 0, got ${options.minFlops}`)
   // Slot 0 is the calling thread: the pool starts threads in slots 1 to workers - 1 only.
   const pool = new WorkerPool(workers, hooks)
   // Feeds are validated once per run, by the executable, before shard 0 sees views of them.
@@ -127,7 +152,7 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
     return pipe(
       feedSpecs(graph, outputs),
       E.flatMap((specs) => {
-        const plan = planShards(graph, outputs, batchInputs, workers)
+        const plan = planShards(graph, outputs, batchInputs, workers, minFlops)
         return pipe(
           localExecutable(cpu, plan.shards[0]!.graph),
           E.map((local) => workersExecutable(pool, compiled++, plan, local, specs, outputSpecs(graph, outputs))),
@@ -142,7 +167,7 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
     updates: readonly ParamUpdate[],
     batchInputs: readonly string[] | undefined,
   ): E.Either<BackendError, HeldWorkersExecutable> {
-    const plan = planHeld(graph, outputs, updates, batchInputs, workers)
+    const plan = planHeld(graph, outputs, updates, batchInputs, workers, minFlops)
     if (E.isLeft(plan)) return E.map((exe: CpuExecutable & StatefulExecutable) => wholeHeldExecutable(exe, plan.left))(heldCpu(cpu, graph, outputs, updates))
     const { after, sources, shardOutputs } = plan.right
     const later = sources.filter((s) => s.from === 'after').length
@@ -188,9 +213,11 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
  * which buffers are shared, and for what is exact.
  *
  * Pass `batchInputs` to `compile` (the trainer does) to split runs: the
- * named inputs carry the samples along axis 0. Without it, or for a graph
- * whose samples do not separate, every run computes the whole graph in the
- * calling thread, as the CPU backend would: correct, not faster.
+ * named inputs carry the samples along axis 0. Without it, for a graph
+ * whose samples do not separate, or for one too small to repay splitting
+ * (see {@link WorkersBackendOptions.minFlops}), every run computes the whole
+ * graph in the calling thread, as the CPU backend would: correct, not
+ * faster.
  * {@link WorkersExecutable.shards} and {@link WorkersExecutable.unsplitReason}
  * say which happened.
  *

@@ -57,7 +57,7 @@ describe('determinism', () => {
       const cpu = await trainOn(cpuBackend(), net)
       expect(cpu.losses).toHaveLength(9)
       for (const workers of [1, 2, 4]) {
-        const run = await trainOn(workersBackend({ workers }), net)
+        const run = await trainOn(workersBackend({ workers, minFlops: 0 }), net)
         const label = `${net.loss}, ${workers} workers`
         expect(maxRelativeError([Float64Array.from(run.losses)].map((data) => ({ shape: [9], dtype: 'f64', data })), [
           { shape: [9], dtype: 'f64', data: Float64Array.from(cpu.losses) },
@@ -71,8 +71,8 @@ describe('determinism', () => {
     const nets: Net[] = [softmaxSum, { activations: ['relu', 'softmax'], loss: 'softmax-cross-entropy', reduction: 'mean', dtype: 'f32' }]
     for (const net of nets) {
       for (const workers of [2, 3]) {
-        const first = await trainOn(workersBackend({ workers }), net)
-        const second = await trainOn(workersBackend({ workers }), net)
+        const first = await trainOn(workersBackend({ workers, minFlops: 0 }), net)
+        const second = await trainOn(workersBackend({ workers, minFlops: 0 }), net)
         expect(second.losses).toEqual(first.losses)
         expect(tensors(second.params)).toEqual(tensors(first.params))
       }
@@ -82,7 +82,7 @@ describe('determinism', () => {
   it('stays within float32 precision of the cpu backend in f32, where the summation order shows', async () => {
     const net: Net = { ...softmaxSum, reduction: 'mean', dtype: 'f32' }
     const cpu = await trainOn(cpuBackend(), net)
-    const two = await trainOn(workersBackend({ workers: 2 }), net)
+    const two = await trainOn(workersBackend({ workers: 2, minFlops: 0 }), net)
     expect(maxRelativeError(tensors(two.params), tensors(cpu.params))).toBeLessThan(1e-5)
   })
 })

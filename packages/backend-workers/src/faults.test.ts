@@ -14,7 +14,7 @@ const watched = (workers: number, hooks: Omit<PoolHooks, 'onSpawn'> = {}) => {
   const spawned: Worker[] = []
   const exits: Promise<number>[] = []
   const backend = makeWorkersBackend(
-    { workers },
+    { workers, minFlops: 0 },
     {
       ...hooks,
       onSpawn: (_slot, worker) => {

@@ -165,7 +165,7 @@ describe('held executable: agrees with the CPU backend', () => {
     [2, [4, 4]],
     [3, [3, 3, 2]],
   ] as const)('SGD in f64 on %i workers, split %j, to 1e-12', async (workers, shards) => {
-    const backend = workersBackend({ workers })
+    const backend = workersBackend({ workers, minFlops: 0 })
     const step = mlpStep(8, 'f64', 'sgd')
     await using([compileHeld(backend, step, [step.loss]), compileCpu(step, [step.loss])] as const, async (exe, cpu) => {
       expect(exe.shards).toEqual(shards)
@@ -179,7 +179,7 @@ describe('held executable: agrees with the CPU backend', () => {
   })
 
   it('SGD in f64 step by step as the full graph evaluates it, from the values the executable holds', async () => {
-    const backend = workersBackend({ workers: 2 })
+    const backend = workersBackend({ workers: 2, minFlops: 0 })
     const step = mlpStep(8, 'f64', 'sgd')
     await using([compileHeld(backend, step, [step.loss])] as const, async (exe) => {
       let params: Feeds = initialParams(step, 'f64')
@@ -196,7 +196,7 @@ describe('held executable: agrees with the CPU backend', () => {
   })
 
   it('SGD in f32 within float32 precision', async () => {
-    const backend = workersBackend({ workers: 2 })
+    const backend = workersBackend({ workers: 2, minFlops: 0 })
     const step = mlpStep(8, 'f32', 'sgd')
     await using([compileHeld(backend, step, [step.loss]), compileCpu(step, [step.loss])] as const, async (exe, cpu) => {
       expect(exe.shards).toEqual([4, 4])
@@ -206,7 +206,7 @@ describe('held executable: agrees with the CPU backend', () => {
   })
 
   it.each([2, 3])('an update nonlinear in the sums (Adam-like, slots held too) in f64 on %i workers, to 1e-12', async (workers) => {
-    const backend = workersBackend({ workers })
+    const backend = workersBackend({ workers, minFlops: 0 })
     const step = mlpStep(8, 'f64', 'adam')
     await using([compileHeld(backend, step, [step.loss]), compileCpu(step, [step.loss])] as const, async (exe, cpu) => {
       expect(exe.shards).toHaveLength(workers)
@@ -222,7 +222,7 @@ describe('held executable: agrees with the CPU backend', () => {
   })
 
   it('gives the predictions along the batch axis, concatenated in sample order, with the loss and the gradients', async () => {
-    const backend = workersBackend({ workers: 3 })
+    const backend = workersBackend({ workers: 3, minFlops: 0 })
     const base = mlpStep(7, 'f64', 'sgd')
     // Also the predictions transposed ([2, M]: samples along axis 1) and the gradient of W1, a sum.
     const { graph, result } = buildOrThrow(base.graph, (b) => b.transpose(base.predictions))
@@ -259,8 +259,8 @@ describe('held executable: determinism', () => {
   it.each([2, 3])('gives bit-identical losses, predictions and held values in f32 for two fresh executables on %i workers', async (workers) => {
     for (const rule of ['sgd', 'adam'] as const) {
       const step = mlpStep(8, 'f32', rule)
-      const first = await session(workersBackend({ workers }), step)
-      const backend = workersBackend({ workers })
+      const first = await session(workersBackend({ workers, minFlops: 0 }), step)
+      const backend = workersBackend({ workers, minFlops: 0 })
       const second = await session(backend, step)
       expect(second.runs, rule).toEqual(first.runs)
       expect(second.params, rule).toEqual(first.params)
@@ -273,7 +273,7 @@ describe('held executable: determinism', () => {
 describe('held executable: ParamStore', () => {
   const step = mlpStep(8, 'f64', 'sgd')
   const withBackend = async (body: (exe: HeldWorkersExecutable) => Promise<void>) => {
-    const backend = workersBackend({ workers: 2 })
+    const backend = workersBackend({ workers: 2, minFlops: 0 })
     const exe = compileHeld(backend, step, [step.loss])
     expect(exe.shards).toEqual([4, 4])
     await using([exe] as const, body)
@@ -387,7 +387,7 @@ describe('held executable: unsplit fallbacks', () => {
     [2, null, 'no batchInputs were given'],
     [1, ['x', 't'], 'the backend has a single worker'],
   ] as const)('on %i workers with batchInputs %j: stateful, correct, and says why (%s)', async (workers, batchInputs, reason) => {
-    const backend = workersBackend({ workers })
+    const backend = workersBackend({ workers, minFlops: 0 })
     await using([compileHeld(backend, step, [step.loss], batchInputs), compileCpu(step, [step.loss])] as const, async (exe, cpu) => {
       expect(exe.shards).toEqual([])
       expect(exe.unsplitReason).toBe(reason)
@@ -414,7 +414,7 @@ describe('held executable: unsplit fallbacks', () => {
       }),
     )
     const stray: Step = { ...step, graph, updates: [...step.updates, { param: 'h', value: result }], held: [...step.held, 'h'] }
-    const backend = workersBackend({ workers: 2 })
+    const backend = workersBackend({ workers: 2, minFlops: 0 })
     await using([compileHeld(backend, stray, [stray.loss, stray.predictions]), compileCpu(stray, [stray.loss, stray.predictions])] as const, async (exe, cpu) => {
       expect(exe.shards).toEqual([])
       expect(exe.unsplitReason).toBe("the update of 'h' depends on single samples")
@@ -433,7 +433,7 @@ describe('held executable: unsplit fallbacks', () => {
       }),
     )
     const stray: Step = { ...step, graph, updates: [...step.updates, { param: 'h', value: result }], held: [...step.held, 'h'] }
-    const backend = workersBackend({ workers: 2 })
+    const backend = workersBackend({ workers: 2, minFlops: 0 })
     await using([compileHeld(backend, stray, [stray.loss]), compileCpu(stray, [stray.loss])] as const, async (exe, cpu) => {
       expect(exe.shards).toEqual([])
       expect(exe.unsplitReason).toMatch(/^node #\d+ \(sub\) combines a sum over the batch with single samples$/)
@@ -461,7 +461,7 @@ describe('held executable: faults', () => {
 
   it('fails the run of a worker that exits with WorkerFailed, applies no part of it, and runs on with a fresh worker', async () => {
     // Each run is one run of slot 1's worker: its third run exits.
-    const backend = makeWorkersBackend({ workers: 2 }, { fault: { slot: 1, atRun: 3, kind: 'exit' } })
+    const backend = makeWorkersBackend({ workers: 2, minFlops: 0 }, { fault: { slot: 1, atRun: 3, kind: 'exit' } })
     await using([compileHeld(backend, step, [step.loss])] as const, async (exe) => {
       expect(exe.shards).toEqual([4, 4])
       expect(E.isRight(await exe.run({ ...batch(1), ...initialParams(step, 'f64') }))).toBe(true)
@@ -481,7 +481,7 @@ describe('held executable: faults', () => {
   })
 
   it('keeps the held values and the run buffer in agreement after a failed run that was given parameters', async () => {
-    const backend = makeWorkersBackend({ workers: 2 }, { fault: { slot: 1, atRun: 2, kind: 'exit' } })
+    const backend = makeWorkersBackend({ workers: 2, minFlops: 0 }, { fault: { slot: 1, atRun: 2, kind: 'exit' } })
     await using([compileHeld(backend, step, [step.loss])] as const, async (exe) => {
       expect(E.isRight(await exe.run({ ...batch(1), ...initialParams(step, 'f64', 4) }))).toBe(true)
       const failed = await exe.run({ ...batch(2), ...initialParams(step, 'f64', 9) })
@@ -508,7 +508,7 @@ describe('held executable: names', () => {
       return { loss: b.sum(b.square(y)), next: b.sub(w, b.mul(b.input('__sum:1', [], 'f64'), grad)) }
     })
     const step: Compiled = { graph, updates: [{ param: 'w', value: result.next }] }
-    const backend = workersBackend({ workers: 2 })
+    const backend = workersBackend({ workers: 2, minFlops: 0 })
     const feeds: Feeds = { x: tensor([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]), '__sum:1': tensor([0.01], []) }
     await using([compileHeld(backend, step, [result.loss], ['x']), compileCpu(step, [result.loss])] as const, async (exe, cpu) => {
       expect(exe.shards).toEqual([2, 2])
@@ -565,7 +565,7 @@ describe('held executable: through the trainer', () => {
     ['adam', () => adam({ lr: 0.05 })],
   ] as const)('trains with %s on workers:2 as on the CPU backend, to 1e-12', async (_, make) => {
     const cpu = await trainOn(cpuBackend(), make())
-    const workers = workersBackend({ workers: 2 })
+    const workers = workersBackend({ workers: 2, minFlops: 0 })
     const spy = recording(workers)
     const run = await trainOn(spy.backend, make())
     // The trainer took the held path, split: one executable per batch size (3 and 2).

@@ -39,7 +39,10 @@
  * samples) is not split: the calling thread computes the whole graph, as
  * the CPU backend would, and {@link WorkersExecutable.unsplitReason} names
  * the first node that mixes samples. So do runs compiled without
- * `batchInputs`, with `workers: 1`, or of one sample.
+ * `batchInputs`, with `workers: 1`, or of one sample, and graphs that do
+ * too little work per run to repay handing a worker its share (below
+ * `minFlops`, by default {@link DEFAULT_MIN_FLOPS}: an iris-sized network
+ * runs as fast on `workers` as on `cpu`, never slower).
  *
  * **Data movement.** Each executable owns its run buffers: a run takes one
  * (overlapping runs each get their own, and later runs reuse them), a
@@ -146,6 +149,7 @@
  * @packageDocumentation
  */
 export {
+  DEFAULT_MIN_FLOPS,
   MAX_WORKERS,
   type WorkersBackend,
   type WorkersBackendOptions,

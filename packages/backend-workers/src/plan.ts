@@ -3,6 +3,7 @@ import { type DType, type Graph, type GraphJson, type NodeId, type Shape, toJson
 import { afterSums, type AfterSums } from './after.js'
 import { batchExtent, type OutputKind, partition } from './partition.js'
 import { shardSizes, shardStarts } from './split.js'
+import { flopsOf } from './work.js'
 
 /**
  * One shard of a run: who computes it (slot 0 is the calling thread, slot
@@ -61,11 +62,18 @@ const whole = (graph: Graph, outputs: readonly NodeId[], reason: string): ShardP
   unsplit: reason,
 })
 
+/** Why a graph doing `flops` per run is not split, when that is fewer than `minFlops`. */
+const tooSmall = (flops: number, minFlops: number): string | undefined =>
+  flops < minFlops
+    ? `a run does about ${Math.round(flops)} flops, too few to repay a worker's share of it (runs of at least ${minFlops} are split; see the minFlops option)`
+    : undefined
+
 /**
  * Plans the shards of an executable for `workers` participants (the calling
  * thread and `workers - 1` worker threads): split over the batch inputs
- * when there are at least two participants and two samples and the graph
- * separates by sample (see `partition`), shard k in slot k; otherwise the
+ * when there are at least two participants and two samples, the graph
+ * does at least `minFlops` of work per run (see `flopsOf`) and separates
+ * by sample (see `partition`), shard k in slot k; otherwise the
  * whole graph in slot 0, the calling thread. Shard graphs are derived once per distinct shard
  * size and role (at most four for one batch extent) and shared by the
  * shards that have them.
@@ -77,9 +85,12 @@ export const planShards = (
   outputs: readonly NodeId[],
   batchInputs: readonly string[] | undefined,
   workers: number,
+  minFlops = 0,
 ): ShardPlan => {
   if (batchInputs === undefined || batchInputs.length === 0) return whole(graph, outputs, 'no batchInputs were given')
   if (workers < 2) return whole(graph, outputs, 'the backend has a single worker')
+  const small = tooSmall(flopsOf(graph, outputs), minFlops)
+  if (small !== undefined) return whole(graph, outputs, small)
   // Only input nodes are split: a param that happens to be named in batchInputs is not.
   const batched = new Set(graph.nodes.flatMap((n) => (n.op === 'input' && batchInputs.includes(n.attrs.name!) ? [n.attrs.name!] : [])))
   const extent = batchExtent(graph, outputs, batched)
@@ -139,7 +150,7 @@ export interface HeldPlan {
 /**
  * Plans an executable with in-place `updates` (param name and value node)
  * for `workers` participants, or says why it is not split (the caller then
- * runs the whole graph in the calling thread). The analysis runs over the
+ * runs the whole graph in the calling thread), as {@link planShards} does. The analysis runs over the
  * requested outputs and the update values together and cuts at the nodes
  * where the batch is summed out (`partition` with `cut`).
  *
@@ -151,11 +162,14 @@ export const planHeld = (
   updates: readonly { readonly param: string; readonly value: NodeId }[],
   batchInputs: readonly string[] | undefined,
   workers: number,
+  minFlops = 0,
 ): E.Either<string, HeldPlan> => {
   if (batchInputs === undefined || batchInputs.length === 0) return E.left('no batchInputs were given')
   if (workers < 2) return E.left('the backend has a single worker')
   const batched = new Set(graph.nodes.flatMap((n) => (n.op === 'input' && batchInputs.includes(n.attrs.name!) ? [n.attrs.name!] : [])))
   const roots = [...outputs, ...updates.map((u) => u.value)]
+  const small = tooSmall(flopsOf(graph, roots), minFlops)
+  if (small !== undefined) return E.left(small)
   const extent = batchExtent(graph, roots, batched)
   if (E.isLeft(extent)) return extent
   const analysis = partition(graph, roots, { batchInputs: batched, samples: extent.right, rows: extent.right, role: 'first', cut: true })

@@ -45,7 +45,7 @@ describe('workers backend', () => {
       [3, 1, []],
     ]
     for (const [workers, M, shards] of cases) {
-      const backend = workersBackend({ workers })
+      const backend = workersBackend({ workers, minFlops: 0 })
       const { graph, result } = perceptron(M)
       const exe = unwrap(backend.compile(graph, [result.y, result.loss], { batchInputs: ['x', 't'] }))
       expect(exe.shards, `${workers} workers, batch ${M}`).toEqual(shards)
@@ -63,7 +63,7 @@ describe('workers backend', () => {
       [2, undefined, 'no batchInputs were given'],
       [1, { batchInputs: ['x', 't'] }, 'the backend has a single worker'],
     ] as const) {
-      const backend = workersBackend({ workers })
+      const backend = workersBackend({ workers, minFlops: 0 })
       const exe = unwrap(backend.compile(graph, [result.y, result.loss], options))
       expect(exe.shards).toEqual([])
       expect(exe.unsplitReason).toBe(reason)
@@ -75,7 +75,7 @@ describe('workers backend', () => {
 
   it('computes shard 0 in the calling thread and shard k on worker thread k', async () => {
     const spawned: number[] = []
-    const backend = makeWorkersBackend({ workers: 3 }, { onSpawn: (slot) => spawned.push(slot) })
+    const backend = makeWorkersBackend({ workers: 3, minFlops: 0 }, { onSpawn: (slot) => spawned.push(slot) })
     const { graph, result } = perceptron(7)
     const exe = unwrap(backend.compile(graph, [result.y, result.loss], { batchInputs: ['x', 't'] }))
     expect(exe.shards).toEqual([3, 2, 2])
@@ -90,7 +90,7 @@ describe('workers backend', () => {
     const spawned: Worker[] = []
     const exited: Promise<number>[] = []
     const backend = makeWorkersBackend(
-      { workers: 3 },
+      { workers: 3, minFlops: 0 },
       {
         onSpawn: (_slot, worker) => {
           spawned.push(worker)
@@ -126,7 +126,7 @@ describe('workers backend', () => {
 
   it('takes the result of a worker far behind the calling thread from its reply, bit for bit the same', async () => {
     // Worker 2 sleeps for longer than the calling thread blocks for it, in its second run.
-    const backend = makeWorkersBackend({ workers: 3 }, { fault: { slot: 2, atRun: 2, kind: 'stall' } })
+    const backend = makeWorkersBackend({ workers: 3, minFlops: 0 }, { fault: { slot: 2, atRun: 2, kind: 'stall' } })
     const { graph, result } = perceptron(9)
     const exe = unwrap(backend.compile(graph, [result.y, result.loss], { batchInputs: ['x', 't'] }))
     const expected = runSharded(graph, [result.y, result.loss], ['x', 't'], feedsFor(9), 3).values
@@ -136,7 +136,7 @@ describe('workers backend', () => {
   })
 
   it('gives overlapping runs of one executable their own feed buffers', async () => {
-    const backend = workersBackend({ workers: 2 })
+    const backend = workersBackend({ workers: 2, minFlops: 0 })
     const { graph, result } = perceptron(6)
     const exe = unwrap(backend.compile(graph, [result.y, result.loss], { batchInputs: ['x', 't'] }))
     const feeds = [1, 2, 3, 4].map((s): Feeds => ({ ...feedsFor(6), x: tensor(values(18, 10 * s), [6, 3]) }))
@@ -147,12 +147,52 @@ describe('workers backend', () => {
   })
 
   it('reports feed mistakes like every backend, without involving the workers', async () => {
-    const backend = workersBackend({ workers: 2 })
+    const backend = workersBackend({ workers: 2, minFlops: 0 })
     const { graph, result } = perceptron(4)
     const exe = unwrap(backend.compile(graph, [result.loss], { batchInputs: ['x', 't'] }))
     const out = await exe.run({ ...feedsFor(4), x: tensor(values(9, 1), [3, 3]) })
     expect(E.isLeft(out) && out.left.message).toBe("feed 'x' has shape [3,3] but the graph expects [4,3]")
     await exe.dispose()
+  })
+
+  it('runs a graph too small to repay a round trip whole in the calling thread, and splits larger ones', async () => {
+    // perceptron(M) does about 22 flops per sample (a [M,3] x [3,2] product and a few elementwise ops): 880 for M = 40, 4400 for M = 200.
+    const backend = workersBackend({ workers: 2, minFlops: 2000 })
+    const small = unwrap(backend.compile(perceptron(40).graph, [perceptron(40).result.loss], { batchInputs: ['x', 't'] }))
+    const large = unwrap(backend.compile(perceptron(200).graph, [perceptron(200).result.loss], { batchInputs: ['x', 't'] }))
+    try {
+      expect(small.shards).toEqual([])
+      expect(small.unsplitReason).toMatch(/^a run does about \d+ flops, too few to repay a worker's share of it \(runs of at least 2000 are split/)
+      expect(large.shards).toEqual([100, 100])
+      // Whole or split, the values are the CPU backend's.
+      const [, loss] = onCpu(40)
+      const out = unwrap(await small.run(feedsFor(40)))
+      expect(maxRelativeError(out, [loss!])).toBeLessThan(1e-12)
+      expect(backend.runningWorkers()).toBe(1)
+    } finally {
+      await small.dispose()
+      await large.dispose()
+    }
+    expect(backend.runningWorkers()).toBe(0)
+  })
+
+  it('by default leaves an iris-sized network whole and splits the MNIST step at batch 64', () => {
+    const backend = workersBackend({ workers: 2 })
+    const tiny = unwrap(backend.compile(perceptron(16).graph, [perceptron(16).result.loss], { batchInputs: ['x', 't'] }))
+    expect(tiny.shards).toEqual([])
+    expect(tiny.unsplitReason).toContain('too few to repay')
+    const { graph, result } = buildOrThrow(emptyGraph, (b) => {
+      const x = b.input('x', [64, 784])
+      const h = b.relu(b.matmul(x, b.transpose(b.param('W1', [128, 784]))))
+      return b.sum(b.square(b.sub(b.matmul(h, b.transpose(b.param('W2', [10, 128]))), b.input('t', [64, 10]))))
+    })
+    const mnist = unwrap(backend.compile(graph, [result], { batchInputs: ['x', 't'] }))
+    expect(mnist.shards).toEqual([32, 32])
+    return Promise.all([tiny.dispose(), mnist.dispose()])
+  })
+
+  it('rejects a negative minFlops', () => {
+    expect(() => workersBackend({ workers: 2, minFlops: -1 })).toThrow('minFlops must be a number of at least 0, got -1')
   })
 
   it('rejects a worker count that is not an integer from 1 to 256', () => {

@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { workersBackend } from '../index.js'
 
 const { graph, result } = buildOrThrow(emptyGraph, (b) => b.sum(b.square(b.input('x', [4]))))
-const backend = workersBackend({ workers: 2 })
+const backend = workersBackend({ workers: 2, minFlops: 0 })
 const exe = backend.compile(graph, [result], { batchInputs: ['x'] })
 if (E.isLeft(exe)) throw new Error(exe.left.message)
 const out = await exe.right.run({ x: tensor([1, 2, 3, 4], [4]) })
