@@ -55,7 +55,7 @@ let drawPending = false
  * @param {number | null} x
  * @param {(x: number) => string} format
  */
-const show = (x, format) => (x === null ? '–' : format(x))
+const show = (x, format) => (x === null ? '–' : Number.isNaN(x) ? 'NaN' : x === Infinity ? '∞' : x === -Infinity ? '−∞' : format(x))
 const figure = (/** @type {number} */ x) => (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(3) : x.toPrecision(4))
 
 const draw = () => {

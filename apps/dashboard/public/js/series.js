@@ -73,11 +73,23 @@ export const emptySeries = (run) => ({
 })
 
 /**
- * A number from JSON, where non-finite values may arrive as null or strings.
+ * A figure from an event: a number, or one JSON has no literal for, which
+ * arrives as the string "NaN", "Infinity" or "-Infinity" (as `train --json`
+ * prints them); `null` for a figure that is absent (no test set, say).
  * @param {unknown} value
  * @returns {number | null}
  */
-const num = (value) => (typeof value === 'number' && Number.isFinite(value) ? value : null)
+export const num = (value) => {
+  if (typeof value === 'number') return value
+  return value === 'NaN' || value === 'Infinity' || value === '-Infinity' ? Number(value) : null
+}
+
+/**
+ * A figure as a chart point: a gap where it is absent or not finite.
+ * @param {number | null} x
+ * @returns {number | null}
+ */
+const point = (x) => (x !== null && Number.isFinite(x) ? x : null)
 
 /**
  * Adds one event to the series (mutating it: the page owns it alone).
@@ -96,7 +108,7 @@ export const addEvent = (series, event) => {
       const last = series.stepX[series.stepX.length - 1]
       if (last !== undefined && event.step <= last) return
       series.stepX.push(event.step)
-      series.stepLoss.push(f.loss ?? NaN)
+      series.stepLoss.push(point(f.loss) ?? NaN)
       if (series.stepX.length > maxSteps) {
         series.stepX = series.stepX.filter((_, i) => i % 2 === 0)
         series.stepLoss = series.stepLoss.filter((_, i) => i % 2 === 0)
@@ -114,9 +126,9 @@ export const addEvent = (series, event) => {
       const last = series.epochX[series.epochX.length - 1]
       if (last !== undefined && event.epoch <= last) return
       series.epochX.push(event.epoch)
-      series.trainLoss.push(f.trainLoss)
-      series.testLoss.push(f.testLoss)
-      series.testAccuracy.push(f.testAccuracy)
+      series.trainLoss.push(point(f.trainLoss))
+      series.testLoss.push(point(f.testLoss))
+      series.testAccuracy.push(point(f.testAccuracy))
       return
     }
     case 'done':
