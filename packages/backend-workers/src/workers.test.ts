@@ -1,4 +1,4 @@
-import { type Feeds, type Tensor, tensor } from '@backprop/backend'
+import { type Feeds, isStateful, type Tensor, tensor } from '@backprop/backend'
 import { evaluate } from '@backprop/backend-cpu'
 import { buildOrThrow, emptyGraph } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
@@ -188,7 +188,18 @@ describe('workers backend', () => {
     })
     const mnist = unwrap(backend.compile(graph, [result], { batchInputs: ['x', 't'] }))
     expect(mnist.shards).toEqual([32, 32])
-    return Promise.all([tiny.dispose(), mnist.dispose()])
+    // The same holds for executables that hold their parameters.
+    const { graph: stepGraph, result: step } = buildOrThrow(perceptron(16).graph, (b) => {
+      const W = b.param('W', [3, 2])
+      return b.sub(W, b.mul(b.scalar(0.1), b.matmul(b.transpose(b.input('x', [16, 3])), b.input('t', [16, 2]))))
+    })
+    const held = unwrap(
+      backend.compile(stepGraph, [perceptron(16).result.loss], { batchInputs: ['x', 't'], updates: [{ param: 'W', value: step }] }),
+    )
+    expect(held.shards).toEqual([])
+    expect(held.unsplitReason).toContain('too few to repay')
+    expect(isStateful(held)).toBe(true)
+    return Promise.all([tiny.dispose(), mnist.dispose(), held.dispose()])
   })
 
   it('rejects a negative minFlops', () => {
