@@ -113,6 +113,28 @@ describe('splitDataset', () => {
     expect(splitDataset(ds, { testFraction: 0.3, seed: 5 })).not.toEqual(r)
   })
 
+  it('with stratify, gives each class its share of the test part, largest remainders first', () => {
+    // 60 samples: classes 0, 1, 2 with 36, 18 and 6 samples (sample i is class 0 below 36, then 1 below 54, then 2).
+    const classOf = (i: number) => (i < 36 ? 0 : i < 54 ? 1 : 2)
+    const ds: Dataset = { ...toy(60), t: oneHot(Array.from({ length: 60 }, (_, i) => classOf(i)), 3) }
+    const perClass = (part: Dataset) => [0, 1, 2].map((c) => Array.from(labels(part)).filter((l) => l === c).length)
+    for (const seed of [1, 2, 3]) {
+      // 12 test samples: shares 7.2, 3.6, 1.2 -> 7, 4, 1 (the remainder goes to the largest fraction).
+      const r = splitDataset(ds, { testSize: 12, seed, stratify: true })
+      if (E.isLeft(r)) throw new Error(r.left.message)
+      expect(perClass(r.right.test)).toEqual([7, 4, 1])
+      expect(perClass(r.right.train)).toEqual([29, 14, 5])
+      expect([...ids(r.right.train), ...ids(r.right.test)].sort((a, b) => a - b)).toEqual(ids(ds))
+      expect(splitDataset(ds, { testSize: 12, seed, stratify: true })).toEqual(r)
+    }
+    // Without it, some seed leaves the shares off.
+    const shares = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => {
+      const r = splitDataset(ds, { testSize: 12, seed })
+      return E.isRight(r) ? perClass(r.right.test).join() : ''
+    })
+    expect(shares.some((s) => s !== '7,4,1')).toBe(true)
+  })
+
   it('takes an exact test size over a fraction, and allows an empty test part', () => {
     const ds = toy(10)
     const r = splitDataset(ds, { testSize: 4, testFraction: 0.5 })

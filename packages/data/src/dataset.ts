@@ -217,6 +217,39 @@ export interface SplitOptions {
   readonly testFraction?: number
   /** Seed of the shuffle before splitting. Default 0. */
   readonly seed?: number
+  /**
+   * Keep each class's share of the samples in both parts (classes as
+   * {@link labels} reads them): class c of n_c samples gives
+   * `testSize * n_c / size` of them to the test part, rounded so that the
+   * shares add up to the test size (largest remainders first). For
+   * classification data, so that a small test set is not short of a class.
+   * Default false.
+   */
+  readonly stratify?: boolean
+}
+
+/**
+ * Which samples of `order` (a shuffle of all of them) go to the test part,
+ * `nTest` in all, each class giving its share: the last ones of the class
+ * in shuffled order.
+ */
+const stratifiedTest = (ds: Dataset, order: Uint32Array, nTest: number): Uint8Array => {
+  const y = labels(ds)
+  const counts = new Float64Array(ds.targets)
+  for (let i = 0; i < ds.size; i++) counts[y[i]!]! += 1
+  const exact = Array.from(counts, (n) => (n * nTest) / ds.size)
+  const quota = exact.map(Math.floor)
+  const byRemainder = exact.map((e, c) => [e - Math.floor(e), c] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1])
+  for (let r = 0, left = nTest - quota.reduce((a, b) => a + b, 0); r < left; r++) quota[byRemainder[r]![1]]! += 1
+  const test = new Uint8Array(ds.size)
+  for (let p = order.length - 1; p >= 0; p--) {
+    const i = order[p]!
+    if (quota[y[i]!]! > 0) {
+      quota[y[i]!]! -= 1
+      test[i] = 1
+    }
+  }
+  return test
 }
 
 /**
@@ -231,8 +264,9 @@ export const testCount = (size: number, fraction: number): number =>
 
 /**
  * Splits a data set into train and test parts after a seeded shuffle: the test part
- * is the last `testSize` samples of the shuffled order, the training part the rest.
- * The same seed always gives the same split. The parts are named `<name>/train` and
+ * is the last `testSize` samples of the shuffled order, the training part the rest
+ * (with `stratify`, the last ones of each class, its share of them). Both parts keep
+ * the shuffled order. The same seed always gives the same split. The parts are named `<name>/train` and
  * `<name>/test`.
  *
  * Fails when the data set is empty, when the test size or fraction is out of range,
@@ -269,6 +303,13 @@ export const splitDataset = (ds: Dataset, opts: SplitOptions = {}): E.Either<Dat
   }
   const order = permutation(ds.size, seed)
   const nTrain = ds.size - nTest
+  if (opts.stratify) {
+    const test = stratifiedTest(ds, order, nTest)
+    return E.right({
+      train: subset(ds, order.filter((i) => !test[i]), `${ds.name}/train`),
+      test: subset(ds, order.filter((i) => test[i] === 1), `${ds.name}/test`),
+    })
+  }
   return E.right({
     train: subset(ds, order.subarray(0, nTrain), `${ds.name}/train`),
     test: subset(ds, order.subarray(nTrain), `${ds.name}/test`),

@@ -45,9 +45,10 @@ describe('iris', () => {
 })
 
 describe('loadIris', () => {
-  it('splits 120/30 by default, the same way for the same seed', () => {
+  it('splits 120/30 by default, 10 of each species in the test part, the same way for the same seed', () => {
     const s = right(loadIris())
     expect([s.train.size, s.test.size]).toEqual([120, 30])
+    for (const seed of [0, 1, 2]) expect([...counts(labels(right(loadIris({ seed })).test), 3)]).toEqual([10, 10, 10])
     expect(right(loadIris({ seed: 0 }))).toEqual(s)
     expect(right(loadIris({ seed: 1 })).test.x).not.toEqual(s.test.x)
     const all = [...counts(labels(s.train), 3)].map((n, c) => n + counts(labels(s.test), 3)[c]!)

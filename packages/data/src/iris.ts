@@ -63,7 +63,8 @@ export const iris = (): Dataset => {
 
 /**
  * Fisher's iris data split into train and test parts by a seeded shuffle (see
- * {@link iris}). With the defaults, 120 samples train and 30 test. The same seed always
+ * {@link iris}), stratified: each species keeps its share of both parts. With the
+ * defaults, 120 samples train and 30 test (10 of each species). The same seed always
  * gives the same split. Normalisation, when asked for, uses statistics of the
  * training part only.
  *
@@ -81,6 +82,6 @@ export const loadIris = (opts: IrisOptions = {}): E.Either<DataError, Split> => 
   const kind: Normalization =
     opts.normalize === true ? 'standard' : opts.normalize === false || opts.normalize === undefined ? 'none' : opts.normalize
   return E.map((split: Split) => (kind === 'none' ? split : normalizeSplit(split, kind)))(
-    splitDataset(iris(), { testFraction: opts.testFraction ?? 0.2, seed: opts.seed ?? 0 }),
+    splitDataset(iris(), { testFraction: opts.testFraction ?? 0.2, seed: opts.seed ?? 0, stratify: true }),
   )
 }
