@@ -190,6 +190,17 @@ describe('parseCsv', () => {
     expect(right(parseCsv(text, { testSize: 5 })).test.size).toBe(5)
   })
 
+  it('keeps each class label its share of the test part', () => {
+    // 40 rows, 30 labelled 'common' and 10 'rare': 8 test rows are 6 common and 2 rare, whatever the seed.
+    const skewed = ['v,label', ...Array.from({ length: 40 }, (_, i) => `${i},${i % 4 === 0 ? 'rare' : 'common'}`)].join('\n')
+    for (const seed of [1, 2, 3, 4]) {
+      const s = right(parseCsv(skewed, { seed }))
+      const rare = s.test.classes!.indexOf('rare')
+      const inTest = Array.from(labels(s.test)).filter((l) => l === rare).length
+      expect([s.test.size, inTest]).toEqual([8, 2])
+    }
+  })
+
   it('standardises with statistics of the training part only', () => {
     const raw = right(parseCsv(text, { seed: 1, testFraction: 0.3 }))
     const s = right(parseCsv(text, { seed: 1, testFraction: 0.3, normalize: 'standard' }))

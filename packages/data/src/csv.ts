@@ -216,7 +216,8 @@ export const parseCsvDataset = (text: string, opts: CsvDatasetOptions = {}): E.E
 
 /**
  * Reads CSV text into a train/test split: {@link parseCsvDataset}, then a seeded
- * shuffle and split (default 20% test, seed 0), then optional normalisation of the
+ * shuffle and split (default 20% test, seed 0; stratified when the targets are class
+ * labels, so each class keeps its share of both parts), then optional normalisation of the
  * inputs with statistics of the training part only, applied to both parts. The
  * result carries the fitted normaliser for new data.
  *
@@ -237,6 +238,8 @@ export const parseCsv = (text: string, opts: CsvOptions = {}): E.Either<DataErro
         seed: opts.seed ?? 0,
         testFraction: opts.testFraction ?? 0.2,
         ...(opts.testSize === undefined ? {} : { testSize: opts.testSize }),
+        // Class labels keep their shares in both parts.
+        stratify: ds.classes !== undefined,
       }),
     ),
     E.map((split) => normalizeSplit(split, opts.normalize ?? 'none')),
