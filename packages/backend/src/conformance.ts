@@ -4,6 +4,7 @@ import { describeConventions } from './conformance/conventions.js'
 import { describeExecution } from './conformance/execution.js'
 import { describeOps } from './conformance/ops.js'
 import { describeProperties } from './conformance/properties.js'
+import { describeState } from './conformance/state.js'
 import { describeValidation } from './conformance/validation.js'
 
 /**
@@ -30,7 +31,14 @@ import { describeValidation } from './conformance/validation.js'
  *   compile-time errors;
  * - execution: outputs that are leaves, repeated or inputs, returned arrays
  *   the caller owns, feeds never mutated, repeated and overlapping runs,
- *   disposal.
+ *   disposal;
+ * - in-place updates (`CompileOptions.updates`), for a backend that holds
+ *   parameters: four steps of a linear model with momentum and an update
+ *   nonlinear in its gradient (AdaGrad) against plain loops, the
+ *   `ParamStore` contract (missing, given with a run, written, read as
+ *   copies, bad writes), and updates refused at compile time; a backend
+ *   that does not hold parameters must still compute the outputs from fed
+ *   ones.
  *
  * Import it from the `@backprop/backend/conformance` entry point, in a test
  * file of the backend's package.
@@ -54,5 +62,6 @@ export const describeBackendConformance = (name: string, make: () => Backend): v
     describeValidation(shared)
     describeExecution(shared)
     describeProperties(shared)
+    describeState(shared)
   })
 }
