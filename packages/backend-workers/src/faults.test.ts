@@ -1,13 +1,13 @@
 import { type Feeds, tensor } from '@backprop/backend'
 import { buildOrThrow, emptyGraph } from '@backprop/graph'
-import { layered } from '@backprop/nn'
-import { type EpochEvent, eventParams, type Params, sgd, type TrainErrorEvent, type TrainEvent, type TrainOptions, train } from '@backprop/trainer'
+import { type EpochEvent, eventParams, sgd, type TrainErrorEvent, type TrainEvent, train } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Worker } from 'node:worker_threads'
 import { filter, firstValueFrom, lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { makeWorkersBackend } from './backend.js'
 import type { PoolHooks } from './pool.js'
+import { toyData, toyModel, toyParams } from './testing/toy-training.js'
 
 /** A backend with `hooks` that records every thread it starts and a promise of each one's exit. */
 const watched = (workers: number, hooks: Omit<PoolHooks, 'onSpawn'> = {}) => {
@@ -121,21 +121,7 @@ describe('faults', () => {
 
 describe('faults during training', () => {
   // 8 samples in batches of 4: two steps per epoch, each step one run per worker.
-  const data: TrainOptions['data'] = {
-    name: 'toy',
-    size: 8,
-    features: 2,
-    targets: 1,
-    x: Float64Array.of(0, 0, 0, 1, 1, 0, 1, 1, 0.5, 0.5, -1, 0, 0, -1, 2, 1),
-    t: Float64Array.of(0, 1, 1, 0, 1, 0, 0, 1),
-  }
-  const model = (batch: number) => layered({ sizes: [2, 3, 1], activations: ['tanh', 'logsig'], loss: 'cross-entropy', batch })
-  const params: Params = {
-    W1: tensor([0.1, -0.2, 0.3, 0.4, -0.5, 0.6], [3, 2]),
-    b1: tensor([0, 0.1, -0.1], [3]),
-    W2: tensor([0.7, -0.8, 0.9], [1, 3]),
-    b2: tensor([0.05], [1]),
-  }
+  const [data, model, params] = [toyData, toyModel, toyParams]
 
   it('ends the run with an error event, keeps the parameters of the last good step, and leaves no worker running', async () => {
     const { backend, spawned, allExited } = watched(2, { fault: { slot: 1, atRun: 3, kind: 'exit' } })

@@ -11,6 +11,7 @@ import type { WorkersExecutable } from './executable.js'
 import type { HeldWorkersExecutable } from './held.js'
 import { workersBackend } from './index.js'
 import { maxRelativeError } from './testing/sharded.js'
+import { toyData, toyModel, toyParams } from './testing/toy-training.js'
 
 // ---------------------------------------------------------------- helpers
 
@@ -520,21 +521,7 @@ describe('held executable: names', () => {
 
 describe('held executable: through the trainer', () => {
   // 8 samples in batches of 3: steps of 3, 3 and 2 samples, so two held executables and a switch between them.
-  const data: TrainOptions['data'] = {
-    name: 'toy',
-    size: 8,
-    features: 2,
-    targets: 1,
-    x: Float64Array.of(0, 0, 0, 1, 1, 0, 1, 1, 0.5, 0.5, -1, 0, 0, -1, 2, 1),
-    t: Float64Array.of(0, 1, 1, 0, 1, 0, 0, 1),
-  }
-  const model = (batch: number) => layered({ sizes: [2, 3, 1], activations: ['tanh', 'logsig'], loss: 'cross-entropy', batch })
-  const params: Params = {
-    W1: tensor([0.1, -0.2, 0.3, 0.4, -0.5, 0.6], [3, 2]),
-    b1: tensor([0, 0.1, -0.1], [3]),
-    W2: tensor([0.7, -0.8, 0.9], [1, 3]),
-    b2: tensor([0.05], [1]),
-  }
+  const [data, model, params] = [toyData, toyModel, toyParams]
 
   /** `backend` recording the executables it compiles with updates. */
   const recording = (backend: Backend) => {

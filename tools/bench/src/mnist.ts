@@ -53,6 +53,17 @@ export const initialParams = (dtype: DType): Record<'W1' | 'b1' | 'W2' | 'b2', F
   return { W1: scaled(H * D, D), b1: filled(dtype, H, () => 0), W2: scaled(K * H, H), b2: filled(dtype, K, () => 0) }
 }
 
+/** {@link initialParams} as tensors, by parameter name: the feeds that hand them to a backend. */
+export const paramFeeds = (dtype: DType): Record<string, Tensor> => {
+  const init = initialParams(dtype)
+  return {
+    W1: { shape: [H, D], dtype, data: init.W1 },
+    b1: { shape: [H], dtype, data: init.b1 },
+    W2: { shape: [K, H], dtype, data: init.W2 },
+    b2: { shape: [K], dtype, data: init.b2 },
+  }
+}
+
 /**
  * The training graph of this library: the network from `@backprop/nn`, its
  * gradients by symbolic differentiation, and the SGD update of every
@@ -91,9 +102,7 @@ export const backpropJob = (batch: number, dtype: DType, simd: boolean): Job => 
   const exe = compileStep(graph, loss, updates, simd)
   const data = batches(batch, dtype)
   const rate = tensor([lr], [], dtype)
-  const init = initialParams(dtype)
-  const shapes: Record<string, number[]> = { W1: [H, D], b1: [H], W2: [K, H], b2: [K] }
-  const params = Object.fromEntries(Object.entries(init).map(([k, v]) => [k, { shape: shapes[k]!, dtype, data: v }]))
+  const params = paramFeeds(dtype)
   let step = 0
   return {
     run: () => {
@@ -116,10 +125,7 @@ export const backpropFeedJob = (batch: number, dtype: DType): Job => {
   if (E.isLeft(compiled)) throw new Error(compiled.left.message)
   const exe = compiled.right
   const data = batches(batch, dtype)
-  const shapes: Record<string, number[]> = { W1: [H, D], b1: [H], W2: [K, H], b2: [K] }
-  let params: Record<string, Tensor> = Object.fromEntries(
-    Object.entries(initialParams(dtype)).map(([k, v]) => [k, { shape: shapes[k]!, dtype, data: v }]),
-  )
+  let params: Record<string, Tensor> = paramFeeds(dtype)
   let step = 0
   return {
     run: () => {

@@ -9,7 +9,7 @@ import { cpuBackend } from '@backprop/backend-cpu'
 import { workersBackend } from '@backprop/backend-workers'
 import type { DType } from '@backprop/graph'
 import { layered, networkGradients } from '@backprop/nn'
-import { batches, initialParams, lr, sizes, trainingGraph } from './mnist.js'
+import { batches, lr, paramFeeds, sizes, trainingGraph } from './mnist.js'
 import { alternate, type Job, type Schedule } from './timing.js'
 
 /**
@@ -79,14 +79,8 @@ const stepJob = (backend: Backend, batch: number, dtype: DType): { job: Job; exe
   const compiled = backend.compile(derived.right.graph, outputs, { batchInputs: ['x', 't'] })
   if (E.isLeft(compiled)) throw new Error(compiled.left.message)
   const exe = compiled.right
-  const [D, H, K] = sizes
-  const init = initialParams(dtype)
-  const params: Feeds = {
-    W1: { shape: [H, D], dtype, data: init.W1 },
-    b1: { shape: [H], dtype, data: init.b1 },
-    W2: { shape: [K, H], dtype, data: init.W2 },
-    b2: { shape: [K], dtype, data: init.b2 },
-  }
+  const [D, , K] = sizes
+  const params = paramFeeds(dtype)
   const feeds: Feeds[] = batches(batch, dtype).map((b) => ({
     ...params,
     x: { shape: [batch, D], dtype, data: b.x },
@@ -116,14 +110,8 @@ const heldJob = (backend: Backend, batch: number, dtype: DType): { job: Job; exe
   const compiled = backend.compile(graph, [loss], { batchInputs: ['x', 't'], updates })
   if (E.isLeft(compiled)) throw new Error(compiled.left.message)
   const exe = compiled.right
-  const [D, H, K] = sizes
-  const init = initialParams(dtype)
-  const params: Feeds = {
-    W1: { shape: [H, D], dtype, data: init.W1 },
-    b1: { shape: [H], dtype, data: init.b1 },
-    W2: { shape: [K, H], dtype, data: init.W2 },
-    b2: { shape: [K], dtype, data: init.b2 },
-  }
+  const [D, , K] = sizes
+  const params = paramFeeds(dtype)
   const rate = tensor([lr], [], dtype)
   const data = batches(batch, dtype)
   let step = 0
