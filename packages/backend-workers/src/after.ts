@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js'
-import { ancestors, build, emptyGraph, type Graph, inputsOf, type NodeId, paramsOf } from '@backprop/graph'
+import { build, emptyGraph, type Graph, inputsOf, type NodeId, paramsOf } from '@backprop/graph'
 
 /**
  * The graph computed once the shards' partial sums are added up: every
@@ -51,7 +51,8 @@ export const afterSums = (graph: Graph, roots: readonly NodeId[], sums: readonly
   }
   const built = build(emptyGraph, (b) => {
     const mapped: NodeId[] = new Array(graph.nodes.length)
-    for (const id of ancestors(graph, [...roots, ...kept])) {
+    // Ids are in topological order, so every input is mapped before its node.
+    for (let id = 0; id < graph.nodes.length; id++) {
       if (!needed[id]) continue
       const node = graph.nodes[id]!
       const k = cut.get(id)

@@ -143,8 +143,6 @@ export interface HeldPlan {
   readonly after: AfterSums
   /** For each requested output, its index among the shards' outputs (kept along the batch axis) or among `after.roots`. */
   readonly sources: readonly ({ readonly from: 'shards'; readonly index: number } | { readonly from: 'after'; readonly index: number })[]
-  /** The number of shard outputs that are sums (they come first). */
-  readonly sums: number
 }
 
 /**
@@ -189,5 +187,5 @@ export const planHeld = (
   const sources = outputs.map((_, i) =>
     kinds[i]!.kind === 'concat' ? { from: 'shards' as const, index: sums.length + concat++ } : { from: 'after' as const, index: rest++ },
   )
-  return E.right({ shards, shardOutputs: [...sums, ...alongBatch], after: after.right, sources, sums: sums.length })
+  return E.right({ shards, shardOutputs: [...sums, ...alongBatch], after: after.right, sources })
 }
