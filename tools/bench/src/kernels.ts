@@ -13,11 +13,32 @@ const random = (n: number, seed: number): Float32Array => {
   })
 }
 
-/** A float32 n x n product C = A B, read back into JavaScript; each system keeps A and B as it would. */
-export interface MatmulJobs {
+/**
+ * Jobs of one system each, on the same inputs; every run returns its result
+ * read back into JavaScript, for checking after the timing.
+ */
+export interface KernelJobs {
   backprop(simd: boolean): Job
   tf(tf: Tf, backend: 'cpu' | 'wasm'): Job
   jax(jax: Jax): Job
+}
+
+/** A float32 n x n product C = A B, read back into JavaScript; each system keeps A and B as it would. */
+export interface MatmulJobs extends KernelJobs {
+  /** The factors, row-major n x n. */
+  readonly a: Float32Array
+  readonly b: Float32Array
+}
+
+/** sigmoid(x * w + b) on float32 vectors, read back into JavaScript. */
+export interface ElementwiseJobs extends KernelJobs {
+  /** The value the jobs compute at entry `i`, in float64. */
+  readonly expected: (i: number) => number
+}
+
+const dataOf = (out: E.Either<{ readonly message: string }, readonly Tensor[]>): Tensor['data'] => {
+  if (E.isLeft(out)) throw new Error(out.left.message)
+  return out.right[0]!.data
 }
 
 /** Jobs computing one n x n float32 matrix product per run. */
@@ -25,12 +46,14 @@ export const matmulJobs = (n: number): MatmulJobs => {
   const a = random(n * n, 1)
   const b = random(n * n, 2)
   return {
+    a,
+    b,
     backprop: (simd) => {
       const { graph, result } = buildOrThrow(emptyGraph, (g) => g.matmul(g.input('a', [n, n], 'f32'), g.input('b', [n, n], 'f32')))
       const compiled = cpuBackend({ simd }).compile(graph, [result])
       if (E.isLeft(compiled)) throw new Error(compiled.left.message)
       const feeds = { a: tensor(a, [n, n], 'f32'), b: tensor(b, [n, n], 'f32') }
-      return { run: () => compiled.right.runSync(feeds) }
+      return { run: () => dataOf(compiled.right.runSync(feeds)) }
     },
     tf: (tf, backend) => {
       let A: ReturnType<Tf['tensor2d']> | undefined
@@ -45,8 +68,9 @@ export const matmulJobs = (n: number): MatmulJobs => {
         },
         run: () => {
           const c = tf.matMul(A!, B!)
-          c.dataSync()
+          const data = c.dataSync()
           c.dispose()
+          return data
         },
       }
     },
@@ -59,11 +83,12 @@ export const matmulJobs = (n: number): MatmulJobs => {
 }
 
 /** Jobs computing sigmoid(x * w + b) elementwise on `size` float32 values per run. */
-export const elementwiseJobs = (size: number): MatmulJobs => {
+export const elementwiseJobs = (size: number): ElementwiseJobs => {
   const x = random(size, 3)
   const w = random(size, 4)
   const bias = random(size, 5)
   return {
+    expected: (i) => 1 / (1 + Math.exp(-(x[i]! * w[i]! + bias[i]!))),
     backprop: (simd) => {
       const { graph, result } = buildOrThrow(emptyGraph, (g) =>
         g.sigmoid(g.add(g.mul(g.input('x', [size], 'f32'), g.input('w', [size], 'f32')), g.input('b', [size], 'f32'))),
@@ -71,7 +96,7 @@ export const elementwiseJobs = (size: number): MatmulJobs => {
       const compiled = cpuBackend({ simd }).compile(graph, [result])
       if (E.isLeft(compiled)) throw new Error(compiled.left.message)
       const feeds: Record<string, Tensor> = { x: tensor(x, [size], 'f32'), w: tensor(w, [size], 'f32'), b: tensor(bias, [size], 'f32') }
-      return { run: () => compiled.right.runSync(feeds) }
+      return { run: () => dataOf(compiled.right.runSync(feeds)) }
     },
     tf: (tf, backend) => {
       let X: ReturnType<Tf['tensor1d']> | undefined
@@ -88,8 +113,9 @@ export const elementwiseJobs = (size: number): MatmulJobs => {
         },
         run: () => {
           const y = tf.tidy(() => tf.sigmoid(tf.add(tf.mul(X!, W!), B!)))
-          y.dataSync()
+          const data = y.dataSync()
           y.dispose()
+          return data
         },
       }
     },

@@ -19,8 +19,9 @@ import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { DType } from '@backprop/graph'
+import { checkEntrywise, checkProduct, checkStep, type Tracked, tracked } from './agreement.js'
 import { elementwiseJobs, matmulJobs } from './kernels.js'
-import { backpropFeedJob, backpropJob, jaxJob, tfJob } from './mnist.js'
+import { backpropFeedJob, backpropJob, jaxJob, referenceStep, tfJob } from './mnist.js'
 import { type Jax, loadJax, loadTf, type Tf } from './peers.js'
 import { type Figures, renderSection, renderTargets, type Row, type Section, type Target } from './report.js'
 import { prepareTimes, scaleTimes } from './symbolic.js'
@@ -40,15 +41,31 @@ const schedule: Schedule = quick ? { rounds: 2, roundMs: 150, warmupMs: 150 } : 
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
 
-/** Times the jobs that could be made (a peer that failed to load gives `null`) in alternation. */
-const measure = async (jobs: Readonly<Record<string, (() => Job) | null>>): Promise<Record<string, number | null>> => {
+/**
+ * Times the jobs that could be made (a peer that failed to load gives
+ * `null`) in alternation; returns milliseconds per run by system, and each
+ * timed job for checking what it computed.
+ */
+const measure = async <J extends Job>(
+  jobs: Readonly<Record<string, (() => J) | null>>,
+): Promise<{ ms: Record<string, number | null>; timed: Record<string, Tracked<J>> }> => {
   const names = Object.keys(jobs).filter((k) => jobs[k] !== null)
-  const made = names.map((k) => jobs[k]!())
-  const ms = await alternate(made, schedule)
-  const result: Record<string, number | null> = Object.fromEntries(Object.keys(jobs).map((k) => [k, null]))
-  names.forEach((k, i) => (result[k] = ms[i]!))
-  return result
+  const made = names.map((k) => tracked(jobs[k]!()))
+  const times = await alternate(
+    made.map((t) => t.job),
+    schedule,
+  )
+  const ms: Record<string, number | null> = Object.fromEntries(Object.keys(jobs).map((k) => [k, null]))
+  names.forEach((k, i) => (ms[k] = times[i]!))
+  return { ms, timed: Object.fromEntries(names.map((k, i) => [k, made[i]!])) }
 }
+
+/** One failure message per system whose result `check` rejects. */
+const disagreements = (timed: Record<string, Tracked>, check: (result: unknown) => string | undefined): string[] =>
+  Object.entries(timed).flatMap(([name, t]) => {
+    const wrong = check(t.last())
+    return wrong === undefined ? [] : [`${name}: ${wrong}`]
+  })
 
 const main = async (): Promise<void> => {
   const started = performance.now()
@@ -69,10 +86,11 @@ const main = async (): Promise<void> => {
   let training: { batch: number; dtype: DType; samplesPerSecond: Figures }[] = []
   if (wanted('training')) {
     const rows: Row[] = []
+    const failures: string[] = []
     for (const dtype of ['f32', 'f64'] as const) {
       for (const batch of [64, 512]) {
         log(`training step, batch ${batch}, ${dtype}...`)
-        const ms = await measure({
+        const { ms, timed } = await measure({
           backprop: () => backpropJob(batch, dtype, true),
           'backprop (js)': () => backpropJob(batch, dtype, false),
           'backprop (feeding params)': () => backpropFeedJob(batch, dtype),
@@ -80,6 +98,13 @@ const main = async (): Promise<void> => {
           'tfjs-wasm': tf && dtype === 'f32' ? () => tfJob(tf, 'wasm', batch) : null,
           'jax-js': jax ? () => jaxJob(jax, batch, dtype) : null,
         })
+        // One more step of every system, against the reference interpreter from the same parameters.
+        const reference = referenceStep(batch)
+        for (const [name, t] of Object.entries(timed)) {
+          const index = t.runs()
+          const wrong = await checkStep(t.job, (params) => reference(params, index))
+          if (wrong !== undefined) failures.push(`batch ${batch}, ${dtype}, ${name}: ${wrong}`)
+        }
         const figures = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v === null ? null : (batch * 1000) / v]))
         rows.push({ label: `batch ${batch}, ${dtype}`, figures })
         training = [...training, { batch, dtype, samplesPerSecond: figures }]
@@ -92,6 +117,7 @@ const main = async (): Promise<void> => {
       ours: ['backprop', 'backprop (js)', 'backprop (feeding params)'],
       peers: ['tfjs-cpu', 'tfjs-wasm', 'jax-js'],
       rows,
+      failures,
     })
     json.training = training
   }
@@ -99,17 +125,19 @@ const main = async (): Promise<void> => {
   const matmul: { n: number; gflops: Figures }[] = []
   if (wanted('matmul')) {
     const rows: Row[] = []
+    const failures: string[] = []
     for (const n of [128, 512, 1024]) {
       log(`matmul n = ${n}...`)
       const jobs = matmulJobs(n)
       // The plain-JavaScript kernels take seconds per product at n = 1024.
-      const ms = await measure({
+      const { ms, timed } = await measure({
         backprop: () => jobs.backprop(true),
         'backprop (js)': n <= 512 ? () => jobs.backprop(false) : null,
         'tfjs-cpu': tf && n <= 512 ? () => jobs.tf(tf, 'cpu') : null,
         'tfjs-wasm': tf ? () => jobs.tf(tf, 'wasm') : null,
         'jax-js': jax ? () => jobs.jax(jax) : null,
       })
+      failures.push(...disagreements(timed, (c) => checkProduct(jobs.a, jobs.b, n, c)).map((w) => `n = ${n}, ${w}`))
       const figures = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v === null ? null : (2 * n ** 3) / (v * 1e6)]))
       rows.push({ label: `n = ${n}`, figures })
       matmul.push({ n, gflops: figures })
@@ -121,6 +149,7 @@ const main = async (): Promise<void> => {
       ours: ['backprop', 'backprop (js)'],
       peers: ['tfjs-cpu', 'tfjs-wasm', 'jax-js'],
       rows,
+      failures,
     })
     json.matmul = matmul
   }
@@ -129,7 +158,7 @@ const main = async (): Promise<void> => {
     log('elementwise sigmoid(x * w + b)...')
     const size = 1_000_000
     const jobs = elementwiseJobs(size)
-    const ms = await measure({
+    const { ms, timed } = await measure({
       backprop: () => jobs.backprop(true),
       'backprop (js)': () => jobs.backprop(false),
       'tfjs-cpu': tf ? () => jobs.tf(tf, 'cpu') : null,
@@ -143,6 +172,8 @@ const main = async (): Promise<void> => {
       ours: ['backprop', 'backprop (js)'],
       peers: ['tfjs-cpu', 'tfjs-wasm', 'jax-js'],
       rows: [{ label: '1M values', figures: ms }],
+      // float32 rounding of x * w + b and of the exponential, on values below 1.
+      failures: disagreements(timed, (y) => checkEntrywise(jobs.expected, size, y, 1e-6)),
     })
     json.elementwise = { size, msPerRun: ms }
   }
@@ -206,6 +237,7 @@ const main = async (): Promise<void> => {
       ours: ['value'],
       peers: [],
       rows: workers.rows.map((r) => ({ label: `${r.name} [${r.unit}]`, figures: { value: r.value } })),
+      failures: workers.failures,
     })
     json.workers = workers
   }
@@ -237,11 +269,17 @@ const main = async (): Promise<void> => {
   const largest = symbolic.find((s) => s.nodes >= 100_000)
   if (largest) targets.push({ target: 'differentiate + simplify 100k nodes (issue 2): < 1 s', value: `${largest.total.toFixed(0)} ms`, met: largest.total < 1000 })
   json.targets = targets
+  const failures = sections.flatMap((s) => s.failures ?? [])
+  json.failures = failures
 
   const text = [...sections.map(renderSection), renderTargets(targets)].join('\n\n')
   console.log(text)
   writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`)
   log(`\nwrote ${out} (${((performance.now() - started) / 1000).toFixed(0)} s)`)
+  if (failures.length > 0) {
+    log(`${failures.length} disagreement(s) between systems: the figures above are not comparable`)
+    process.exitCode = 1
+  }
 }
 
 await main()

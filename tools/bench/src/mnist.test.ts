@@ -1,25 +1,16 @@
-import * as E from 'fp-ts/lib/Either.js'
-import { type Tensor, tensor } from '@backprop/backend'
-import { evaluate } from '@backprop/backend-cpu'
 import { describe, expect, it } from 'vitest'
-import { backpropFeedJob, backpropJob, batches, initialParams, lr, trainingGraph } from './mnist.js'
+import { checkStep, type ParamValues } from './agreement.js'
+import { backpropFeedJob, backpropJob, initialParams, referenceStep } from './mnist.js'
 
 /** Losses of `steps` SGD steps computed by the reference interpreter, feeding parameters each step. */
 const referenceLosses = (batch: number, steps: number): number[] => {
-  const { graph, loss, names, updates } = trainingGraph(batch, 'f64')
-  const data = batches(batch, 'f64')
-  const shapes: Record<string, number[]> = { W1: [128, 784], b1: [128], W2: [10, 128], b2: [10] }
-  let params: Record<string, Tensor> = Object.fromEntries(
-    Object.entries(initialParams('f64')).map(([k, v]) => [k, tensor(v, shapes[k]!, 'f64')]),
-  )
+  const step = referenceStep(batch)
+  let params: ParamValues = initialParams('f64')
   const losses: number[] = []
   for (let s = 0; s < steps; s++) {
-    const { x, t } = data[s % data.length]!
-    const feeds = { ...params, x: tensor(x, [batch, 784], 'f64'), t: tensor(t, [batch, 10], 'f64'), lr: tensor([lr], [], 'f64') }
-    const out = evaluate(graph, [loss, ...updates.map((u) => u.value)], feeds)
-    if (E.isLeft(out)) throw new Error(out.left.message)
-    losses.push(out.right[0]!.data[0]!)
-    params = Object.fromEntries(names.map((name, i) => [name, out.right[i + 1]!]))
+    const out = step(params, s)
+    losses.push(out.loss)
+    params = out.params
   }
   return losses
 }
@@ -42,5 +33,20 @@ describe('the training step the bench times', () => {
     const job = make()
     const losses = Array.from({ length: steps }, () => job.run() as number)
     losses.forEach((l, s) => expect(Math.abs(l - expected[s]!), `step ${s}`).toBeLessThan(1e-12 * Math.abs(expected[s]!)))
+  })
+
+  it.each([
+    ['in-place updates', () => backpropJob(batch, 'f32', true)],
+    ['feeding parameters', () => backpropFeedJob(batch, 'f32')],
+  ])('passes the bench\'s check of one more step after some steps, in float32 (%s)', async (_name, make) => {
+    const job = make()
+    for (let s = 0; s < 3; s++) job.run()
+    expect(await checkStep(job, (p) => referenceStep(batch)(p, 3))).toBeUndefined()
+  })
+
+  it('fails that check when the step is not the reference\'s (another batch)', async () => {
+    const job = backpropJob(batch, 'f32', true)
+    for (let s = 0; s < 3; s++) job.run()
+    expect(await checkStep(job, (p) => referenceStep(batch)(p, 2))).toMatch(/loss/)
   })
 })

@@ -1,11 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js'
-import { type Tensor, tensor } from '@backprop/backend'
-import { cpuBackend, type CpuExecutable, type ParamUpdate } from '@backprop/backend-cpu'
+import { type Executable, isStateful, type Tensor, tensor } from '@backprop/backend'
+import { cpuBackend, type CpuExecutable, evaluate, type ParamUpdate } from '@backprop/backend-cpu'
 import { buildOrThrow, type DType, type Graph, type NodeId } from '@backprop/graph'
 import { layered, networkGradients } from '@backprop/nn'
+import type { ParamValues, StepResult, TrainingJob } from './agreement.js'
 import type { Jax, Tf } from './peers.js'
 import { quietly, useTfBackend } from './peers.js'
-import type { Job } from './timing.js'
 
 /** The network every system trains: 784-128-10, relu, softmax cross-entropy (mean), SGD. */
 export const sizes = [784, 128, 10] as const
@@ -84,11 +84,48 @@ export const trainingGraph = (batch: number, dtype: DType) => {
   return { graph, loss: net.right.loss, names, gradients, updates: names.map((param, i): ParamUpdate => ({ param, value: updates[i]! })) }
 }
 
+/** The parameters' shapes, by name. */
+const shapes: Readonly<Record<string, readonly number[]>> = { W1: [H, D], b1: [H], W2: [K, H], b2: [K] }
+
+/**
+ * The SGD step computed by this library's reference interpreter in
+ * float64 (no compiled or WebAssembly kernel involved): from `params`, on
+ * batch `index` of {@link batches}, the loss and the new parameters. The
+ * yardstick every timed training job is checked against.
+ */
+export const referenceStep = (batch: number): ((params: ParamValues, index: number) => StepResult) => {
+  const { graph, loss, names, updates } = trainingGraph(batch, 'f64')
+  const data = batches(batch, 'f64')
+  return (params, index) => {
+    const { x, t } = data[index % data.length]!
+    const feeds: Record<string, Tensor> = {
+      ...Object.fromEntries(names.map((name) => [name, tensor(Float64Array.from(params[name]!), shapes[name]!, 'f64')])),
+      x: tensor(x, [batch, D], 'f64'),
+      t: tensor(t, [batch, K], 'f64'),
+      lr: tensor([lr], [], 'f64'),
+    }
+    const out = evaluate(graph, [loss, ...updates.map((u) => u.value)], feeds)
+    if (E.isLeft(out)) throw new Error(out.left.message)
+    return { loss: out.right[0]!.data[0]!, params: Object.fromEntries(names.map((name, i) => [name, out.right[i + 1]!.data])) }
+  }
+}
+
 /** Compiles the step with in-place updates: the fast path a trainer can take. */
 export const compileStep = (graph: Graph, loss: NodeId, updates: readonly ParamUpdate[], simd: boolean): CpuExecutable => {
   const compiled = cpuBackend({ simd }).compile(graph, [loss], { updates })
   if (E.isLeft(compiled)) throw new Error(compiled.left.message)
   return compiled.right
+}
+
+/** The arrays of some tensors, by name. */
+const dataOf = (tensors: Readonly<Record<string, Tensor>>): ParamValues => Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, v.data]))
+
+/** The parameters an executable compiled with updates holds. */
+export const heldValues = (exe: Executable): ParamValues => {
+  if (!isStateful(exe)) throw new Error('the executable does not hold its parameters')
+  const read = exe.params.read()
+  if (E.isLeft(read)) throw new Error(read.left.message)
+  return dataOf(read.right)
 }
 
 const feedsOf = (data: Batch, dtype: DType, batch: number): Record<string, Tensor> => ({
@@ -97,7 +134,7 @@ const feedsOf = (data: Batch, dtype: DType, batch: number): Record<string, Tenso
 })
 
 /** This library: one compiled step that holds and updates the parameters itself; each step feeds the batch. */
-export const backpropJob = (batch: number, dtype: DType, simd: boolean): Job => {
+export const backpropJob = (batch: number, dtype: DType, simd: boolean): TrainingJob => {
   const { graph, loss, updates } = trainingGraph(batch, dtype)
   const exe = compileStep(graph, loss, updates, simd)
   const data = batches(batch, dtype)
@@ -105,6 +142,7 @@ export const backpropJob = (batch: number, dtype: DType, simd: boolean): Job => 
   const params = paramFeeds(dtype)
   let step = 0
   return {
+    params: () => (step === 0 ? dataOf(params) : heldValues(exe)),
     run: () => {
       const feeds = { ...feedsOf(data[step % data.length]!, dtype, batch), lr: rate, ...(step === 0 ? params : {}) }
       step++
@@ -119,7 +157,7 @@ export const backpropJob = (batch: number, dtype: DType, simd: boolean): Job => 
  * This library the way a trainer without the fast path uses it: feed the
  * parameters, get the loss and gradients back, apply SGD into new arrays.
  */
-export const backpropFeedJob = (batch: number, dtype: DType): Job => {
+export const backpropFeedJob = (batch: number, dtype: DType): TrainingJob => {
   const { graph, loss, gradients, names } = trainingGraph(batch, dtype)
   const compiled = cpuBackend({ simd: true }).compile(graph, [loss, ...gradients])
   if (E.isLeft(compiled)) throw new Error(compiled.left.message)
@@ -128,6 +166,7 @@ export const backpropFeedJob = (batch: number, dtype: DType): Job => {
   let params: Record<string, Tensor> = paramFeeds(dtype)
   let step = 0
   return {
+    params: () => dataOf(params),
     run: () => {
       const out = exe.runSync({ ...feedsOf(data[step++ % data.length]!, dtype, batch), ...params })
       if (E.isLeft(out)) throw new Error(out.left.message)
@@ -147,7 +186,7 @@ export const backpropFeedJob = (batch: number, dtype: DType): Job => {
 }
 
 /** TensorFlow.js (float32 only): variables, `minimize` with its SGD optimiser, the batch uploaded each step. */
-export const tfJob = (tf: Tf, backend: 'cpu' | 'wasm', batch: number): Job => {
+export const tfJob = (tf: Tf, backend: 'cpu' | 'wasm', batch: number): TrainingJob => {
   const init = initialParams('f32')
   const data = batches(batch, 'f32')
   let W1: ReturnType<Tf['variable']> | undefined
@@ -162,6 +201,7 @@ export const tfJob = (tf: Tf, backend: 'cpu' | 'wasm', batch: number): Job => {
     return tf.mean(tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(t, logits), 1))) as ReturnType<Tf['scalar']>
   }
   return {
+    params: () => ({ W1: W1!.dataSync(), b1: b1!.dataSync(), W2: W2!.dataSync(), b2: b2!.dataSync() }),
     enter: async () => {
       await useTfBackend(tf, backend)
       if (opt) return
@@ -186,7 +226,7 @@ export const tfJob = (tf: Tf, backend: 'cpu' | 'wasm', batch: number): Job => {
 }
 
 /** jax-js: the whole step (loss, gradients, update) under `jit`, the batch uploaded each step. */
-export const jaxJob = (jax: Jax, batch: number, dtype: DType): Job => {
+export const jaxJob = (jax: Jax, batch: number, dtype: DType): TrainingJob => {
   const { numpy: np, nn, jit, valueAndGrad, tree, blockUntilReady } = jax
   const jdtype = dtype === 'f32' ? np.float32 : np.float64
   const init = initialParams(dtype)
@@ -211,6 +251,12 @@ export const jaxJob = (jax: Jax, batch: number, dtype: DType): Job => {
   const data = batches(batch, dtype)
   let n = 0
   return {
+    params: async () => ({
+      W1: await params.W1.ref.data(),
+      b1: await params.b1.ref.data(),
+      W2: await params.W2.ref.data(),
+      b2: await params.b2.ref.data(),
+    }),
     run: async () => {
       const { x, t } = data[n++ % data.length]!
       const xs = np.array(x, { dtype: jdtype }).reshape([batch, D])

@@ -16,6 +16,8 @@ export interface Section {
   readonly ours: readonly string[]
   readonly peers: readonly string[]
   readonly rows: readonly Row[]
+  /** Systems that did not compute the same thing as the others (a wrong product, a diverging loss): the section fails. */
+  readonly failures?: readonly string[]
 }
 
 const format = (x: number): string => {
@@ -52,7 +54,8 @@ export const renderSection = (section: Section): string => {
   const widths = header.map((_, c) => Math.max(header[c]!.length, ...lines.map((l) => l[c]!.length)))
   const pad = (cells: readonly string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')
   const note = section.peers.length > 0 ? `; (Nx) = ${section.ours[0]} is N times faster than that peer` : ''
-  return [`${section.title} [${section.unit}${note}]`, pad(header), ...lines.map(pad)].join('\n')
+  const failed = (section.failures ?? []).map((f) => `FAILED: ${f}`)
+  return [`${section.title} [${section.unit}${note}]`, pad(header), ...lines.map(pad), ...failed].join('\n')
 }
 
 /** A target of the issue and whether the run met it. */

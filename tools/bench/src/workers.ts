@@ -9,7 +9,8 @@ import { cpuBackend } from '@backprop/backend-cpu'
 import { workersBackend } from '@backprop/backend-workers'
 import type { DType } from '@backprop/graph'
 import { layered, networkGradients } from '@backprop/nn'
-import { batches, lr, paramFeeds, sizes, trainingGraph } from './mnist.js'
+import { checkLoss, checkStep, type Tracked, tracked } from './agreement.js'
+import { batches, heldValues, initialParams, lr, paramFeeds, referenceStep, sizes, trainingGraph } from './mnist.js'
 import { alternate, type Job, type Schedule } from './timing.js'
 
 /**
@@ -62,6 +63,16 @@ export interface WorkersBenchResult {
    * compute it saves. Negative where splitting pays even at batch 64.
    */
   readonly overhead64Ms: number
+  /** Where a system's loss or step disagreed with the reference interpreter's (empty when all agree). */
+  readonly failures: readonly string[]
+}
+
+/** A job timed on one backend, its executable (disposed after timing), and the check of what it computed. */
+interface Timed {
+  readonly job: Job
+  readonly exe: Executable
+  /** Checks the timed job against the reference interpreter: what disagrees, or `undefined`. */
+  readonly check: (timed: Tracked) => Promise<string | undefined>
 }
 
 /**
@@ -70,7 +81,7 @@ export interface WorkersBenchResult {
  * `t` as batch inputs; each run feeds the next of four random batches and
  * the (fixed) parameters and checks that it succeeded.
  */
-const stepJob = (backend: Backend, batch: number, dtype: DType): { job: Job; exe: Executable } => {
+const stepJob = (backend: Backend, batch: number, dtype: DType): Timed => {
   const net = layered({ sizes, activations: ['relu', 'softmax'], loss: 'softmax-cross-entropy', reduction: 'mean', batch, dtype })
   if (E.isLeft(net)) throw new Error(net.left.message)
   const derived = networkGradients(net.right)
@@ -87,8 +98,11 @@ const stepJob = (backend: Backend, batch: number, dtype: DType): { job: Job; exe
     t: { shape: [batch, K], dtype, data: b.t },
   }))
   let step = 0
+  const reference = referenceStep(batch)
   return {
     exe,
+    // The parameters stay fixed: the last loss is the reference's on the last batch.
+    check: async (t) => checkLoss(t.last(), reference(initialParams(dtype), t.runs() - 1).loss),
     job: {
       run: async () => {
         const out = await exe.run(feeds[step++ % feeds.length]!)
@@ -105,7 +119,7 @@ const stepJob = (backend: Backend, batch: number, dtype: DType): { job: Job; exe
  * `updates`, so each run feeds only the batch and the learning rate (and
  * the initial parameters, once).
  */
-const heldJob = (backend: Backend, batch: number, dtype: DType): { job: Job; exe: Executable } => {
+const heldJob = (backend: Backend, batch: number, dtype: DType): Timed => {
   const { graph, loss, updates } = trainingGraph(batch, dtype)
   const compiled = backend.compile(graph, [loss], { batchInputs: ['x', 't'], updates })
   if (E.isLeft(compiled)) throw new Error(compiled.left.message)
@@ -115,8 +129,13 @@ const heldJob = (backend: Backend, batch: number, dtype: DType): { job: Job; exe
   const rate = tensor([lr], [], dtype)
   const data = batches(batch, dtype)
   let step = 0
+  const reference = referenceStep(batch)
   return {
     exe,
+    check: (t) => {
+      const index = t.runs()
+      return checkStep({ ...t.job, params: () => (step === 0 ? initialParams(dtype) : heldValues(exe)) }, (p) => reference(p, index))
+    },
     job: {
       run: async () => {
         const b = data[step % data.length]!
@@ -130,16 +149,34 @@ const heldJob = (backend: Backend, batch: number, dtype: DType): { job: Job; exe
 }
 
 /** Makes one of the two jobs above. */
-type MakeJob = (backend: Backend, batch: number, dtype: DType) => { job: Job; exe: Executable }
+type MakeJob = (backend: Backend, batch: number, dtype: DType) => Timed
 
-/** Milliseconds per step of the CPU backend and of the workers backend at one batch size, timed in alternation. */
-const timeBoth = async (make: MakeJob, batch: number, workers: number, dtype: DType, schedule: Schedule): Promise<{ cpu: number; parallel: number }> => {
+/**
+ * Milliseconds per step of the CPU backend and of the workers backend at
+ * one batch size, timed in alternation, and what either computed wrong.
+ */
+const timeBoth = async (
+  make: MakeJob,
+  batch: number,
+  workers: number,
+  dtype: DType,
+  schedule: Schedule,
+): Promise<{ cpu: number; parallel: number; failures: string[] }> => {
   const backend = workersBackend({ workers })
   const cpu = make(cpuBackend(), batch, dtype)
   const parallel = make(backend, batch, dtype)
   try {
-    const [cpuMs, parallelMs] = await alternate([cpu.job, parallel.job], schedule)
-    return { cpu: cpuMs!, parallel: parallelMs! }
+    const timed = [tracked(cpu.job), tracked(parallel.job)] as const
+    const [cpuMs, parallelMs] = await alternate(
+      timed.map((t) => t.job),
+      schedule,
+    )
+    const failures: string[] = []
+    for (const [name, system, t] of [['cpu', cpu, timed[0]], [`workers:${workers}`, parallel, timed[1]]] as const) {
+      const wrong = await system.check(t)
+      if (wrong !== undefined) failures.push(`${name}, batch ${batch}: ${wrong}`)
+    }
+    return { cpu: cpuMs!, parallel: parallelMs!, failures }
   } finally {
     await cpu.exe.dispose()
     await parallel.exe.dispose()
@@ -196,5 +233,5 @@ export const benchWorkers = async (opts: WorkersBenchOptions = {}): Promise<Work
     { name: `${name}, batch 64`, value: small.parallel, unit: 'ms/step' },
     { name: `${name} overhead per step, batch 64`, value: overhead64Ms, unit: 'ms/step' },
   ]
-  return { rows, ratio512, heldRatio512, overhead64Ms }
+  return { rows, ratio512, heldRatio512, overhead64Ms, failures: [...big.failures, ...held.failures, ...small.failures] }
 }
