@@ -23,7 +23,7 @@ import { kernels } from './kernels/table.js'
 import { makePlan } from './plan.js'
 import type { CpuCompileOptions } from './state.js'
 import { buildProgram, type ProgramStats, type Target } from './target/program.js'
-import { simdSupported } from './wasm/support.js'
+import { relaxedSimdSupported, simdSupported } from './wasm/support.js'
 
 /**
  * Options of {@link cpuBackend}.
@@ -47,6 +47,15 @@ export interface CpuBackendOptions {
    * to float rounding and passes the same conformance suite.
    */
   readonly simd?: boolean | 'auto'
+  /**
+   * Fused multiply-add in the WebAssembly matrix products, from relaxed
+   * SIMD's `relaxed_madd`. `'auto'` (the default): where the host's
+   * WebAssembly has relaxed SIMD (checked once), plain SIMD multiply and
+   * add otherwise; `false`: never; `true`: always, and compiling fails on
+   * a host without it. Either way the products agree up to float rounding
+   * (a fused multiply-add rounds once instead of twice).
+   */
+  readonly fma?: boolean | 'auto'
 }
 
 /**
@@ -120,7 +129,11 @@ export const cpuBackend = (options: CpuBackendOptions = {}): CpuBackend => ({
           const mode = options.simd ?? 'auto'
           const target: Target =
             mode === false || !simdSupported() ? 'js' : mode === true || workOf(lowered.instrs) >= wasmThreshold ? 'wasm' : 'js'
-          const program = buildProgram(lowered, layoutMemory(lowered), target)
+          const fma = options.fma ?? 'auto'
+          if (fma === true && target === 'wasm' && !relaxedSimdSupported()) {
+            return E.left(internalError('cpu backend: fma was asked for, but this host\'s WebAssembly has no relaxed SIMD'))
+          }
+          const program = buildProgram(lowered, layoutMemory(lowered), target, target === 'wasm' && (fma === true || (fma === 'auto' && relaxedSimdSupported())))
           return E.right(compiledExecutable(lowered, program, feeds, outputSpecs(graph, outputs), options.validateFeeds ?? true))
         } catch (e) {
           return E.left(internalError(`cpu backend failed to compile the graph: ${e instanceof Error ? e.message : String(e)}`))

@@ -2,24 +2,40 @@ import * as E from 'fp-ts/lib/Either.js'
 import { type Feeds, type Tensor, tensor } from '@backprop/backend'
 import { type Builder, buildOrThrow, type DType, emptyGraph, type NodeId } from '@backprop/graph'
 import { describe, expect, it } from 'vitest'
-import { cpuBackend, statsOf } from './index.js'
+import { type CpuBackendOptions, cpuBackend, statsOf } from './index.js'
 import { values } from './testing/random-graphs.js'
+import { enableRelaxedSimd } from './testing/relaxed-simd.js'
+
+const relaxed = enableRelaxedSimd()
+
+/** Every kernel family: WebAssembly SIMD with and without relaxed SIMD's fused multiply-add (where the host has it), and JavaScript. */
+const families: readonly (readonly [string, CpuBackendOptions])[] = [
+  ['WebAssembly SIMD', { simd: true, fma: false }],
+  ...(relaxed ? [['WebAssembly relaxed SIMD', { simd: true, fma: true }] as const] : []),
+  ['JavaScript', { simd: false }],
+]
 
 /** How the product's operands are stored and whether its result is read transposed. */
 type Layout = 'NN' | 'NT' | 'TN' | 'TT' | 'transposed result'
 
-/** Shapes [m, k, n]: single elements, register-tile edges, k over several k-blocks (of at most 400), empty operands. */
+/**
+ * Shapes [m, k, n]: single elements, register-tile edges (2 rows by 16 or
+ * 8 columns), k over several k-blocks (of at most 512), rows over several
+ * row blocks (as many rows as keep a k-block of A in 256 KiB: 178 of
+ * float32 and 88 of float64 rows of 367), empty operands.
+ */
 const shapes: readonly (readonly [number, number, number])[] = [
   [1, 1, 1],
   [5, 3, 7],
   [13, 17, 11],
   [4, 300, 12],
   [9, 850, 25],
-  [3, 401, 13],
+  [3, 513, 13],
   [2, 0, 3],
   [0, 3, 2],
   [33, 64, 37],
   [6, 31, 130],
+  [201, 1100, 9],
 ]
 
 /** The product by the textbook triple loop, with each entry's sum of |terms| for tolerances. */
@@ -52,15 +68,15 @@ const close = (actual: Tensor, expected: readonly number[], scale: readonly numb
   })
 }
 
-const run = (simd: boolean, graph: ReturnType<typeof buildOrThrow<NodeId>>['graph'], out: NodeId, feeds: Feeds): Tensor => {
-  const exe = cpuBackend({ simd }).compile(graph, [out])
+const run = (options: CpuBackendOptions, graph: ReturnType<typeof buildOrThrow<NodeId>>['graph'], out: NodeId, feeds: Feeds): Tensor => {
+  const exe = cpuBackend(options).compile(graph, [out])
   if (E.isLeft(exe)) throw new Error(exe.left.message)
   const result = exe.right.runSync(feeds)
   if (E.isLeft(result)) throw new Error(result.left.message)
   return result.right[0]!
 }
 
-describe.each([true, false])('matrix products (simd %s)', (simd) => {
+describe.each(families)('matrix products (%s)', (_family, options) => {
   describe.each(['f32', 'f64'] as const)('%s', (dtype) => {
     it.each(['NN', 'NT', 'TN', 'TT', 'transposed result'] as Layout[])('%s layout, every shape', (layout) => {
       for (const [m, k, n] of shapes) {
@@ -83,7 +99,7 @@ describe.each([true, false])('matrix products (simd %s)', (simd) => {
           layout === 'transposed result'
             ? product((j, p) => B(p, j), (p, i) => A(i, p), n, k, m)
             : product(A, B, m, k, n)
-        close(run(simd, graph, result, feeds), expected.value, expected.scale, dtype, `${layout} [${m},${k}]x[${k},${n}]`)
+        close(run(options, graph, result, feeds), expected.value, expected.scale, dtype, `${layout} [${m},${k}]x[${k},${n}]`)
       }
     })
 
@@ -104,12 +120,28 @@ describe.each([true, false])('matrix products (simd %s)', (simd) => {
         const z = product((_i, p) => feeds.row.data[p]!, (p, j) => feeds.W.data[j * k + p]!, m, k, n)
         const expected = z.value.map((v, idx) => Math.max(v + feeds.bias.data[idx % n]!, 0) * feeds.col.data[Math.floor(idx / n)]!)
         const scale = z.scale.map((s, idx) => (s + Math.abs(feeds.bias.data[idx % n]!)) * Math.abs(feeds.col.data[Math.floor(idx / n)]!) * 2)
-        const exe = cpuBackend({ simd }).compile(graph, [result])
+        const exe = cpuBackend(options).compile(graph, [result])
         if (E.isLeft(exe)) throw new Error(exe.left.message)
         expect(statsOf(exe.right)!.counts.matmul, 'one product, its epilogue fused').toBe(1)
-        expect(Object.keys(statsOf(exe.right)!.counts)).toEqual(simd ? ['matmul', 'group:wasm'] : ['matmul'])
-        close(run(simd, graph, result, feeds), expected, scale, dtype, `epilogue [${m},${k}]x[${k},${n}]`)
+        expect(Object.keys(statsOf(exe.right)!.counts)).toEqual(options.simd ? ['matmul', 'group:wasm'] : ['matmul'])
+        expect(statsOf(exe.right)!.fma).toBe(options.fma === true)
+        close(run(options, graph, result, feeds), expected, scale, dtype, `epilogue [${m},${k}]x[${k},${n}]`)
       }
     })
+  })
+})
+
+describe('fused multiply-add', () => {
+  const { graph, result } = buildOrThrow(emptyGraph, (b) => b.matmul(b.input('a', [8, 8], 'f32'), b.input('b', [8, 8], 'f32')))
+
+  it('is used by default exactly where the host has relaxed SIMD, and never without WebAssembly', () => {
+    const stats = (options: CpuBackendOptions) => {
+      const exe = cpuBackend(options).compile(graph, [result])
+      if (E.isLeft(exe)) throw new Error(exe.left.message)
+      return statsOf(exe.right)!
+    }
+    expect(stats({ simd: true }).fma).toBe(relaxed)
+    expect(stats({ simd: true, fma: false }).fma).toBe(false)
+    expect(stats({ simd: false, fma: true })).toMatchObject({ target: 'js', fma: false })
   })
 })

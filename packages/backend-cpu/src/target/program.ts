@@ -53,6 +53,8 @@ export interface ProgramStats {
    * views), and for the `js` target `group` and `matmul`.
    */
   readonly counts: Readonly<Record<string, number>>
+  /** Whether the matrix products multiply-add with relaxed SIMD's `relaxed_madd` (`false` for `js`). */
+  readonly fma: boolean
 }
 
 /**
@@ -85,11 +87,13 @@ const specOf = (instr: Extract<Instr, { kind: 'matmul' }>): MatmulSpec => ({
 })
 
 /**
- * Compiles a lowered, laid-out plan for `target`.
+ * Compiles a lowered, laid-out plan for `target`; with `fma`, the
+ * WebAssembly matrix products use relaxed SIMD's multiply-add (the host
+ * must have it).
  *
  * @internal
  */
-export const buildProgram = (lowered: Lowered, layout: MemoryLayout, target: Target): Program => {
+export const buildProgram = (lowered: Lowered, layout: MemoryLayout, target: Target, fma = false): Program => {
   const counts: Record<string, number> = {}
   const count = (key: string): void => {
     counts[key] = (counts[key] ?? 0) + 1
@@ -101,15 +105,16 @@ export const buildProgram = (lowered: Lowered, layout: MemoryLayout, target: Tar
       count(instr.kind)
       return jsStep(instr, arena)
     })
-    return { arena, steps, stats: { target, arenaBytes: layout.bytes, moduleBytes: 0, counts } }
+    return { arena, steps, stats: { target, arenaBytes: layout.bytes, moduleBytes: 0, counts, fma: false } }
   }
 
   // Packed copies of B go in a scratch area after the plan's buffers; one product runs at a time.
+  const tiling = defaultTiling(fma)
   let scratch = 0
   for (const instr of lowered.instrs) {
     if (instr.kind === 'matmul') {
       const spec = specOf(instr)
-      scratch = Math.max(scratch, packedSize(spec, defaultTiling(spec.lanes)) * spec.lanes.bytes)
+      scratch = Math.max(scratch, packedSize(spec, tiling) * spec.lanes.bytes)
     }
   }
   const scratchAt = Math.ceil(layout.bytes / alignment) * alignment
@@ -142,7 +147,6 @@ export const buildProgram = (lowered: Lowered, layout: MemoryLayout, target: Tar
     } else if (instr.kind === 'matmul') {
       count('matmul')
       const spec = specOf(instr)
-      const tiling = defaultTiling(spec.lanes)
       const names = emitMatmul(module, `m${i}`, spec, tiling)
       const es = spec.lanes.bytes
       const aAddr = layout.offsets[instr.a.storage]! + instr.a.offset * es
@@ -196,7 +200,7 @@ export const buildProgram = (lowered: Lowered, layout: MemoryLayout, target: Tar
   const instance = new wasmHost!.Instance(new wasmHost!.Module(binary), { env: { memory } })
   const exports = instance.exports as unknown as Record<string, (...args: number[]) => void>
   const steps = plans.map((p) => p(exports))
-  return { arena, steps, stats: { target, arenaBytes: bytes, moduleBytes: binary.length, counts } }
+  return { arena, steps, stats: { target, arenaBytes: bytes, moduleBytes: binary.length, counts, fma } }
 }
 
 /** An instruction on the JavaScript kernels. */

@@ -55,6 +55,8 @@ export interface Lanes {
     readonly max: number
     readonly floor: number
     readonly nearest: number
+    /** `relaxed_madd(a, b, c) = a * b + c`, fused or not as the host likes (relaxed SIMD). */
+    readonly madd: number
   }
 }
 
@@ -103,6 +105,7 @@ export const f32Lanes: Lanes = {
     max: simd.f32x4Max,
     floor: simd.f32x4Floor,
     nearest: simd.f32x4Nearest,
+    madd: simd.f32x4RelaxedMadd,
   },
 }
 
@@ -151,6 +154,7 @@ export const f64Lanes: Lanes = {
     max: simd.f64x2Max,
     floor: simd.f64x2Floor,
     nearest: simd.f64x2Nearest,
+    madd: simd.f64x2RelaxedMadd,
   },
 }
 

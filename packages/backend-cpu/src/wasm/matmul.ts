@@ -26,28 +26,37 @@ export interface MatmulSpec {
 
 /**
  * Register tiling of the micro-kernel: `mr` rows by `nr` vectors of
- * columns, the k loop unrolled `unroll` times and blocked by at most `kc`
- * so that a packed panel of B (kc x 12 floats, 19 KB) stays in the L1
- * cache while the rows stream past it.
+ * columns, the inner dimension blocked by at most `kc` so that a packed
+ * panel of B stays in the L1 cache while the rows stream past it, and
+ * whether to multiply-add with relaxed SIMD's `relaxed_madd` (`fma`).
  *
  * @internal
  */
 export interface Tiling {
   readonly mr: number
   readonly nr: number
-  readonly unroll: number
   readonly kc: number
+  readonly fma: boolean
 }
 
 /**
- * The tiling per element type: 4 rows by 3 vectors (12 accumulators, which
- * with 3 vectors of B and one of A fill the 16 SIMD registers of x86-64):
- * 4 x 12 for float32, 4 x 6 for float64.
+ * The tiling per element type: 2 rows by 4 vectors (2 x 16 for float32,
+ * 2 x 8 for float64), one step of the inner dimension per loop iteration.
+ *
+ * Why so small: V8 keeps 15 vector registers for WebAssembly on x86-64, and
+ * its scheduler issues every load of a loop iteration before the arithmetic
+ * that uses them. A step then holds `mr * nr` accumulators, `nr` vectors of
+ * B, `mr` splats of A and one product (before it is added) at once: 15 for
+ * 2 x 4. One more (3 x 3, or unrolling the loop, which hoists the next
+ * step's loads too) spills accumulators to the stack on every step and
+ * halves the speed. `relaxed_madd` needs no register for the product.
  *
  * @internal
  */
-export const defaultTiling = (lanes: Lanes): Tiling =>
-  lanes.lanes === 4 ? { mr: 4, nr: 3, unroll: 4, kc: 400 } : { mr: 4, nr: 3, unroll: 4, kc: 400 }
+export const defaultTiling = (fma = false): Tiling => ({ mr: 2, nr: 4, kc: 512, fma })
+
+/** Bytes of A that a block of rows may take in the L2 cache (a quarter of a small L2). */
+const l2Budget = 256 * 1024
 
 /** Columns of one packed panel of B. @internal */
 export const panelWidth = (lanes: Lanes, t: Tiling): number => t.nr * lanes.lanes
@@ -88,32 +97,22 @@ const emitMicro = (s: MatmulSpec, t: Tiling, mr: number, cols: number): Func => 
   const end = f.local('i32')
   for (const row of acc) for (const x of row) f.v128(new Uint8Array(16)).set(x)
 
-  // One step of the inner dimension at offset `u` steps from the pointers.
-  const step = (u: number): void => {
-    for (let v = 0; v < nv; v++) f.get(b).vmem(simd.v128Load, (u * width + v * L.lanes) * es).set(bv[v]!)
+  // end = b + kc * width * es; then one step of the inner dimension per
+  // iteration (see defaultTiling for why the loop is not unrolled).
+  f.get(b).get(kc).i32(width * es).op(op.i32Mul).op(op.i32Add).set(end)
+  const loop = (): void => void f.loop(() => {
+    for (let v = 0; v < nv; v++) f.get(b).vmem(simd.v128Load, v * L.lanes * es).set(bv[v]!)
     for (let r = 0; r < mr; r++) {
-      f.get(a).vmem(L.v.loadSplat, (r * s.aRow + u * s.aK) * es).set(av)
+      f.get(a).vmem(L.v.loadSplat, r * s.aRow * es).set(av)
       for (let v = 0; v < nv; v++) {
-        f.get(acc[r]![v]!).get(av).get(bv[v]!).simd(L.v.mul).simd(L.v.add).set(acc[r]![v]!)
+        if (t.fma) f.get(av).get(bv[v]!).get(acc[r]![v]!).simd(L.v.madd).set(acc[r]![v]!)
+        else f.get(acc[r]![v]!).get(av).get(bv[v]!).simd(L.v.mul).simd(L.v.add).set(acc[r]![v]!)
       }
     }
-  }
-  const loopUntil = (unroll: number): void => {
-    f.block(() =>
-      f.loop(() => {
-        f.get(b).get(end).op(op.i32GeU).brIf(1)
-        for (let u = 0; u < unroll; u++) step(u)
-        f.get(a).i32(unroll * s.aK * es).op(op.i32Add).set(a)
-        f.get(b).i32(unroll * width * es).op(op.i32Add).set(b)
-        f.br(0)
-      }),
-    )
-  }
-  // end = b + (kc - kc % unroll) * width * es, then the rest one step at a time.
-  f.get(b).get(kc).get(kc).i32(t.unroll).op(op.i32RemU).op(op.i32Sub).i32(width * es).op(op.i32Mul).op(op.i32Add).set(end)
-  loopUntil(t.unroll)
-  f.get(kc).i32(t.unroll).op(op.i32RemU).i32(width * es).op(op.i32Mul).get(b).op(op.i32Add).set(end)
-  loopUntil(1)
+    f.get(a).i32(s.aK * es).op(op.i32Add).set(a)
+    f.get(b).i32(width * es).op(op.i32Add).tee(b).get(end).op(op.i32LtU).brIf(0)
+  })
+  f.get(kc).if(loop) // k = 0: the tile is zeros
 
   const add = (r: number, v: number): void => {
     f.get(accumulate).if(() => {
@@ -266,6 +265,10 @@ export const emitMatmul = (module: ModuleBuilder, name: string, s: MatmulSpec, t
 
   const f = new Func(['i32', 'i32', 'i32', 'i32'])
   const [a, bp, c, rows] = [0, 1, 2, 3] as const
+  const i0 = f.local('i32')
+  const blockRows = f.local('i32')
+  const aBlock = f.local('i32')
+  const cBlock = f.local('i32')
   const ir = f.local('i32')
   const jp = f.local('i32')
   const aTile = f.local('i32')
@@ -273,16 +276,16 @@ export const emitMatmul = (module: ModuleBuilder, name: string, s: MatmulSpec, t
   const cTile = f.local('i32')
   const rem = f.local('i32')
 
-  // All row tiles of one panel: full mr-row tiles, then the leftover rows.
+  // All row tiles of the block in one panel: full mr-row tiles, then the leftover rows.
   const rowsOfPanel = (pc: number, kc: number, cols: number): void => {
     const callMicro = (mr: number): void => {
       f.get(aTile).get(bTile).get(cTile).i32(kc).i32(pc > 0 ? 1 : 0).call(microFor(mr, cols))
     }
-    f.get(a).i32(pc * s.aK * es).op(op.i32Add).set(aTile)
+    f.get(aBlock).i32(pc * s.aK * es).op(op.i32Add).set(aTile)
     f.i32(0).set(ir)
     f.block(() =>
       f.loop(() => {
-        f.get(ir).i32(t.mr).op(op.i32Add).get(rows).op(op.i32GtS).brIf(1)
+        f.get(ir).i32(t.mr).op(op.i32Add).get(blockRows).op(op.i32GtS).brIf(1)
         callMicro(t.mr)
         f.get(aTile).i32(t.mr * s.aRow * es).op(op.i32Add).set(aTile)
         f.get(cTile).i32(t.mr * s.ldc * es).op(op.i32Add).set(cTile)
@@ -290,33 +293,43 @@ export const emitMatmul = (module: ModuleBuilder, name: string, s: MatmulSpec, t
         f.br(0)
       }),
     )
-    f.get(rows).get(ir).op(op.i32Sub).set(rem)
+    f.get(blockRows).get(ir).op(op.i32Sub).set(rem)
     for (let mr = 1; mr < t.mr; mr++) {
       f.get(rem).i32(mr).op(op.i32Eq).if(() => callMicro(mr))
     }
   }
   // Blocks of k split evenly (784 = 2 x 392 rather than 3 x 256 + 16): each
   // block is a pass over C, so a short last block would cost a whole pass.
-  const count = Math.ceil(s.k / t.kc)
-  const even = Math.ceil(s.k / count / t.unroll) * t.unroll
+  const count = Math.max(1, Math.ceil(s.k / t.kc))
+  const even = Math.ceil(s.k / count)
   const blocks: [number, number][] = []
   for (let pc = 0; pc < s.k; pc += even) blocks.push([pc, Math.min(even, s.k - pc)])
   if (blocks.length === 0) blocks.push([0, 0]) // k = 0: the kernels store zeros
-  for (const [pc, kc] of blocks) {
-    if (full > 0) {
-      f.for(jp, () => f.i32(0), () => f.i32(full), 1, () => {
-        // bTile = bp + (jp * k + pc) * width * es; cTile = c + jp * width * es
-        f.get(bp).get(jp).i32(s.k * width * es).op(op.i32Mul).op(op.i32Add).i32(pc * width * es).op(op.i32Add).set(bTile)
-        f.get(c).get(jp).i32(width * es).op(op.i32Mul).op(op.i32Add).set(cTile)
-        rowsOfPanel(pc, kc, width)
-      })
+  // Rows in blocks whose part of A (mc rows of a k block) stays in the L2
+  // cache while every panel of B passes over it.
+  const mc = Math.max(t.mr, Math.floor(l2Budget / Math.max(1, even * es) / t.mr) * t.mr)
+  f.for(i0, () => f.i32(0), () => f.get(rows), mc, () => {
+    // blockRows = min(mc, rows - i0); aBlock = a + i0 * aRow * es; cBlock = c + i0 * ldc * es
+    f.get(rows).get(i0).op(op.i32Sub).set(blockRows)
+    f.get(blockRows).i32(mc).op(op.i32GtS).if(() => f.i32(mc).set(blockRows))
+    f.get(a).get(i0).i32(s.aRow * es).op(op.i32Mul).op(op.i32Add).set(aBlock)
+    f.get(c).get(i0).i32(s.ldc * es).op(op.i32Mul).op(op.i32Add).set(cBlock)
+    for (const [pc, kc] of blocks) {
+      if (full > 0) {
+        f.for(jp, () => f.i32(0), () => f.i32(full), 1, () => {
+          // bTile = bp + (jp * k + pc) * width * es; cTile = cBlock + jp * width * es
+          f.get(bp).get(jp).i32(s.k * width * es).op(op.i32Mul).op(op.i32Add).i32(pc * width * es).op(op.i32Add).set(bTile)
+          f.get(cBlock).get(jp).i32(width * es).op(op.i32Mul).op(op.i32Add).set(cTile)
+          rowsOfPanel(pc, kc, width)
+        })
+      }
+      if (rest > 0) {
+        addr(f, bp, (full * s.k + pc) * width * es).set(bTile)
+        addr(f, cBlock, full * width * es).set(cTile)
+        rowsOfPanel(pc, kc, rest)
+      }
     }
-    if (rest > 0) {
-      addr(f, bp, (full * s.k + pc) * width * es).set(bTile)
-      addr(f, c, full * width * es).set(cTile)
-      rowsOfPanel(pc, kc, rest)
-    }
-  }
+  })
   const mm = `${name}_mm`
   module.add(f, mm)
   return { pack, mm }

@@ -204,6 +204,9 @@ export const simd = {
   f32x4ConvertI32x4S: 0xfa,
   i32x4TruncSatF64x2SZero: 0xfc,
   f64x2ConvertLowI32x4S: 0xfe,
+  // Relaxed SIMD, a later proposal: hosts without it reject these.
+  f32x4RelaxedMadd: 0x105,
+  f64x2RelaxedMadd: 0x107,
 } as const
 
 /** Opcodes after the 0xfc prefix. @internal */
