@@ -34,8 +34,13 @@ export type ValueOf =
       readonly aux?: Readonly<Record<string, NodeId>>
     }
 
-/** The names of field `F` of a {@link ValueOf}. */
-type NamesOf<R, F extends 'adjoints' | 'aux'> = R extends { readonly [P in F]?: infer A }
+/**
+ * The names of the `adjoints` or `aux` nodes a recipe returned: the keys of
+ * those fields in the results.
+ *
+ * @category Functions
+ */
+export type NamesOf<R, F extends 'adjoints' | 'aux'> = R extends { readonly [P in F]?: infer A }
   ? A extends Readonly<Record<string, NodeId>>
     ? keyof A & string
     : never
