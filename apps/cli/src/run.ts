@@ -22,6 +22,7 @@ export const usage = [
   '  eval EXPR --at x=0.5[,y=1] [--wrt x,y] [--order 2] --json   value, gradient, Hessian',
   '  graph EXPR [--wrt x] --format dot|svg                   draw the graph with its derivative',
   '  train [options] [--json]                                train a layered network',
+  '  train --net FILE.json [options] [--json]                train a general feed-forward network',
   '  dashboard [--port P]                                    live training dashboard',
 ].join('\n')
 
