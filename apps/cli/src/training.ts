@@ -214,8 +214,10 @@ const runOptions = (s: TrainSettings, split: Split) => ({
 })
 
 /** Parameters from `--resume`, or fresh ones from `init`. */
-const startParams = (s: TrainSettings, init: () => E.Either<{ message: string }, Params>): E.Either<string, Params> =>
-  pipe(s.resume !== undefined ? loadParams(s.resume) : init(), E.mapLeft((e) => e.message))
+const startParams = (s: TrainSettings, init: () => E.Either<{ readonly message: string }, Params>): E.Either<string, Params> => {
+  const start: E.Either<{ readonly message: string }, Params> = s.resume !== undefined ? loadParams(s.resume) : init()
+  return pipe(start, E.mapLeft((e) => e.message))
+}
 
 const prepareLayeredRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
   pipe(
