@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import * as E from 'fp-ts/lib/Either.js'
 import { jsonLine } from '@backprop/trainer'
-import { type Observable, map } from 'rxjs'
+import type { Observable } from 'rxjs'
 import { type HttpError, readJson, send, sendError, sendJson } from './http.js'
 import type { DashboardOptions } from './options.js'
-import type { RunManager } from './run-manager.js'
+import type { RunManager, RunStatus, WatchedEntry } from './run-manager.js'
 import { type FieldErrors, type RunSettings, defaultSettings, parseSettings, settingNamed } from './settings.js'
-import { sseMessage, streamSse } from './sse.js'
+import { type SseEncoding, sseMessage, streamSse } from './sse.js'
 
 /**
  * The handlers of the dashboard's HTTP API, given the run manager and the
@@ -35,6 +35,20 @@ const invalid = (fields: FieldErrors): Checked => {
   const message = first === '_' ? fields[first]! : `invalid settings: ${names.map((n) => `${n} ${fields[n]}`).join('; ')}`
   return E.left({ error: { status: 400, message }, fields })
 }
+
+/**
+ * Training events on the wire: exactly a `train --json` line each (`params`
+ * rides along non-enumerable, so JSON leaves it out), with the id
+ * `run-seq`. Only live step events may be thinned for a slow client; the
+ * replay arrives whole.
+ */
+const entryEncoding: SseEncoding<WatchedEntry> = {
+  message: ({ run, seq, event }) => sseMessage(jsonLine(event), `${run}-${seq}`),
+  droppable: (entry) => entry.event.type === 'step' && !entry.replayed,
+}
+
+/** Status changes are few and each one matters. */
+const statusEncoding: SseEncoding<RunStatus> = { message: (status) => sseMessage(JSON.stringify(status)), droppable: () => false }
 
 /**
  * SVG is drawn by our own code, but it is still shown as a document of its
@@ -91,21 +105,10 @@ export const api = (runs: RunManager, options: DashboardOptions, closing$: Obser
         ...(typeof lastEventId === 'string' ? { lastEventId } : {}),
         ...(options.stepInterval === undefined ? {} : { stepInterval: options.stepInterval }),
       })
-      streamSse(
-        res,
-        entries$.pipe(
-          map(({ run, seq, event }) => ({
-            // `params` rides along non-enumerable, so JSON holds exactly the fields `train --json` prints.
-            text: sseMessage(jsonLine(event), `${run}-${seq}`),
-            droppable: event.type === 'step',
-          })),
-        ),
-        closing$,
-      )
+      streamSse(res, entries$, entryEncoding, closing$)
     },
 
-    statusEvents: (_req, res) =>
-      streamSse(res, runs.status$.pipe(map((status) => ({ text: sseMessage(JSON.stringify(status)), droppable: false }))), closing$),
+    statusEvents: (_req, res) => streamSse(res, runs.status$, statusEncoding, closing$),
 
     status: (_req, res) => sendJson(res, 200, runs.status()),
 

@@ -27,12 +27,13 @@ export {
   type StartRefusal,
   type StartRun,
   type WatchOptions,
+  type WatchedEntry,
   runManager,
 } from './run-manager.js'
 export { type ReplayBuffer, type ReplayLimits, type RunEntry, replayBuffer } from './replay-buffer.js'
 export { type Decimated, decimated } from './decimated.js'
 export { throttleWhere } from './throttle-where.js'
-export { type SseChunk, sseMessage, streamSse } from './sse.js'
+export { type SseEncoding, sseMessage, streamSse } from './sse.js'
 export {
   type FieldErrors,
   type RunSettings,

@@ -11,6 +11,7 @@ import {
   concat,
   defer,
   from,
+  map,
   switchMap,
 } from 'rxjs'
 import { type ReplayBuffer, type ReplayLimits, type RunEntry, replayBuffer } from './replay-buffer.js'
@@ -81,6 +82,18 @@ export interface WatchOptions {
 }
 
 /**
+ * An entry as a watcher receives it: from the replay of the run so far
+ * (`replayed`, which must reach the watcher however slowly it reads) or
+ * live.
+ *
+ * @category Server
+ */
+export interface WatchedEntry extends RunEntry {
+  /** True for entries of the replay a watcher gets first, false for live ones. */
+  readonly replayed: boolean
+}
+
+/**
  * The dashboard's one run at a time: starts and stops it, owns the only
  * subscription to the trainer's Observable (so watchers that come and go
  * never start, stop or slow it), keeps a bounded replay of its events, and
@@ -102,7 +115,7 @@ export interface RunManager {
    * ones, and then those of every later run; completes on
    * {@link RunManager.close}. Unsubscribing affects only this watcher.
    */
-  readonly watch: (options?: WatchOptions) => Observable<RunEntry>
+  readonly watch: (options?: WatchOptions) => Observable<WatchedEntry>
   /** Stops a running run and completes every stream. */
   readonly close: () => void
 }
@@ -195,7 +208,7 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}): RunMa
     return E.right(status$.value)
   }
 
-  const watch = (options: WatchOptions = {}): Observable<RunEntry> => {
+  const watch = (options: WatchOptions = {}): Observable<WatchedEntry> => {
     const after = parseEventId(options.lastEventId)
     const interval = options.stepInterval ?? 100
     const scheduler = options.scheduler ?? asyncScheduler
@@ -208,7 +221,10 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}): RunMa
               const kept = run.buffer.entries(after !== undefined && after.run === run.id ? after.seq : 0)
               const live =
                 interval > 0 ? run.live.pipe(throttleWhere((e) => e.event.type === 'step', interval, scheduler)) : run.live
-              return concat(from(kept), live)
+              return concat(
+                from(kept).pipe(map((entry): WatchedEntry => ({ ...entry, replayed: true }))),
+                live.pipe(map((entry): WatchedEntry => ({ ...entry, replayed: false }))),
+              )
             }),
       ),
     )

@@ -149,6 +149,28 @@ describe('/events', () => {
     expect(JSON.parse((await request(url, { path: '/status' })).body)).toMatchObject({ state: 'done', run: 1 })
   })
 
+  it('gives a late joiner on a slow link every event the replay holds, in order', { timeout: 60_000 }, async () => {
+    // 1,800 steps: within the replay's 2,000, so it holds the whole run.
+    const events = runEvents(4, 450)
+    const { url } = await serve({ startRun: scriptedRuns(events) })
+    expect((await postJson(url, '/start', {})).status).toBe(202)
+    const slow = sseClient(url, '/events', {}, { pauseMs: 2 })
+    const messages = await slow.until(isDone)
+    slow.close()
+    expect(eventsOf(messages)).toEqual(events.map(asJson))
+    expect(messages.map((m) => m.id)).toEqual(events.map((_, i) => `1-${i + 1}`))
+  })
+
+  it('resumes on a slow link after Last-Event-ID with the rest of the run, nothing left out', { timeout: 60_000 }, async () => {
+    const events = runEvents(3, 500)
+    const { url } = await serve({ startRun: scriptedRuns(events) })
+    await postJson(url, '/start', {})
+    const slow = sseClient(url, '/events', { 'last-event-id': '1-700' }, { pauseMs: 2 })
+    const messages = await slow.until(isDone)
+    slow.close()
+    expect(eventsOf(messages)).toEqual(events.slice(700).map(asJson))
+  })
+
   it('resumes after Last-Event-ID when a browser reconnects', async () => {
     const { url } = await serve({ startRun: scriptedRuns(runEvents(2, 1)) })
     await postJson(url, '/start', {})
