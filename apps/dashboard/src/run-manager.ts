@@ -15,6 +15,7 @@ import {
   switchMap,
 } from 'rxjs'
 import { type ReplayBuffer, type ReplayLimits, type RunEntry, replayBuffer } from './replay-buffer.js'
+import type { RunWriter } from './run-log/run-writer.js'
 import type { RunSettings } from './settings.js'
 import { throttleWhere } from './throttle-where.js'
 
@@ -49,6 +50,8 @@ export interface RunStatus {
   readonly state: RunState
   /** The run's number, from 1; 0 before the first run. */
   readonly run: number
+  /** The run's id in the log directory (`GET /runs/<id>/events`), or `null` when runs are not kept. */
+  readonly id: string | null
   /** The run's settings; `null` before the first run. */
   readonly settings: RunSettings | null
   /** Why the run failed (its `error` event's message), else `null`. */
@@ -120,15 +123,25 @@ export interface RunManager {
   readonly close: () => void
 }
 
+/**
+ * Keeps a run as it happens (in a log directory): called as a run starts,
+ * it answers where the events go, or why they cannot be kept (and then the
+ * run does not start).
+ *
+ * @category Server
+ */
+export type KeepRun = (settings: RunSettings) => E.Either<string, RunWriter>
+
 /** One run: its replay, its live events, and the subscription that drives it. */
 interface Run {
   readonly id: number
+  readonly writer: RunWriter | undefined
   readonly buffer: ReplayBuffer
   readonly live: Subject<RunEntry>
   readonly subscription: Subscription
 }
 
-const idle: RunStatus = { state: 'idle', run: 0, settings: null, message: null }
+const idle: RunStatus = { state: 'idle', run: 0, id: null, settings: null, message: null }
 
 /** Reads an SSE event id `run-seq`. */
 const parseEventId = (id: string | undefined): { readonly run: number; readonly seq: number } | undefined => {
@@ -137,8 +150,8 @@ const parseEventId = (id: string | undefined): { readonly run: number; readonly 
 }
 
 /**
- * A {@link RunManager} that starts runs with `startRun` and keeps `limits`
- * of each run for late watchers.
+ * A {@link RunManager} that starts runs with `startRun`, keeps `limits` of
+ * each run for late watchers and, given `keep`, every run on disk.
  *
  * @example
  * ```ts
@@ -148,7 +161,7 @@ const parseEventId = (id: string | undefined): { readonly run: number; readonly 
  * ```
  * @category Server
  */
-export const runManager = (startRun: StartRun, limits: ReplayLimits = {}): RunManager => {
+export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?: KeepRun): RunManager => {
   const status$ = new BehaviorSubject<RunStatus>(idle)
   const runs$ = new BehaviorSubject<Run | undefined>(undefined)
   let lastRun = 0
@@ -158,6 +171,7 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}): RunMa
     const now = status$.value
     if (now.state !== 'running' || now.run !== run.id) return
     run.subscription.unsubscribe()
+    run.writer?.close()
     run.live.complete()
     status$.next({ ...now, state, message })
   }
@@ -169,15 +183,24 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}): RunMa
     }
     const started = startRun(settings)
     if (E.isLeft(started)) return E.left({ _tag: 'Invalid', message: started.left })
-    const run: Run = { id: ++lastRun, buffer: replayBuffer(limits), live: new Subject(), subscription: new Subscription() }
+    const writer = keep?.(settings)
+    if (writer !== undefined && E.isLeft(writer)) return E.left({ _tag: 'Invalid', message: writer.left })
+    const run: Run = {
+      id: ++lastRun,
+      writer: writer?.right,
+      buffer: replayBuffer(limits),
+      live: new Subject(),
+      subscription: new Subscription(),
+    }
     let seq = 0
     let ending: TrainEvent | undefined
     const record = (event: TrainEvent): void => {
       const entry: RunEntry = { run: run.id, seq: ++seq, event }
+      run.writer?.append(event)
       run.buffer.add(entry)
       run.live.next(entry)
     }
-    status$.next({ state: 'running', run: run.id, settings, message: null })
+    status$.next({ state: 'running', run: run.id, id: run.writer?.id ?? null, settings, message: null })
     // Watchers switch to the new run before it starts, so they see its first event live.
     runs$.next(run)
     run.subscription.add(
