@@ -13,11 +13,7 @@ import {
   outputSpecs,
   type Tensor,
 } from '@backprop/backend'
-<<<<<<< HEAD
-import { flopsOf, type Graph, type NodeId } from '@backprop/graph'
-=======
-import { type Graph, type NodeId, orThrow } from '@backprop/graph'
->>>>>>> main
+import { flopsOf, type Graph, type NodeId, orThrow } from '@backprop/graph'
 import { compiledExecutable } from './compiled.js'
 import { lower } from './compile/lower.js'
 import { layoutMemory } from './compile/memory.js'
