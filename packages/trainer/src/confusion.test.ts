@@ -4,7 +4,7 @@ import { layered } from '@backprop/nn'
 import * as E from 'fp-ts/lib/Either.js'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import { evaluate, mistakesKept } from './evaluate.js'
+import { evaluateModel, mistakesKept } from './evaluate.js'
 import type { EpochEvent } from './events.js'
 import { tallyPredictions } from './feeds.js'
 import { sgd } from './optimizers/sgd.js'
@@ -69,7 +69,7 @@ describe('tallyPredictions', () => {
 describe('the confusion matrix of an evaluation', () => {
   it('counts each test sample once, by true class (row) and predicted class (column)', async () => {
     // In chunks of 2, so that sample positions must carry across chunks.
-    const result = await evaluate({ model, backend: cpuBackend(), data: threeClasses, params: identity, batchSize: 2 })
+    const result = await evaluateModel({ model, backend: cpuBackend(), data: threeClasses, params: identity, batchSize: 2 })
     if (E.isLeft(result)) throw new Error(result.left.message)
     expect(result.right.confusion).toEqual([
       [1, 1, 1],
@@ -86,7 +86,7 @@ describe('the confusion matrix of an evaluation', () => {
 
   it('is left out for regression', async () => {
     const { classes: _, ...regression } = threeClasses
-    const result = await evaluate({ model, backend: cpuBackend(), data: regression, params: identity })
+    const result = await evaluateModel({ model, backend: cpuBackend(), data: regression, params: identity })
     expect(E.isRight(result) && result.right).toMatchObject({ accuracy: null, confusion: null, misclassified: [] })
   })
 
