@@ -8,7 +8,8 @@ import { prepareRun, settingsFromArgs, trainOptions } from '../training.js'
 import type { Command } from './command.js'
 
 /**
- * `backprop train [options] [--json]`: trains a layered network. With
+ * `backprop train [options] [--json]`: trains a layered network, or with
+ * `--net FILE.json` a general feed-forward network. With
  * `--json`, one JSON event per line (CONTRACT.md); otherwise a progress bar
  * with epoch, loss and ETA on a terminal, and a line per epoch.
  */
