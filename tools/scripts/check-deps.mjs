@@ -32,6 +32,8 @@ const ALLOWED = {
   'backend-workers': ['graph', 'backend', 'backend-cpu'],
   onnx: ['graph'],
   'backend-ort': ['graph', 'backend', 'onnx'],
+  // the short path composes differentiation with a backend (the CPU one by default)
+  fn: ['graph', 'diff', 'backend', 'backend-cpu'],
   data: [],
 };
 
