@@ -86,6 +86,7 @@ export const trainOptions = {
   target: 'string',
   checkpoint: 'string',
   resume: 'string',
+  'log-dir': 'string',
   net: 'string',
   json: 'flag',
 } as const
