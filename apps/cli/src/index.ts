@@ -4,5 +4,6 @@
  *
  * @packageDocumentation
  */
-export { commands, run, usage } from './run.js'
+export { run, usage } from './run.js'
+export { commands, type CommandEntry } from './commands/table.js'
 export type { Command } from './commands/command.js'

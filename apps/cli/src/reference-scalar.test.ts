@@ -1,7 +1,8 @@
 import { simplify, toText } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
-import { differentiate, evaluateAt } from './expression.js'
+import { differentiate } from './expression.js'
+import { evaluateAt } from './expression-values.js'
 import { close, loadReference, type ScalarCase } from './testing/reference.js'
 
 const files = loadReference().flatMap((f) => (f.kind === 'scalar-expressions' ? [f] : []))

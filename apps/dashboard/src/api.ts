@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import * as E from 'fp-ts/lib/Either.js'
 import { jsonLine } from '@backprop/trainer'
-import { type Observable, map } from 'rxjs'
+import type { Observable } from 'rxjs'
 import { type HttpError, readJson, send, sendError, sendJson } from './http.js'
 import type { DashboardOptions } from './options.js'
-import type { RunManager } from './run-manager.js'
+import type { RunManager, RunStatus, WatchedEntry } from './run-manager.js'
+import type { RunLog, RunLogError } from './run-log/run-log.js'
 import { type FieldErrors, type RunSettings, defaultSettings, parseSettings, settingNamed } from './settings.js'
-import { sseMessage, streamSse } from './sse.js'
+import { type SseEncoding, sseMessage, streamSse } from './sse.js'
 
 /**
  * The handlers of the dashboard's HTTP API, given the run manager and the
@@ -24,7 +25,13 @@ export interface Api {
   readonly validate: (req: IncomingMessage, res: ServerResponse) => Promise<void>
   readonly graph: (req: IncomingMessage, res: ServerResponse) => Promise<void>
   readonly runGraph: (req: IncomingMessage, res: ServerResponse) => Promise<void>
+  readonly runs: (req: IncomingMessage, res: ServerResponse) => Promise<void>
+  readonly runEvents: (req: IncomingMessage, res: ServerResponse, id: string) => Promise<void>
+  readonly deleteRun: (req: IncomingMessage, res: ServerResponse, id: string) => Promise<void>
 }
+
+/** The HTTP status of each refusal of the run log. */
+const runLogStatus: Readonly<Record<RunLogError['_tag'], number>> = { BadId: 400, NotFound: 404, Running: 409 }
 
 /** Settings read from a request and checked, or the response that refuses them. */
 type Checked = E.Either<{ readonly error: HttpError; readonly fields: FieldErrors }, RunSettings>
@@ -35,6 +42,20 @@ const invalid = (fields: FieldErrors): Checked => {
   const message = first === '_' ? fields[first]! : `invalid settings: ${names.map((n) => `${n} ${fields[n]}`).join('; ')}`
   return E.left({ error: { status: 400, message }, fields })
 }
+
+/**
+ * Training events on the wire: exactly a `train --json` line each (`params`
+ * rides along non-enumerable, so JSON leaves it out), with the id
+ * `run-seq`. Only live step events may be thinned for a slow client; the
+ * replay arrives whole.
+ */
+const entryEncoding: SseEncoding<WatchedEntry> = {
+  message: ({ run, seq, event }) => sseMessage(jsonLine(event), `${run}-${seq}`),
+  droppable: (entry) => entry.event.type === 'step' && !entry.replayed,
+}
+
+/** Status changes are few and each one matters. */
+const statusEncoding: SseEncoding<RunStatus> = { message: (status) => sseMessage(JSON.stringify(status)), droppable: () => false }
 
 /**
  * SVG is drawn by our own code, but it is still shown as a document of its
@@ -49,7 +70,7 @@ const svgHeaders = { 'content-security-policy': "default-src 'none'; style-src '
  *
  * @internal
  */
-export const api = (runs: RunManager, options: DashboardOptions, closing$: Observable<unknown>): Api => {
+export const api = (runs: RunManager, stored: RunLog | undefined, options: DashboardOptions, closing$: Observable<unknown>): Api => {
   const defaults = options.defaults ?? defaultSettings
 
   /** Reads the body as settings, checks their form and then the caller's rules. */
@@ -91,21 +112,10 @@ export const api = (runs: RunManager, options: DashboardOptions, closing$: Obser
         ...(typeof lastEventId === 'string' ? { lastEventId } : {}),
         ...(options.stepInterval === undefined ? {} : { stepInterval: options.stepInterval }),
       })
-      streamSse(
-        res,
-        entries$.pipe(
-          map(({ run, seq, event }) => ({
-            // `params` rides along non-enumerable, so JSON holds exactly the fields `train --json` prints.
-            text: sseMessage(jsonLine(event), `${run}-${seq}`),
-            droppable: event.type === 'step',
-          })),
-        ),
-        closing$,
-      )
+      streamSse(res, entries$, entryEncoding, closing$)
     },
 
-    statusEvents: (_req, res) =>
-      streamSse(res, runs.status$.pipe(map((status) => ({ text: sseMessage(JSON.stringify(status)), droppable: false }))), closing$),
+    statusEvents: (_req, res) => streamSse(res, runs.status$, statusEncoding, closing$),
 
     status: (_req, res) => sendJson(res, 200, runs.status()),
 
@@ -149,6 +159,20 @@ export const api = (runs: RunManager, options: DashboardOptions, closing$: Obser
     validate: (req, res) => withSettings(req, res, (settings) => sendJson(res, 200, { settings, fields: {} })),
 
     graph: (req, res) => withSettings(req, res, (settings) => drawGraph(res, settings)),
+
+    runs: async (_req, res) => sendJson(res, 200, stored === undefined ? [] : await stored.list()),
+
+    runEvents: async (_req, res, id) => {
+      const text = stored === undefined ? E.left<RunLogError>({ _tag: 'NotFound', message: 'runs are not kept' }) : await stored.events(id)
+      if (E.isLeft(text)) sendError(res, { status: runLogStatus[text.left._tag], message: text.left.message })
+      else send(res, 200, 'application/x-ndjson; charset=utf-8', text.right)
+    },
+
+    deleteRun: async (_req, res, id) => {
+      const removed = stored === undefined ? E.left<RunLogError>({ _tag: 'NotFound', message: 'runs are not kept' }) : await stored.remove(id)
+      if (E.isLeft(removed)) sendError(res, { status: runLogStatus[removed.left._tag], message: removed.left.message })
+      else sendJson(res, 200, { deleted: id })
+    },
 
     runGraph: async (_req, res) => {
       const { settings } = runs.status()

@@ -24,15 +24,21 @@ export {
   type RunManager,
   type RunState,
   type RunStatus,
+  type KeepRun,
   type StartRefusal,
   type StartRun,
   type WatchOptions,
+  type WatchedEntry,
   runManager,
 } from './run-manager.js'
+export { type RunLog, type RunLogError, type RunSummary, type StoredRunState, runLog } from './run-log/run-log.js'
+export { type RunWriter, openRun } from './run-log/run-writer.js'
+export { type RunRecord, type RunSource, isRunId, newRunId } from './run-log/run-record.js'
+export { type EventLines, parseEventLines, parseRunRecord } from './run-log/run-files.js'
 export { type ReplayBuffer, type ReplayLimits, type RunEntry, replayBuffer } from './replay-buffer.js'
 export { type Decimated, decimated } from './decimated.js'
 export { throttleWhere } from './throttle-where.js'
-export { type SseChunk, sseMessage, streamSse } from './sse.js'
+export { type SseEncoding, sseMessage, streamSse } from './sse.js'
 export {
   type FieldErrors,
   type RunSettings,

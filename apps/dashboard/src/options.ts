@@ -35,6 +35,13 @@ export interface DashboardOptions {
   readonly stepInterval?: number
   /** How much of a run is kept for clients that join late (see {@link ReplayLimits}). */
   readonly replay?: ReplayLimits
+  /**
+   * The log directory: every run started here is kept in it as
+   * `<run-id>/settings.json` and `<run-id>/events.jsonl`, and `GET /runs`
+   * lists its runs, including those `backprop train --log-dir` writes there.
+   * Without it runs are not kept and `/runs` lists none.
+   */
+  readonly logDir?: string
 }
 
 /**
@@ -45,6 +52,6 @@ export interface DashboardOptions {
 export interface Dashboard {
   /** The page's address, e.g. `http://127.0.0.1:8080/`. */
   readonly url: string
-  /** Stops a running run, ends every event stream and closes the server. */
+  /** Stops a running run, ends every event stream and closes the server; a second call waits for the same close. */
   readonly close: () => Promise<void>
 }

@@ -11,9 +11,11 @@ import {
   concat,
   defer,
   from,
+  map,
   switchMap,
 } from 'rxjs'
 import { type ReplayBuffer, type ReplayLimits, type RunEntry, replayBuffer } from './replay-buffer.js'
+import type { RunWriter } from './run-log/run-writer.js'
 import type { RunSettings } from './settings.js'
 import { throttleWhere } from './throttle-where.js'
 
@@ -48,6 +50,8 @@ export interface RunStatus {
   readonly state: RunState
   /** The run's number, from 1; 0 before the first run. */
   readonly run: number
+  /** The run's id in the log directory (`GET /runs/<id>/events`), or `null` when runs are not kept. */
+  readonly id: string | null
   /** The run's settings; `null` before the first run. */
   readonly settings: RunSettings | null
   /** Why the run failed (its `error` event's message), else `null`. */
@@ -81,6 +85,18 @@ export interface WatchOptions {
 }
 
 /**
+ * An entry as a watcher receives it: from the replay of the run so far
+ * (`replayed`, which must reach the watcher however slowly it reads) or
+ * live.
+ *
+ * @category Server
+ */
+export interface WatchedEntry extends RunEntry {
+  /** True for entries of the replay a watcher gets first, false for live ones. */
+  readonly replayed: boolean
+}
+
+/**
  * The dashboard's one run at a time: starts and stops it, owns the only
  * subscription to the trainer's Observable (so watchers that come and go
  * never start, stop or slow it), keeps a bounded replay of its events, and
@@ -102,20 +118,30 @@ export interface RunManager {
    * ones, and then those of every later run; completes on
    * {@link RunManager.close}. Unsubscribing affects only this watcher.
    */
-  readonly watch: (options?: WatchOptions) => Observable<RunEntry>
+  readonly watch: (options?: WatchOptions) => Observable<WatchedEntry>
   /** Stops a running run and completes every stream. */
   readonly close: () => void
 }
 
+/**
+ * Keeps a run as it happens (in a log directory): called as a run starts,
+ * it answers where the events go, or why they cannot be kept (and then the
+ * run does not start).
+ *
+ * @category Server
+ */
+export type KeepRun = (settings: RunSettings) => E.Either<string, RunWriter>
+
 /** One run: its replay, its live events, and the subscription that drives it. */
 interface Run {
   readonly id: number
+  readonly writer: RunWriter | undefined
   readonly buffer: ReplayBuffer
   readonly live: Subject<RunEntry>
   readonly subscription: Subscription
 }
 
-const idle: RunStatus = { state: 'idle', run: 0, settings: null, message: null }
+const idle: RunStatus = { state: 'idle', run: 0, id: null, settings: null, message: null }
 
 /** Reads an SSE event id `run-seq`. */
 const parseEventId = (id: string | undefined): { readonly run: number; readonly seq: number } | undefined => {
@@ -124,8 +150,8 @@ const parseEventId = (id: string | undefined): { readonly run: number; readonly 
 }
 
 /**
- * A {@link RunManager} that starts runs with `startRun` and keeps `limits`
- * of each run for late watchers.
+ * A {@link RunManager} that starts runs with `startRun`, keeps `limits` of
+ * each run for late watchers and, given `keep`, every run on disk.
  *
  * @example
  * ```ts
@@ -135,7 +161,7 @@ const parseEventId = (id: string | undefined): { readonly run: number; readonly 
  * ```
  * @category Server
  */
-export const runManager = (startRun: StartRun, limits: ReplayLimits = {}): RunManager => {
+export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?: KeepRun): RunManager => {
   const status$ = new BehaviorSubject<RunStatus>(idle)
   const runs$ = new BehaviorSubject<Run | undefined>(undefined)
   let lastRun = 0
@@ -145,6 +171,7 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}): RunMa
     const now = status$.value
     if (now.state !== 'running' || now.run !== run.id) return
     run.subscription.unsubscribe()
+    run.writer?.close()
     run.live.complete()
     status$.next({ ...now, state, message })
   }
@@ -156,15 +183,24 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}): RunMa
     }
     const started = startRun(settings)
     if (E.isLeft(started)) return E.left({ _tag: 'Invalid', message: started.left })
-    const run: Run = { id: ++lastRun, buffer: replayBuffer(limits), live: new Subject(), subscription: new Subscription() }
+    const writer = keep?.(settings)
+    if (writer !== undefined && E.isLeft(writer)) return E.left({ _tag: 'Invalid', message: writer.left })
+    const run: Run = {
+      id: ++lastRun,
+      writer: writer?.right,
+      buffer: replayBuffer(limits),
+      live: new Subject(),
+      subscription: new Subscription(),
+    }
     let seq = 0
     let ending: TrainEvent | undefined
     const record = (event: TrainEvent): void => {
       const entry: RunEntry = { run: run.id, seq: ++seq, event }
+      run.writer?.append(event)
       run.buffer.add(entry)
       run.live.next(entry)
     }
-    status$.next({ state: 'running', run: run.id, settings, message: null })
+    status$.next({ state: 'running', run: run.id, id: run.writer?.id ?? null, settings, message: null })
     // Watchers switch to the new run before it starts, so they see its first event live.
     runs$.next(run)
     run.subscription.add(
@@ -195,7 +231,7 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}): RunMa
     return E.right(status$.value)
   }
 
-  const watch = (options: WatchOptions = {}): Observable<RunEntry> => {
+  const watch = (options: WatchOptions = {}): Observable<WatchedEntry> => {
     const after = parseEventId(options.lastEventId)
     const interval = options.stepInterval ?? 100
     const scheduler = options.scheduler ?? asyncScheduler
@@ -208,7 +244,10 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}): RunMa
               const kept = run.buffer.entries(after !== undefined && after.run === run.id ? after.seq : 0)
               const live =
                 interval > 0 ? run.live.pipe(throttleWhere((e) => e.event.type === 'step', interval, scheduler)) : run.live
-              return concat(from(kept), live)
+              return concat(
+                from(kept).pipe(map((entry): WatchedEntry => ({ ...entry, replayed: true }))),
+                live.pipe(map((entry): WatchedEntry => ({ ...entry, replayed: false }))),
+              )
             }),
       ),
     )

@@ -1,6 +1,10 @@
-import type { TrainEvent } from '@backprop/trainer'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { jsonLine, type TrainEvent } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Dashboard, DashboardOptions } from './options.js'
+import { openRun } from './run-log/run-writer.js'
 import { startDashboard } from './server.js'
 import { type FieldErrors, type RunSettings, defaultSettings } from './settings.js'
 import { epochEvent, doneEvent, manualRun, runEvents, scriptedRuns, stepEvent } from './testing/events.js'
@@ -149,6 +153,28 @@ describe('/events', () => {
     expect(JSON.parse((await request(url, { path: '/status' })).body)).toMatchObject({ state: 'done', run: 1 })
   })
 
+  it('gives a late joiner on a slow link every event the replay holds, in order', { timeout: 60_000 }, async () => {
+    // 1,800 steps: within the replay's 2,000, so it holds the whole run.
+    const events = runEvents(4, 450)
+    const { url } = await serve({ startRun: scriptedRuns(events) })
+    expect((await postJson(url, '/start', {})).status).toBe(202)
+    const slow = sseClient(url, '/events', {}, { pauseMs: 2 })
+    const messages = await slow.until(isDone)
+    slow.close()
+    expect(eventsOf(messages)).toEqual(events.map(asJson))
+    expect(messages.map((m) => m.id)).toEqual(events.map((_, i) => `1-${i + 1}`))
+  })
+
+  it('resumes on a slow link after Last-Event-ID with the rest of the run, nothing left out', { timeout: 60_000 }, async () => {
+    const events = runEvents(3, 500)
+    const { url } = await serve({ startRun: scriptedRuns(events) })
+    await postJson(url, '/start', {})
+    const slow = sseClient(url, '/events', { 'last-event-id': '1-700' }, { pauseMs: 2 })
+    const messages = await slow.until(isDone)
+    slow.close()
+    expect(eventsOf(messages)).toEqual(events.slice(700).map(asJson))
+  })
+
   it('resumes after Last-Event-ID when a browser reconnects', async () => {
     const { url } = await serve({ startRun: scriptedRuns(runEvents(2, 1)) })
     await postJson(url, '/start', {})
@@ -293,5 +319,77 @@ describe('startDashboard', () => {
     await client.opened
     await dashboard.close()
     await expect(request(dashboard.url, { path: '/' })).rejects.toThrow()
+  })
+})
+
+describe('runs kept in a log directory', () => {
+  let logDir: string
+  beforeEach(() => {
+    logDir = mkdtempSync(join(tmpdir(), 'dashboard-runs-'))
+  })
+  afterEach(() => rmSync(logDir, { recursive: true, force: true }))
+
+  /** Starts a run and waits for the status to say it ended. */
+  const runToEnd = async (url: string, settings: Record<string, unknown>): Promise<string> => {
+    const started = await postJson(url, '/start', settings)
+    expect(started.status).toBe(202)
+    const id = (JSON.parse(started.body) as { id: string }).id
+    const status = sseClient(url, '/status/events')
+    await status.until((m) => (JSON.parse(m.data) as { state: string }).state !== 'running')
+    status.close()
+    return id
+  }
+
+  it('keeps every run, lists them at /runs after a restart, and serves their events', async () => {
+    const events = runEvents(2, 3)
+    const first = await serve({ startRun: scriptedRuns(events), logDir })
+    const a = await runToEnd(first.url, { lr: 0.1 })
+    const b = await runToEnd(first.url, { lr: 0.2 })
+    await first.close()
+    const second = await serve({ startRun: scriptedRuns(events), logDir })
+    const list = JSON.parse((await request(second.url, { path: '/runs' })).body) as { id: string; state: string; settings: { lr: number } }[]
+    expect(list.map((r) => [r.id, r.state, r.settings.lr]).sort()).toEqual([[a, 'done', 0.1], [b, 'done', 0.2]].sort())
+    const served = await request(second.url, { path: `/runs/${a}/events` })
+    expect(served.status).toBe(200)
+    expect(served.headers['content-type']).toBe('application/x-ndjson; charset=utf-8')
+    // Exactly what train --json prints: every event but the steps, one line each.
+    expect(served.body).toBe(events.filter((e) => e.type !== 'step').map((e) => `${jsonLine(e)}\n`).join(''))
+  })
+
+  it('lists runs written by the command line into the same directory', async () => {
+    const written = openRun(logDir, { dataset: 'iris', lr: 0.5 }, 'cli')
+    if (E.isLeft(written)) throw new Error(written.left)
+    written.right.append(epochEvent(1, 5))
+    written.right.append(doneEvent(1, 5))
+    written.right.close()
+    const { url } = await serve({ startRun: scriptedRuns([]), logDir })
+    expect(JSON.parse((await request(url, { path: '/runs' })).body)).toMatchObject([{ id: written.right.id, state: 'done', source: 'cli' }])
+  })
+
+  it('deletes a run folder when its own page asks, and refuses other sites and other paths', async () => {
+    const { url } = await serve({ startRun: scriptedRuns(runEvents(1, 2)), logDir })
+    const id = await runToEnd(url, {})
+    const port = new URL(url).port
+    const foreign = await request(url, { method: 'DELETE', path: `/runs/${id}`, headers: { origin: 'http://evil.example' } })
+    expect(foreign.status).toBe(403)
+    for (const path of ['/runs/..', '/runs/%2e%2e', '/runs/..%2f..%2ftmp']) {
+      expect((await request(url, { method: 'DELETE', path })).status).toBe(400)
+    }
+    expect((await request(url, { method: 'DELETE', path: '/runs/no-such-run' })).status).toBe(404)
+    expect(existsSync(join(logDir, id))).toBe(true)
+    const ok = await request(url, { method: 'DELETE', path: `/runs/${id}`, headers: { origin: `http://127.0.0.1:${port}` } })
+    expect(ok.status).toBe(200)
+    expect(existsSync(join(logDir, id))).toBe(false)
+    expect(JSON.parse((await request(url, { path: '/runs' })).body)).toEqual([])
+  })
+
+  it('refuses to delete the run that is going', async () => {
+    const run = manualRun()
+    const { url } = await serve({ startRun: run.startRun, logDir })
+    const id = (JSON.parse((await postJson(url, '/start', {})).body) as { id: string }).id
+    expect((await request(url, { method: 'DELETE', path: `/runs/${id}` })).status).toBe(409)
+    expect(JSON.parse((await request(url, { path: '/runs' })).body)).toMatchObject([{ id, state: 'running' }])
+    await postJson(url, '/stop', {})
+    expect(JSON.parse((await request(url, { path: '/runs' })).body)).toMatchObject([{ id, state: 'stopped' }])
   })
 })

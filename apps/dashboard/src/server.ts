@@ -7,6 +7,8 @@ import { api } from './api.js'
 import { isLoopbackHost, isSameOrigin, send, sendError } from './http.js'
 import type { Dashboard, DashboardOptions } from './options.js'
 import { runManager } from './run-manager.js'
+import { runLog } from './run-log/run-log.js'
+import { openRun } from './run-log/run-writer.js'
 import { contentTypes, publicDir, publicPath, readPublicFile, vendorFiles } from './static-files.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
@@ -32,9 +34,15 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<voi
 export const startDashboard = async (options: DashboardOptions): Promise<Dashboard> => {
   const host = '127.0.0.1'
   const port = options.port ?? 8080
-  const runs = runManager(options.startRun, options.replay)
+  const { logDir } = options
+  const runs = runManager(
+    options.startRun,
+    options.replay,
+    logDir === undefined ? undefined : (settings) => openRun(logDir, { ...settings }, 'dashboard'),
+  )
+  const stored = logDir === undefined ? undefined : runLog(logDir, (id) => runs.status().state === 'running' && runs.status().id === id)
   const closing$ = new Subject<void>()
-  const handlers = api(runs, options, closing$)
+  const handlers = api(runs, stored, options, closing$)
   let listening = 0
 
   const routes: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
@@ -47,6 +55,17 @@ export const startDashboard = async (options: DashboardOptions): Promise<Dashboa
     '/start': { POST: handlers.start },
     '/stop': { POST: handlers.stop },
     '/validate': { POST: handlers.validate },
+    '/runs': { GET: handlers.runs },
+  }
+
+  /** The routes of one stored run, `/runs/<id>` and `/runs/<id>/events`; the id is checked by the run log. */
+  const runRoute = (path: string): Readonly<Record<string, Handler>> | undefined => {
+    const match = /^\/runs\/([^/]+)(\/events)?$/.exec(path)
+    if (match === null) return undefined
+    const id = match[1]!
+    return match[2] === undefined
+      ? { DELETE: (req, res) => handlers.deleteRun(req, res, id) }
+      : { GET: (req, res) => handlers.runEvents(req, res, id) }
   }
 
   const serveFile = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
@@ -73,7 +92,7 @@ export const startDashboard = async (options: DashboardOptions): Promise<Dashboa
     }
     // The raw path, not a normalised one: a `..` in it is refused rather than resolved.
     const path = url.split(/[?#]/)[0]!
-    const route = routes[path]
+    const route = routes[path] ?? runRoute(path)
     const method = req.method ?? 'GET'
     if (route === undefined) {
       if (method === 'GET' || method === 'HEAD') await serveFile(req, res, path)
@@ -86,7 +105,7 @@ export const startDashboard = async (options: DashboardOptions): Promise<Dashboa
       sendError(res, { status: 405, message: `${path} takes ${Object.keys(route).join(' or ')}` })
       return
     }
-    if (method === 'POST' && !isSameOrigin(req)) {
+    if (method !== 'GET' && method !== 'HEAD' && !isSameOrigin(req)) {
       sendError(res, { status: 403, message: 'requests from other sites are refused' })
       return
     }
@@ -121,15 +140,17 @@ export const startDashboard = async (options: DashboardOptions): Promise<Dashboa
   })
   listening = (server.address() as AddressInfo).port
 
+  let closed: Promise<void> | undefined
   return {
     url: `http://${host}:${listening}/`,
+    // Closing twice waits for the same close.
     close: () =>
-      new Promise<void>((resolve, reject) => {
+      (closed ??= new Promise<void>((resolve, reject) => {
         runs.close()
         closing$.next()
         closing$.complete()
         server.close((error) => (error === undefined ? resolve() : reject(error)))
         server.closeAllConnections()
-      }),
+      })),
   }
 }

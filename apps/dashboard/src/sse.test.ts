@@ -1,4 +1,7 @@
-import { sseMessage } from './sse.js'
+import { EventEmitter } from 'node:events'
+import type { ServerResponse } from 'node:http'
+import { NEVER, Subject } from 'rxjs'
+import { sseMessage, streamSse } from './sse.js'
 
 describe('sseMessage', () => {
   it('writes an id line, a data line and the blank line that ends a message', () => {
@@ -7,5 +10,76 @@ describe('sseMessage', () => {
 
   it('writes one data line per line, so a newline cannot end the message early', () => {
     expect(sseMessage('a\nb\r\nc')).toBe('data: a\ndata: b\ndata: c\n\n')
+  })
+})
+
+/** A response whose socket takes `room` writes and then backs up until the test drains it. */
+const backedUp = (room: number) => {
+  const res = new EventEmitter() as EventEmitter & { written: string[]; room: number; writableNeedDrain: boolean }
+  Object.assign(res, {
+    written: [] as string[],
+    room,
+    writableNeedDrain: false,
+    writableEnded: false,
+    destroyed: false,
+    writeHead: () => res,
+    write: (text: string) => {
+      res.written.push(text)
+      res.writableNeedDrain = --res.room <= 0
+      return !res.writableNeedDrain
+    },
+    end: () => Object.assign(res, { writableEnded: true }),
+  })
+  const drain = (more: number) => {
+    res.room = more
+    res.writableNeedDrain = false
+    res.emit('drain')
+  }
+  return { res, drain, events: () => res.written.filter((t) => !t.startsWith(':')).map((t) => t.trim()) }
+}
+
+describe('streamSse', () => {
+  type Item = { readonly name: string; readonly droppable: boolean }
+  const encoding = { message: (i: Item) => `${i.name}\n\n`, droppable: (i: Item) => i.droppable }
+  const kept = (name: string): Item => ({ name, droppable: false })
+  const live = (name: string): Item => ({ name, droppable: true })
+
+  it('holds back what a backed-up socket cannot take and writes it, in order, as it drains', () => {
+    const { res, drain, events } = backedUp(3)
+    const items = new Subject<Item>()
+    streamSse(res as unknown as ServerResponse, items, encoding, NEVER)
+    for (const name of ['a', 'b', 'c', 'd', 'e']) items.next(kept(name))
+    expect(events()).toEqual(['a', 'b'])
+    drain(1)
+    expect(events()).toEqual(['a', 'b', 'c'])
+    drain(10)
+    expect(events()).toEqual(['a', 'b', 'c', 'd', 'e'])
+  })
+
+  it('lets a newer droppable item replace the one waiting, never one that must arrive', () => {
+    const { res, drain, events } = backedUp(1)
+    const items = new Subject<Item>()
+    streamSse(res as unknown as ServerResponse, items, encoding, NEVER)
+    items.next(kept('epoch1'))
+    items.next(live('step1'))
+    items.next(live('step2'))
+    items.next(kept('epoch2'))
+    items.next(live('step3'))
+    items.next(live('step4'))
+    drain(10)
+    expect(events()).toEqual(['epoch1', 'step2', 'epoch2', 'step4'])
+  })
+
+  it('ends the response only after everything waiting is written', () => {
+    const { res, drain, events } = backedUp(2)
+    const items = new Subject<Item>()
+    streamSse(res as unknown as ServerResponse, items, encoding, NEVER)
+    items.next(kept('a'))
+    items.next(kept('b'))
+    items.complete()
+    expect((res as unknown as ServerResponse).writableEnded).toBe(false)
+    drain(5)
+    expect(events()).toEqual(['a', 'b'])
+    expect((res as unknown as ServerResponse).writableEnded).toBe(true)
   })
 })

@@ -13,9 +13,8 @@ import {
   outputSpecs,
   type Tensor,
 } from '@backprop/backend'
-import type { Graph, NodeId } from '@backprop/graph'
+import { flopsOf, type Graph, type NodeId, orThrow } from '@backprop/graph'
 import { compiledExecutable } from './compiled.js'
-import type { Instr } from './compile/ir.js'
 import { lower } from './compile/lower.js'
 import { layoutMemory } from './compile/memory.js'
 import { type CpuExecutable, referenceExecutable } from './executable.js'
@@ -69,21 +68,6 @@ export interface CpuBackend extends Backend {
   compile(graph: Graph, outputs: readonly NodeId[], options?: CpuCompileOptions): E.Either<BackendError, CpuExecutable>
 }
 
-/** Flops of a run, roughly: what decides whether generating WebAssembly pays. */
-const workOf = (instrs: readonly Instr[]): number =>
-  instrs.reduce((w, i) => {
-    switch (i.kind) {
-      case 'matmul':
-        return w + 2 * i.m * i.n * i.k + (i.epilogue ? i.epilogue.rows * i.epilogue.cols * i.epilogue.exprs.length : 0)
-      case 'group':
-        return w + i.group.rows * i.group.cols * i.group.exprs.length
-      case 'gather':
-        return w + i.from.shape.reduce((p, d) => p * d, 1)
-      default:
-        return w + i.shape.reduce((p, d) => p * d, 1)
-    }
-  }, 0)
-
 /** Below this many flops per run, `'auto'` stays in JavaScript. */
 const wasmThreshold = 1 << 16
 
@@ -128,7 +112,7 @@ export const cpuBackend = (options: CpuBackendOptions = {}): CpuBackend => ({
           const lowered = lower(graph, outputs, { updates, fuse: compileOptions.fuse ?? true })
           const mode = options.simd ?? 'auto'
           const target: Target =
-            mode === false || !simdSupported() ? 'js' : mode === true || workOf(lowered.instrs) >= wasmThreshold ? 'wasm' : 'js'
+            mode === false || !simdSupported() ? 'js' : mode === true || flopsOf(graph, [...outputs, ...updates.map((u) => u.value)]) >= wasmThreshold ? 'wasm' : 'js'
           const fma = options.fma ?? 'auto'
           if (fma === true && target === 'wasm' && !relaxedSimdSupported()) {
             return E.left(internalError('cpu backend: fma was asked for, but this host\'s WebAssembly has no relaxed SIMD'))
@@ -171,3 +155,16 @@ export const evaluate = (graph: Graph, outputs: readonly NodeId[], feeds: Feeds)
     E.map((specs) => referenceExecutable(makePlan(graph, outputs, kernels), specs, outputSpecs(graph, outputs), true)),
     E.flatMap((exe) => exe.runSync(feeds)),
   )
+
+/**
+ * {@link evaluate} for scripts: the output tensors, or a thrown
+ * `BackpropError` whose message is the `Left`'s.
+ *
+ * @example
+ * ```ts
+ * const [y9] = evaluateOrThrow(graph, [y], { x: scalarTensor(3) }) // y9.data[0] === 9
+ * ```
+ * @category Backend
+ */
+export const evaluateOrThrow = (graph: Graph, outputs: readonly NodeId[], feeds: Feeds): Tensor[] =>
+  orThrow(evaluate(graph, outputs, feeds))

@@ -6,9 +6,11 @@
  * @packageDocumentation
  */
 export * from './errors.js'
+export * from './or-throw.js'
 export * from './shape.js'
 export * from './graph.js'
 export * from './ops.js'
+export * from './cost.js'
 export * from './builder.js'
 export * from './passes/index.js'
 export * from './equal.js'

@@ -1,6 +1,7 @@
 import { type GraphError, graphError, type Shape, showShape, sizeOf } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
-import { type Activation, isMatched, type Loss, layersProblem, lossNames, type Reduction } from './spec.js'
+import { activateOne, outputErrors, slope, softmaxRow } from './delta-rule-math.js'
+import { type Activation, type Loss, layersProblem, lossNames, type Reduction } from './spec.js'
 import type { HostTensor } from './values.js'
 
 // The lecture's explicit backprop for layered networks, written as plain
@@ -59,51 +60,11 @@ export interface DeltaRuleResult {
   readonly gradients: readonly { readonly W: Float64Tensor; readonly b: Float64Tensor }[]
 }
 
-const softplus = (a: number): number => (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a)))
-
-const sigmoid = (a: number): number => {
-  if (a >= 0) return 1 / (1 + Math.exp(-a))
-  const e = Math.exp(a)
-  return e / (1 + e)
-}
-
 /** z = h(a) for one row of `n` units starting at `at`. */
 const forwardRow = (h: Activation, a: Float64Array, z: Float64Array, at: number, n: number): void => {
-  if (h === 'softmax') {
-    let max = -Infinity
-    for (let i = 0; i < n; i++) max = Math.max(max, a[at + i]!)
-    let total = 0
-    for (let i = 0; i < n; i++) total += z[at + i] = Math.exp(a[at + i]! - max)
-    for (let i = 0; i < n; i++) z[at + i]! /= total
-    return
-  }
-  for (let i = at; i < at + n; i++) {
-    const v = a[i]!
-    z[i] = h === 'linear' ? v : h === 'logsig' ? sigmoid(v) : h === 'tanh' ? Math.tanh(v) : v > 0 ? v : 0
-  }
+  if (h === 'softmax') return softmaxRow(a, z, at, n)
+  for (let i = at; i < at + n; i++) z[i] = activateOne(h, a[i]!)
 }
-
-/** h'(a) from a and z = h(a), for the elementwise activations. */
-const slope = (h: Exclude<Activation, 'softmax'>, a: number, z: number): number =>
-  h === 'linear' ? 1 : h === 'logsig' ? z * (1 - z) : h === 'tanh' ? 1 - z * z : a > 0 ? 1 : 0
-
-/** log y_k for one sample's row, computed stably for logsig and softmax outputs. */
-const logOutputs = (h: Activation, a: Float64Array, y: Float64Array, at: number, n: number): number[] => {
-  if (h === 'logsig') return Array.from({ length: n }, (_, k) => -softplus(-a[at + k]!))
-  if (h === 'softmax') {
-    let max = -Infinity
-    for (let k = 0; k < n; k++) max = Math.max(max, a[at + k]!)
-    let total = 0
-    for (let k = 0; k < n; k++) total += Math.exp(a[at + k]! - max)
-    const lse = max + Math.log(total)
-    return Array.from({ length: n }, (_, k) => a[at + k]! - lse)
-  }
-  return Array.from({ length: n }, (_, k) => Math.log(y[at + k]!))
-}
-
-/** log(1 - y_k) for one sample's row; stable for logsig outputs. */
-const logComplements = (h: Activation, a: Float64Array, y: Float64Array, at: number, n: number): number[] =>
-  Array.from({ length: n }, (_, k) => (h === 'logsig' ? -softplus(a[at + k]!) : Math.log1p(-y[at + k]!)))
 
 const shapeError = (message: string): GraphError => graphError('ShapeError', { op: 'deltaRule', message: `deltaRule: ${message}` })
 
@@ -223,37 +184,10 @@ export const deltaRule = (input: DeltaRuleInput): E.Either<GraphError, DeltaRule
   const hL = hs[L - 1]!
 
   // the loss, and (2) the output errors delta_L = dE/da_L
+  const outputActivations = new Array<Activation>(K).fill(hL)
   let E_ = 0
   const deltaL = new Float64Array(M * K)
-  for (let m = 0; m < M; m++) {
-    const at = m * K
-    const logY = loss === 'sse' ? [] : logOutputs(hL, aL, y, at, K)
-    const log1mY = loss === 'cross-entropy' ? logComplements(hL, aL, y, at, K) : []
-    const dEdy = new Array<number>(K)
-    for (let k = 0; k < K; k++) {
-      const [yk, tk] = [y[at + k]!, t[at + k]!]
-      if (loss === 'sse') {
-        E_ += 0.5 * (yk - tk) * (yk - tk)
-        dEdy[k] = yk - tk
-      } else if (loss === 'cross-entropy') {
-        E_ -= tk * logY[k]! + (1 - tk) * log1mY[k]!
-        dEdy[k] = -tk / yk + (1 - tk) / (1 - yk)
-      } else {
-        E_ -= tk * logY[k]!
-        dEdy[k] = -tk / yk
-      }
-    }
-    if (isMatched(hL, loss)) {
-      for (let k = 0; k < K; k++) deltaL[at + k] = y[at + k]! - t[at + k]!
-    } else if (hL === 'softmax') {
-      // dy_k/da_j = y_k (1[k = j] - y_j), so delta_j = y_j (dE/dy_j - sum_k dE/dy_k y_k)
-      let inner = 0
-      for (let k = 0; k < K; k++) inner += dEdy[k]! * y[at + k]!
-      for (let j = 0; j < K; j++) deltaL[at + j] = y[at + j]! * (dEdy[j]! - inner)
-    } else {
-      for (let k = 0; k < K; k++) deltaL[at + k] = slope(hL, aL[at + k]!, y[at + k]!) * dEdy[k]!
-    }
-  }
+  for (let m = 0; m < M; m++) E_ += outputErrors(outputActivations, loss, aL, y, t, m * K, deltaL)
   for (let i = 0; i < deltaL.length; i++) deltaL[i]! *= scale
 
   // (3) backward pass and (4) gradients

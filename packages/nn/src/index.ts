@@ -53,3 +53,25 @@ export {
   type Float64Tensor,
   deltaRule,
 } from './delta-rule.js'
+export {
+  type Edge,
+  type FeedForwardBuild,
+  type FeedForwardSpec,
+  type FeedForwardUnit,
+  validateFeedForward,
+} from './feedforward/spec.js'
+export { type Block, type FeedForwardLayout, type Place, type UnitGroup, layoutOf } from './feedforward/layout.js'
+export {
+  type FeedForwardGradients,
+  type FeedForwardNetwork,
+  feedForward,
+  feedForwardGradients,
+  feedForwardInto,
+  rebatchFeedForward,
+} from './feedforward/network.js'
+export { type FeedForwardInit, feedForwardParams, unitDeltas, unitValues, withWeights } from './feedforward/params.js'
+export {
+  type FeedForwardDeltaRuleInput,
+  type FeedForwardDeltaRuleResult,
+  feedForwardDeltaRule,
+} from './feedforward/delta-rule.js'

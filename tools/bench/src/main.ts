@@ -7,12 +7,13 @@
  * - float32 matrix products at n = 128, 512, 1024, GFLOPS;
  * - `sigmoid(x * w + b)` elementwise on 1M values;
  * - the time to build, differentiate and compile the training graph;
- * - the time to differentiate and simplify graphs of 25k, 50k and 100k nodes.
+ * - the time to differentiate and simplify graphs of 25k, 50k and 100k nodes;
+ * - `backprop diff "x*x" --wrt x` from the shell against `node -e 0`.
  *
  * Prints tables with this library's ratio to each peer and writes the same
  * figures as JSON (`tools/bench/results.json` unless `--out` says where).
  * `--quick` shortens every measurement (for a smoke run); `--only
- * training,matmul,elementwise,prepare,symbolic,workers` runs some sections.
+ * training,matmul,elementwise,prepare,symbolic,workers,startup` runs some sections.
  * Benchmarks are not tests: nothing here fails on a slow figure.
  */
 import { writeFileSync } from 'node:fs'
@@ -25,6 +26,7 @@ import { backpropFeedJob, backpropJob, jaxJob, referenceStep, tfJob } from './mn
 import { type Jax, loadJax, loadTf, type Tf } from './peers.js'
 import { type Figures, renderSection, renderTargets, type Row, type Section, type Target } from './report.js'
 import { prepareTimes, scaleTimes } from './symbolic.js'
+import { startupJobs } from './startup.js'
 import { benchWorkers } from './workers.js'
 import { alternate, type Job, type Schedule } from './timing.js'
 
@@ -242,7 +244,27 @@ const main = async (): Promise<void> => {
     json.workers = workers
   }
 
+  let startup: { readonly ratio: number } | undefined
+  if (wanted('startup')) {
+    log('backprop diff against node -e 0...')
+    const ms = await measure(startupJobs())
+    const ratio = ms['backprop diff']! / ms['node -e 0']!
+    startup = { ratio }
+    sections.push({
+      title: 'Start-up: `backprop diff "x*x" --wrt x` (the built command) against `node -e 0`, a process each run',
+      unit: 'ms per process',
+      higherIsBetter: false,
+      ours: ['backprop diff'],
+      peers: ['node -e 0'],
+      rows: [{ label: 'one call', figures: ms }],
+    })
+    json.startup = { msPerProcess: ms, ratio }
+  }
+
   const targets: Target[] = []
+  if (startup) {
+    targets.push({ target: 'backprop diff within 3x the time of node -e 0', value: `${startup.ratio.toFixed(2)}x`, met: startup.ratio <= 3 })
+  }
   if (workers) {
     targets.push({ target: 'workers:2 over cpu, batch 512: >= 1.7x', value: `${workers.ratio512.toFixed(2)}x`, met: workers.ratio512 >= 1.7 })
     targets.push({

@@ -2,7 +2,8 @@ import { jsonLine } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { assignments, choiceOption, listOption, parseArgs } from '../args.js'
-import { differentiate, evaluateAt } from '../expression.js'
+import { differentiate } from '../expression.js'
+import { evaluateAt } from '../expression-values.js'
 import type { Command } from './command.js'
 
 /**

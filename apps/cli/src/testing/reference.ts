@@ -2,19 +2,19 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { FeedForwardSpec } from '@backprop/nn'
 
 /** The repository root, found from this file's location (apps/cli/src/testing). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 
 /**
- * The folder of reference cases: `BACKPROP_REFERENCE_DIR` (relative paths are
+ * The folders of reference cases: `BACKPROP_REFERENCE_DIR` (relative paths are
  * taken from the repository root, since test runners change directory), or
- * `../shared/reference` beside the repository.
+ * `../shared/reference` beside the repository. The one place that decides
+ * where cases come from.
  */
-export const referenceDir = (): string => {
-  const dir = process.env['BACKPROP_REFERENCE_DIR'] ?? '../shared/reference'
-  return isAbsolute(dir) ? dir : resolve(repoRoot, dir)
-}
+export const referenceDirs = (): string[] =>
+  [process.env['BACKPROP_REFERENCE_DIR'] ?? '../shared/reference'].map((dir) => (isAbsolute(dir) ? dir : resolve(repoRoot, dir)))
 
 /** One point of a scalar-expression case. */
 export interface ScalarPoint {
@@ -49,23 +49,39 @@ export interface NetworkCase {
   }
 }
 
+/** A `feedforward-networks` case: a general network, a batch and what it computes. */
+export interface FeedForwardCase extends FeedForwardSpec {
+  readonly id: string
+  readonly x: number[][]
+  readonly t: number[][]
+  readonly expected: {
+    readonly loss: number
+    readonly outputs: number[][]
+    readonly deltas: number[][]
+    readonly gradients: readonly { readonly in: number[]; readonly bias: number }[]
+  }
+}
+
 /** A reference file, dispatched on its `kind`. */
 export type ReferenceFile =
   | { readonly file: string; readonly kind: 'scalar-expressions'; readonly cases: readonly ScalarCase[] }
   | { readonly file: string; readonly kind: 'layered-networks'; readonly cases: readonly NetworkCase[] }
+  | { readonly file: string; readonly kind: 'feedforward-networks'; readonly cases: readonly FeedForwardCase[] }
 
-/** Every `*.json` file of the folder, in name order. An unknown kind is an error, not a silent skip. */
-export const loadReference = (dir = referenceDir()): ReferenceFile[] =>
-  readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((file) => {
-      const data = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { kind: string; cases: unknown[] }
-      if (data.kind !== 'scalar-expressions' && data.kind !== 'layered-networks') {
-        throw new Error(`${file}: unknown kind '${data.kind}'`)
-      }
-      return { file, ...data } as ReferenceFile
-    })
+const kinds: readonly string[] = ['scalar-expressions', 'layered-networks', 'feedforward-networks'] satisfies ReferenceFile['kind'][]
+
+/** Every `*.json` file of every folder, in name order. An unknown kind is an error, not a silent skip. */
+export const loadReference = (dirs = referenceDirs()): ReferenceFile[] =>
+  dirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((file) => {
+        const data = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { kind: string; cases: unknown[] }
+        if (!kinds.includes(data.kind)) throw new Error(`${file}: unknown kind '${data.kind}'`)
+        return { file, ...data } as ReferenceFile
+      }),
+  )
 
 /** CONTRACT.md's tolerance: |actual - expected| <= 1e-9 |expected| + 1e-12. */
 export const close = (actual: number, expected: number): boolean =>

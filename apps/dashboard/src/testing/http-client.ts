@@ -54,8 +54,22 @@ export interface SseClient {
   readonly close: () => void
 }
 
+/**
+ * How an {@link sseClient} reads: at full speed, or like a client on a slow
+ * link, pausing the socket after each chunk and reading the next only after
+ * `pauseMs` (so the server's writes back up).
+ */
+export interface ReadPace {
+  readonly pauseMs: number
+}
+
 /** Opens `path` on the server at `base` as an event stream. */
-export const sseClient = (base: string, path = '/events', headers: Readonly<Record<string, string>> = {}): SseClient => {
+export const sseClient = (
+  base: string,
+  path = '/events',
+  headers: Readonly<Record<string, string>> = {},
+  pace?: ReadPace,
+): SseClient => {
   const { hostname, port } = new URL(base)
   const messages: SseMessage[] = []
   const waiters: { readonly predicate: (m: SseMessage) => boolean; readonly resolve: (all: readonly SseMessage[]) => void }[] = []
@@ -89,6 +103,10 @@ export const sseClient = (base: string, path = '/events', headers: Readonly<Reco
       resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] })
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => {
+        if (pace !== undefined) {
+          res.pause()
+          setTimeout(() => res.resume(), pace.pauseMs)
+        }
         buffer += chunk
         let newline: number
         while ((newline = buffer.indexOf('\n')) >= 0) {

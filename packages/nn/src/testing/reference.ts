@@ -1,7 +1,8 @@
-// Loads the layered-network cases of the reference folder (see the folder's README, §2).
+// Loads the network cases of the reference folders (see the folders' README, §2 and §3).
 import { readdirSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { FeedForwardSpec } from '../feedforward/spec.js'
 import type { Activation, Loss } from '../spec.js'
 import type { HostTensor } from '../values.js'
 
@@ -27,20 +28,45 @@ export interface NetworkCase {
   }
 }
 
-// BACKPROP_REFERENCE_DIR, else ../shared/reference; a relative path is taken from the repository root.
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
-const referenceDir = ((dir: string) => (isAbsolute(dir) ? dir : resolve(repoRoot, dir)))(
-  process.env['BACKPROP_REFERENCE_DIR'] ?? '../shared/reference',
-)
+/** One `feedforward-networks` case (README §3). */
+export interface FeedForwardCase extends FeedForwardSpec {
+  readonly id: string
+  readonly x: readonly (readonly number[])[]
+  readonly t: readonly (readonly number[])[]
+  readonly expected: {
+    readonly loss: number
+    readonly outputs: readonly (readonly number[])[]
+    readonly deltas: readonly (readonly number[])[]
+    readonly gradients: readonly { readonly in: readonly number[]; readonly bias: number }[]
+  }
+}
 
-/** Every `layered-networks` case of every JSON file in the folder, ids prefixed by the file name. */
-export const networkCases: readonly NetworkCase[] = readdirSync(referenceDir)
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .flatMap((f) => {
-    const file = JSON.parse(readFileSync(join(referenceDir, f), 'utf8')) as { kind: string; cases: NetworkCase[] }
-    return file.kind === 'layered-networks' ? file.cases.map((c) => ({ ...c, id: `${f}: ${c.id}` })) : []
-  })
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
+
+/**
+ * The folders of reference cases: BACKPROP_REFERENCE_DIR, else ../shared/reference;
+ * a relative path is taken from the repository root. The one place that decides where cases come from.
+ */
+export const referenceDirs = (): string[] =>
+  [process.env['BACKPROP_REFERENCE_DIR'] ?? '../shared/reference'].map((dir) => (isAbsolute(dir) ? dir : resolve(repoRoot, dir)))
+
+/** Every case of the given kind in every JSON file of every reference folder, ids prefixed by the file name. */
+const casesOfKind = <C extends { readonly id: string }>(kind: string): C[] =>
+  referenceDirs().flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .flatMap((f) => {
+        const file = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { kind: string; cases: C[] }
+        return file.kind === kind ? file.cases.map((c) => ({ ...c, id: `${f}: ${c.id}` })) : []
+      }),
+  )
+
+/** Every `layered-networks` case. */
+export const networkCases: readonly NetworkCase[] = casesOfKind<NetworkCase>('layered-networks')
+
+/** Every `feedforward-networks` case. */
+export const feedForwardCases: readonly FeedForwardCase[] = casesOfKind<FeedForwardCase>('feedforward-networks')
 
 /** A JSON matrix (rows) as a host tensor. */
 export const matrixOf = (rows: readonly (readonly number[])[]): HostTensor => ({
