@@ -73,7 +73,7 @@ describe('checkEntrywise', () => {
 describe('checkLoss and checkStep', () => {
   // A toy "training step": loss = sum p^2, p <- 0.9 p.
   const reference = (params: ParamValues): StepResult => ({
-    loss: params.p!.reduce((s: number, v) => s + v * v, 0),
+    loss: Array.from(params.p!).reduce((s, v) => s + v * v, 0),
     params: { p: Array.from(params.p!, (v) => 0.9 * v) },
   })
   const job = (scale: number, lossScale = 1) => {

@@ -23,12 +23,19 @@ export interface KernelJobs {
   jax(jax: Jax): Job
 }
 
-/** A float32 n x n product C = A B, read back into JavaScript; each system keeps A and B as it would. */
+/** A float32 n x n product C = op(A) op(B), read back into JavaScript; each system keeps A and B as it would. */
 export interface MatmulJobs extends KernelJobs {
-  /** The factors, row-major n x n. */
+  /** The factors op(A) and op(B), row-major n x n. */
   readonly a: Float32Array
   readonly b: Float32Array
 }
+
+/**
+ * Which factor is stored transposed: `NN` none, `TN` A (C = A^T B, as a
+ * weight gradient dE/dW = delta^T x), `NT` B (C = A B^T, as a layer's
+ * forward product x W^T).
+ */
+export type Transposition = 'NN' | 'TN' | 'NT'
 
 /** sigmoid(x * w + b) on float32 vectors, read back into JavaScript. */
 export interface ElementwiseJobs extends KernelJobs {
@@ -41,18 +48,28 @@ const dataOf = (out: E.Either<{ readonly message: string }, readonly Tensor[]>):
   return out.right[0]!.data
 }
 
-/** Jobs computing one n x n float32 matrix product per run. */
-export const matmulJobs = (n: number): MatmulJobs => {
+/** The transpose of a row-major n x n matrix. */
+const transposed = (m: Float32Array, n: number): Float32Array => Float32Array.from({ length: n * n }, (_, i) => m[(i % n) * n + Math.floor(i / n)]!)
+
+/** Jobs computing one n x n float32 matrix product per run, with the factors stored as `layout` says. */
+export const matmulJobs = (n: number, layout: Transposition = 'NN'): MatmulJobs => {
   const a = random(n * n, 1)
   const b = random(n * n, 2)
+  const [tA, tB] = [layout === 'TN', layout === 'NT']
+  // What each system is given: the factors as stored.
+  const aStored = tA ? transposed(a, n) : a
+  const bStored = tB ? transposed(b, n) : b
   return {
     a,
     b,
     backprop: (simd) => {
-      const { graph, result } = buildOrThrow(emptyGraph, (g) => g.matmul(g.input('a', [n, n], 'f32'), g.input('b', [n, n], 'f32')))
+      const { graph, result } = buildOrThrow(emptyGraph, (g) => {
+        const [x, y] = [g.input('a', [n, n], 'f32'), g.input('b', [n, n], 'f32')]
+        return g.matmul(tA ? g.transpose(x) : x, tB ? g.transpose(y) : y)
+      })
       const compiled = cpuBackend({ simd }).compile(graph, [result])
       if (E.isLeft(compiled)) throw new Error(compiled.left.message)
-      const feeds = { a: tensor(a, [n, n], 'f32'), b: tensor(b, [n, n], 'f32') }
+      const feeds = { a: tensor(aStored, [n, n], 'f32'), b: tensor(bStored, [n, n], 'f32') }
       return { run: () => dataOf(compiled.right.runSync(feeds)) }
     },
     tf: (tf, backend) => {
@@ -62,12 +79,12 @@ export const matmulJobs = (n: number): MatmulJobs => {
         enter: async () => {
           await useTfBackend(tf, backend)
           await quietly(async () => {
-            A ??= tf.tensor2d(a, [n, n])
-            B ??= tf.tensor2d(b, [n, n])
+            A ??= tf.tensor2d(aStored, [n, n])
+            B ??= tf.tensor2d(bStored, [n, n])
           })
         },
         run: () => {
-          const c = tf.matMul(A!, B!)
+          const c = tf.matMul(A!, B!, tA, tB)
           const data = c.dataSync()
           c.dispose()
           return data
@@ -75,9 +92,9 @@ export const matmulJobs = (n: number): MatmulJobs => {
       }
     },
     jax: (jax) => {
-      const A = jax.numpy.array(a).reshape([n, n])
-      const B = jax.numpy.array(b).reshape([n, n])
-      return { run: async () => jax.numpy.matmul(A.ref, B.ref).data() }
+      const A = jax.numpy.array(aStored).reshape([n, n])
+      const B = jax.numpy.array(bStored).reshape([n, n])
+      return { run: async () => jax.numpy.matmul(tA ? A.ref.transpose() : A.ref, tB ? B.ref.transpose() : B.ref).data() }
     },
   }
 }

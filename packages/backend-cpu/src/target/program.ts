@@ -4,7 +4,7 @@ import { alignment, type MemoryLayout } from '../compile/memory.js'
 import { emitGroup, isWasmGroup } from '../wasm/group.js'
 import { wasmHost } from '../wasm/host.js'
 import { lanesOf } from '../wasm/lanes.js'
-import { defaultTiling, emitMatmul, type MatmulSpec, packedSize } from '../wasm/matmul.js'
+import { defaultTiling, emitMatmul, type MatmulSpec, packedSize, packsA } from '../wasm/matmul.js'
 import { ModuleBuilder } from '../wasm/module.js'
 import { emitReduce } from '../wasm/reduce.js'
 import { type Arena, arenaOver, arrayOf, baseOf } from './arena.js'
@@ -109,12 +109,14 @@ export const buildProgram = (lowered: Lowered, layout: MemoryLayout, target: Tar
   }
 
   // Packed copies of B go in a scratch area after the plan's buffers; one product runs at a time.
+  // A copy of a transposed A follows the packed B (see packsA).
   const tiling = defaultTiling(fma)
+  const packedBBytes = (spec: MatmulSpec): number => Math.ceil((packedSize(spec, tiling) * spec.lanes.bytes) / alignment) * alignment
   let scratch = 0
   for (const instr of lowered.instrs) {
     if (instr.kind === 'matmul') {
       const spec = specOf(instr)
-      scratch = Math.max(scratch, packedSize(spec, tiling) * spec.lanes.bytes)
+      scratch = Math.max(scratch, packedBBytes(spec) + (packsA(spec) ? instr.m * instr.k * spec.lanes.bytes : 0))
     }
   }
   const scratchAt = Math.ceil(layout.bytes / alignment) * alignment
@@ -149,25 +151,30 @@ export const buildProgram = (lowered: Lowered, layout: MemoryLayout, target: Tar
       const spec = specOf(instr)
       const names = emitMatmul(module, `m${i}`, spec, tiling)
       const es = spec.lanes.bytes
-      const aAddr = layout.offsets[instr.a.storage]! + instr.a.offset * es
+      const stored = layout.offsets[instr.a.storage]! + instr.a.offset * es
       const bAddr = layout.offsets[instr.b.storage]! + instr.b.offset * es
       const cAddr = layout.offsets[instr.out]!
-      const { m, n } = instr
+      const { m, n, k } = instr
       const epilogue = instr.epilogue && groupRunner(instr.epilogue, `e${i}`)
       const block = blockRows(n, es, tiling.mr)
-      const aStep = instr.a.rowStride * es
+      // `mm` reads A where it is stored, or from its row-major copy.
+      const aAddr = names.packA === undefined ? stored : scratchAt + packedBBytes(spec)
+      const aStep = (names.packA === undefined ? instr.a.rowStride : k) * es
       plans.push((exports) => {
         const pack = exports[names.pack]!
+        const packA = names.packA === undefined ? undefined : exports[names.packA]!
         const mm = exports[names.mm]!
         if (epilogue === undefined) {
           return () => {
             pack(bAddr, scratchAt)
+            packA?.(stored, aAddr, m)
             mm(aAddr, scratchAt, cAddr, m)
           }
         }
         const epi = epilogue(exports)
         return () => {
           pack(bAddr, scratchAt)
+          packA?.(stored, aAddr, m)
           for (let i0 = 0; i0 < m; i0 += block) {
             const rows = Math.min(block, m - i0)
             mm(aAddr + i0 * aStep, scratchAt, cAddr + i0 * n * es, rows)

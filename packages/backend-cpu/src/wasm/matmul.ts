@@ -71,6 +71,12 @@ export const packedSize = (spec: MatmulSpec, t: Tiling): number => {
 export interface MatmulExports {
   /** `pack(b, bp)`: copies `op(B)` into panels at `bp` (byte addresses). */
   readonly pack: string
+  /**
+   * Where {@link packsA}: `packA(a, ap, rows)` copies the first `rows` rows
+   * of op(A) into row-major order at `ap`, and `mm` then reads A from there
+   * (`k` elements a row).
+   */
+  readonly packA: string | undefined
   /** `mm(a, bp, c, rows)`: `C[0:rows] = op(A)[0:rows] op(B)` from the packed B. */
   readonly mm: string
 }
@@ -135,6 +141,97 @@ const emitMicro = (s: MatmulSpec, t: Tiling, mr: number, cols: number): Func => 
 }
 
 /**
+ * Transposes a block of `lanes` x `lanes` elements in registers: `rows`
+ * hold its rows; returns, for each column, code that pushes it as a vector
+ * (`half` are scratch locals).
+ */
+const transposed4 = (f: Func, L: Lanes, rows: readonly Local[], half: readonly Local[]): (() => void)[] => {
+  if (L.lanes === 4) {
+    // 4 x 4 of f32: interleave pairs of rows, then pairs of pairs.
+    // Byte indices of f32 lanes (0-3 of the first operand, 4-7 of the second).
+    const lanesOf32 = (ls: readonly number[]): number[] => ls.flatMap((l) => [0, 1, 2, 3].map((b) => l * 4 + b))
+    f.get(rows[0]!).get(rows[1]!).shuffle(lanesOf32([0, 4, 1, 5])).set(half[0]!)
+    f.get(rows[2]!).get(rows[3]!).shuffle(lanesOf32([0, 4, 1, 5])).set(half[1]!)
+    f.get(rows[0]!).get(rows[1]!).shuffle(lanesOf32([2, 6, 3, 7])).set(half[2]!)
+    f.get(rows[2]!).get(rows[3]!).shuffle(lanesOf32([2, 6, 3, 7])).set(half[3]!)
+    return [
+      () => f.get(half[0]!).get(half[1]!).shuffle(lanesOf32([0, 1, 4, 5])),
+      () => f.get(half[0]!).get(half[1]!).shuffle(lanesOf32([2, 3, 6, 7])),
+      () => f.get(half[2]!).get(half[3]!).shuffle(lanesOf32([0, 1, 4, 5])),
+      () => f.get(half[2]!).get(half[3]!).shuffle(lanesOf32([2, 3, 6, 7])),
+    ]
+  }
+  // 2 x 2 of f64: low halves together, high halves together.
+  return [
+    () => f.get(rows[0]!).get(rows[1]!).shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]),
+    () => f.get(rows[0]!).get(rows[1]!).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]),
+  ]
+}
+
+/**
+ * Whether the product copies op(A) into row-major order first: when A is
+ * stored transposed (an A^T product, as the gradient of a weight matrix
+ * is), each step of the inner dimension would otherwise read a new cache
+ * line per row, a whole row of A^T apart, and at power-of-two widths all
+ * in the same set of the L1 cache.
+ *
+ * @internal
+ */
+export const packsA = (s: MatmulSpec): boolean => s.aRow === 1 && s.aK !== 1 && s.k > 0
+
+/**
+ * `packA(a, ap, rows)`: the first `rows` rows of op(A) (stored transposed,
+ * see {@link packsA}) into row-major order at `ap`, `k` elements a row:
+ * blocks of `lanes` x `lanes` are loaded along the stored rows and
+ * transposed in registers, the edges copied one element at a time.
+ */
+const emitPackA = (s: MatmulSpec): Func => {
+  const L = s.lanes
+  const es = L.bytes
+  const lanes = L.lanes
+  const f = new Func(['i32', 'i32', 'i32'])
+  const [a, ap, rows] = [0, 1, 2] as const
+  const p = f.local('i32')
+  const i = f.local('i32')
+  const iEnd = f.local('i32')
+  const src = f.local('i32')
+  const dst = f.local('i32')
+  const rowVecs = Array.from({ length: lanes }, () => f.local('v128'))
+  const half = Array.from({ length: lanes }, () => f.local('v128'))
+  const pFull = s.k - (s.k % lanes)
+  // ap[i * k + p] = op(A)[i, p] = a[p * aK + i], one element.
+  const copyOne = (step: number): void => {
+    f.get(ap).get(i).i32(s.k).op(op.i32Mul).get(p).op(op.i32Add).i32(step).op(op.i32Add).i32(es).op(op.i32Mul).op(op.i32Add)
+    f.get(a).get(p).i32(step).op(op.i32Add).i32(s.aK).op(op.i32Mul).get(i).op(op.i32Add).i32(es).op(op.i32Mul).op(op.i32Add)
+    f.mem(L.load, 0, L.align).mem(L.store, 0, L.align)
+  }
+  f.get(rows).i32(-lanes).op(op.i32And).set(iEnd)
+  if (pFull > 0) {
+    f.for(p, () => f.i32(0), () => f.i32(pFull), lanes, () => {
+      f.for(i, () => f.i32(0), () => f.get(iEnd), lanes, () => {
+        f.get(a).get(p).i32(s.aK).op(op.i32Mul).get(i).op(op.i32Add).i32(es).op(op.i32Mul).op(op.i32Add).set(src)
+        f.get(ap).get(i).i32(s.k).op(op.i32Mul).get(p).op(op.i32Add).i32(es).op(op.i32Mul).op(op.i32Add).set(dst)
+        rowVecs.forEach((v, t) => f.get(src).vmem(simd.v128Load, t * s.aK * es).set(v))
+        transposed4(f, L, rowVecs, half).forEach((value, u) => {
+          f.get(dst)
+          value()
+          f.vmem(simd.v128Store, u * s.k * es)
+        })
+      })
+      f.for(i, () => f.get(iEnd), () => f.get(rows), 1, () => {
+        for (let t = 0; t < lanes; t++) copyOne(t)
+      })
+    })
+  }
+  if (pFull < s.k) {
+    f.for(p, () => f.i32(pFull), () => f.i32(s.k), 1, () => {
+      f.for(i, () => f.i32(0), () => f.get(rows), 1, () => copyOne(0))
+    })
+  }
+  return f
+}
+
+/**
  * `pack(b, bp)`: op(B) into panels of `width` columns, each `k` rows of
  * `width` contiguous elements, the last panel padded with zeros; the
  * micro-kernel then reads B strictly sequentially whatever its layout.
@@ -175,29 +272,7 @@ const emitPack = (s: MatmulSpec, t: Tiling): Func => {
   const transposeBlock = (cols: number): void => {
     for (let jj = 0; jj < cols; jj += lanes) {
       rowVecs.forEach((v, t) => f.get(src).vmem(simd.v128Load, (jj + t) * s.bCol * es).set(v))
-      const outs: (() => void)[] = []
-      if (lanes === 4) {
-        // 4 x 4 of f32: interleave pairs of rows, then pairs of pairs.
-        // Byte indices of f32 lanes (0-3 of the first operand, 4-7 of the second).
-        const lanesOf32 = (ls: readonly number[]): number[] => ls.flatMap((l) => [0, 1, 2, 3].map((b) => l * 4 + b))
-        f.get(rowVecs[0]!).get(rowVecs[1]!).shuffle(lanesOf32([0, 4, 1, 5])).set(half[0]!)
-        f.get(rowVecs[2]!).get(rowVecs[3]!).shuffle(lanesOf32([0, 4, 1, 5])).set(half[1]!)
-        f.get(rowVecs[0]!).get(rowVecs[1]!).shuffle(lanesOf32([2, 6, 3, 7])).set(half[2]!)
-        f.get(rowVecs[2]!).get(rowVecs[3]!).shuffle(lanesOf32([2, 6, 3, 7])).set(half[3]!)
-        outs.push(
-          () => f.get(half[0]!).get(half[1]!).shuffle(lanesOf32([0, 1, 4, 5])),
-          () => f.get(half[0]!).get(half[1]!).shuffle(lanesOf32([2, 3, 6, 7])),
-          () => f.get(half[2]!).get(half[3]!).shuffle(lanesOf32([0, 1, 4, 5])),
-          () => f.get(half[2]!).get(half[3]!).shuffle(lanesOf32([2, 3, 6, 7])),
-        )
-      } else {
-        // 2 x 2 of f64: low halves together, high halves together.
-        outs.push(
-          () => f.get(rowVecs[0]!).get(rowVecs[1]!).shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]),
-          () => f.get(rowVecs[0]!).get(rowVecs[1]!).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]),
-        )
-      }
-      outs.forEach((value, u) => {
+      transposed4(f, L, rowVecs, half).forEach((value, u) => {
         f.get(bp)
         value()
         f.vmem(simd.v128Store, (u * width + jj) * es)
@@ -244,7 +319,9 @@ const emitPack = (s: MatmulSpec, t: Tiling): Func => {
  *
  * @internal
  */
-export const emitMatmul = (module: ModuleBuilder, name: string, s: MatmulSpec, t: Tiling = defaultTiling(s.lanes)): MatmulExports => {
+export const emitMatmul = (module: ModuleBuilder, name: string, spec: MatmulSpec, t: Tiling = defaultTiling()): MatmulExports => {
+  // The micro-kernels and `mm` read A as it is after packA, if any.
+  const s: MatmulSpec = packsA(spec) ? { ...spec, aRow: spec.k, aK: 1 } : spec
   const L = s.lanes
   const es = L.bytes
   const width = panelWidth(L, t)
@@ -261,7 +338,9 @@ export const emitMatmul = (module: ModuleBuilder, name: string, s: MatmulSpec, t
     return index
   }
   const pack = `${name}_pack`
-  module.add(emitPack(s, t), pack)
+  module.add(emitPack(spec, t), pack)
+  const packA = packsA(spec) ? `${name}_packA` : undefined
+  if (packA !== undefined) module.add(emitPackA(spec), packA)
 
   const f = new Func(['i32', 'i32', 'i32', 'i32'])
   const [a, bp, c, rows] = [0, 1, 2, 3] as const
@@ -332,5 +411,5 @@ export const emitMatmul = (module: ModuleBuilder, name: string, s: MatmulSpec, t
   })
   const mm = `${name}_mm`
   module.add(f, mm)
-  return { pack, mm }
+  return { pack, packA, mm }
 }
