@@ -20,7 +20,7 @@ export const progressBar = (run: PreparedRun, out: (line: string) => void, tty =
   let lossCount = 0
   const s = run.settings
   out(
-    `training ${run.sizes.join('-')} (${s.hidden} hidden, ${s.loss}) on ${s.dataset}: ${run.split.train.size} train / ` +
+    `training ${run.net ? `${s.net} (${run.net.units.length} units, ${s.loss})` : `${run.sizes.join('-')} (${s.hidden} hidden, ${s.loss})`} on ${s.dataset}: ${run.split.train.size} train / ` +
       `${run.split.test.size} test samples, ${s.optimizer} lr ${s.lr}, batch ${s.batch}, ${s.epochs} epochs, ${s.dtype}, ${s.backend}`,
   )
   const draw = (step: number, epoch: number) => {

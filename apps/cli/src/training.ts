@@ -4,12 +4,13 @@ import { cpuBackend } from '@backprop/backend-cpu'
 import { parseWorkersSpec, workersBackend } from '@backprop/backend-workers'
 import { loadCsv, loadIris, loadMnist, type Split } from '@backprop/data'
 import type { DType } from '@backprop/graph'
-import { type Activation, initParams, type Loss, layered } from '@backprop/nn'
+import { type Activation, type FeedForwardSpec, feedForward, feedForwardParams, initParams, type Loss, layered } from '@backprop/nn'
 import { adam, gd, loadParams, momentum, type Optimizer, type Params, sgd, type TrainEvent, train } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { Observable } from 'rxjs'
 import { choiceOption, listOption, numberOption, type ParsedArgs } from './args.js'
+import { netFitsData, readNetFile } from './net-file.js'
 
 /** Hidden-layer activations `train` offers. */
 export const hiddenNames = ['logsig', 'tanh', 'relu'] as const
@@ -46,6 +47,8 @@ export interface TrainSettings {
   readonly checkpoint?: string
   /** Start from the parameters in this checkpoint file instead of a fresh initialisation. */
   readonly resume?: string
+  /** Train the general feed-forward network of this spec file instead of a layered one. */
+  readonly net?: string
 }
 
 /** The settings `npm start` trains with. */
@@ -82,6 +85,8 @@ export const trainOptions = {
   target: 'string',
   checkpoint: 'string',
   resume: 'string',
+  'log-dir': 'string',
+  net: 'string',
   json: 'flag',
 } as const
 
@@ -91,6 +96,8 @@ const optionalInt = (name: string, value: string | true | undefined) =>
 /** Reads and checks `train`'s options; a Left is one line naming the option. */
 export const settingsFromArgs = ({ positional, options: o }: ParsedArgs): E.Either<string, TrainSettings> => {
   if (positional.length > 0) return E.left(`train takes no arguments, got '${positional[0]}'`)
+  const clash = o['net'] !== undefined ? ['layers', 'hidden', 'loss'].find((k) => o[k] !== undefined) : undefined
+  if (clash) return E.left(`--net and --${clash} both describe the network; give one (the --net file holds its units and loss)`)
   const d = defaultSettings
   return pipe(
     E.Do,
@@ -119,6 +126,7 @@ export const settingsFromArgs = ({ positional, options: o }: ParsedArgs): E.Eith
       ...(o['target'] !== undefined ? { target: listOption(o['target']) } : {}),
       ...(typeof o['checkpoint'] === 'string' ? { checkpoint: o['checkpoint'] } : {}),
       ...(typeof o['resume'] === 'string' ? { resume: o['resume'] } : {}),
+      ...(typeof o['net'] === 'string' ? { net: o['net'] } : {}),
     })),
   )
 }
@@ -178,7 +186,10 @@ export const makeBackend = (name: string): E.Either<string, Backend> =>
 /** A run ready to start: its data and the cold stream of its events. */
 export interface PreparedRun {
   readonly settings: TrainSettings
+  /** Layer sizes of a layered run; for a general network, its inputs and outputs. */
   readonly sizes: readonly number[]
+  /** The general network of a `--net` run. */
+  readonly net?: FeedForwardSpec
   readonly split: Split
   readonly events: Observable<TrainEvent>
 }
@@ -190,6 +201,26 @@ export interface PreparedRun {
  * subscribed to.
  */
 export const prepareRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
+  s.net !== undefined ? prepareNetRun(s, s.net) : prepareLayeredRun(s)
+
+/** The training options every run shares, whatever its model. */
+const runOptions = (s: TrainSettings, split: Split) => ({
+  data: split.train,
+  test: split.test,
+  optimizer: makeOptimizer(s),
+  epochs: s.epochs,
+  batchSize: s.batch,
+  seed: s.seed,
+  ...(s.checkpoint !== undefined ? { checkpoint: { path: s.checkpoint } } : {}),
+})
+
+/** Parameters from `--resume`, or fresh ones from `init`. */
+const startParams = (s: TrainSettings, init: () => E.Either<{ readonly message: string }, Params>): E.Either<string, Params> => {
+  const start: E.Either<{ readonly message: string }, Params> = s.resume !== undefined ? loadParams(s.resume) : init()
+  return pipe(start, E.mapLeft((e) => e.message))
+}
+
+const prepareLayeredRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
   pipe(
     E.Do,
     E.bind('split', () => loadDataset(s)),
@@ -204,10 +235,8 @@ export const prepareRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
       return E.right(sizes)
     }),
     E.bind('activations', ({ sizes }) => E.right(activationsFor(sizes, s))),
-    E.bind('params', ({ sizes, activations }): E.Either<string, Params> =>
-      s.resume !== undefined
-        ? pipe(loadParams(s.resume), E.mapLeft((e) => e.message))
-        : pipe(initParams({ sizes, activations, dtype: s.dtype }, { seed: s.seed, scheme: 'auto' }), E.mapLeft((e) => e.message)),
+    E.bind('params', ({ sizes, activations }) =>
+      startParams(s, () => initParams({ sizes, activations, dtype: s.dtype }, { seed: s.seed, scheme: 'auto' })),
     ),
     E.chainFirst(({ sizes, activations }) =>
       pipe(
@@ -222,14 +251,31 @@ export const prepareRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
       events: train({
         model: (batch) => layered({ sizes, activations, loss: s.loss as Loss, reduction: s.reduction, batch, dtype: s.dtype }),
         backend,
-        data: split.train,
-        test: split.test,
         params,
-        optimizer: makeOptimizer(s),
-        epochs: s.epochs,
-        batchSize: s.batch,
-        seed: s.seed,
-        ...(s.checkpoint !== undefined ? { checkpoint: { path: s.checkpoint } } : {}),
+        ...runOptions(s, split),
+      }),
+    })),
+  )
+
+/** A run of `--net FILE.json`: the general network of the file, weights from the file or the seed. */
+const prepareNetRun = (s: TrainSettings, path: string): E.Either<string, PreparedRun> =>
+  pipe(
+    E.Do,
+    E.bind('read', () => readNetFile(path)),
+    E.bind('split', () => loadDataset(s)),
+    E.bind('net', ({ read, split }) => netFitsData(path, read, split.train)),
+    E.bind('backend', () => makeBackend(s.backend)),
+    E.bind('params', ({ net }) => startParams(s, () => feedForwardParams(net, { seed: s.seed, dtype: s.dtype }))),
+    E.map(({ split, backend, net, params }) => ({
+      settings: { ...s, loss: net.loss },
+      sizes: [net.inputs, net.outputs.length],
+      net,
+      split,
+      events: train({
+        model: (batch) => feedForward({ ...net, batch, reduction: s.reduction, dtype: s.dtype }),
+        backend,
+        params,
+        ...runOptions(s, split),
       }),
     })),
   )

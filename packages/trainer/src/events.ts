@@ -1,3 +1,4 @@
+import type { Misclassified } from './evaluate.js'
 import type { Params } from './params.js'
 
 /**
@@ -55,6 +56,17 @@ export interface EpochEvent extends EpochFigures {
   readonly checkpoint: string | null
   /** The parameters after this epoch (non-enumerable: not in JSON). */
   readonly params: Params
+  /**
+   * For classification with test data: the test confusion matrix, counts by
+   * true class (row) and predicted class (column).
+   */
+  readonly confusion?: readonly (readonly number[])[]
+  /**
+   * With `confusion`: the first few misclassified test samples (their
+   * position in the test set from 0, true and predicted class), for a page
+   * to show examples the network gets wrong.
+   */
+  readonly misclassified?: readonly Misclassified[]
 }
 
 /**
