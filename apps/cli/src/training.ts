@@ -85,6 +85,7 @@ export const trainOptions = {
   target: 'string',
   checkpoint: 'string',
   resume: 'string',
+  'log-dir': 'string',
   net: 'string',
   json: 'flag',
 } as const

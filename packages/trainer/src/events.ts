@@ -1,4 +1,5 @@
 import { BackpropError } from '@backprop/graph'
+import type { Misclassified } from './evaluate.js'
 import type { TrainOptions } from './options.js'
 import type { Params } from './params.js'
 
@@ -63,6 +64,17 @@ export interface EpochEvent extends EpochFigures {
   readonly checkpoint: string | null
   /** The parameters after this epoch (non-enumerable: not in JSON). */
   readonly params: Params
+  /**
+   * For classification with test data: the test confusion matrix, counts by
+   * true class (row) and predicted class (column).
+   */
+  readonly confusion?: readonly (readonly number[])[]
+  /**
+   * With `confusion`: the first few misclassified test samples (their
+   * position in the test set from 0, true and predicted class), for a page
+   * to show examples the network gets wrong.
+   */
+  readonly misclassified?: readonly Misclassified[]
 }
 
 /**

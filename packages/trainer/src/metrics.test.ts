@@ -96,7 +96,7 @@ describe('endings', () => {
     const events = await run(diverging)
     const failed = events.at(-1)!
     expect(failed.type).toBe('error')
-    const error = await lastValueFrom(train({ ...diverging, failures: 'error' })).then(
+    const error: unknown = await lastValueFrom(train({ ...diverging, failures: 'error' })).then(
       () => undefined,
       (e: unknown) => e,
     )
