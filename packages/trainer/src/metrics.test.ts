@@ -45,7 +45,7 @@ const run = (options: TrainOptions): Promise<TrainEvent[]> => lastValueFrom(trai
 
 // gd's graph form (the in-place path) and the same optimiser with its own step (the fed path).
 const inPlace = gd({ lr: 0.2 })
-const fed: Optimizer = { ...inPlace, step: (...args) => inPlace.step(...args) }
+const fed: Optimizer<null> = { ...inPlace, step: inPlace.step.bind(inPlace) }
 
 describe('metrics: extra scalar nodes a model names', () => {
   it.each([['in place', inPlace], ['fed', fed]] as const)('are reported per epoch, before each update like trainLoss (%s)', async (_, optimizer) => {
