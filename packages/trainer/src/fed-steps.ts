@@ -49,7 +49,8 @@ export const fedStepper = (
       params = next.params
       state = next.state
       done = info.step
-      return { type: 'ok', loss, ms: clock() - started }
+      const metrics = result.right.slice(program.right.metricsAt).map((m) => m.data[0]!)
+      return { type: 'ok', loss, metrics, ms: clock() - started }
     },
     endEpoch: () => E.right(params),
     kept: () => ({ params, step: done }),

@@ -169,7 +169,8 @@ export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
       losses.push(loss)
       done = info.step
       epoch = info.epoch
-      return { type: 'ok', loss, ms: clock() - started }
+      const metrics = result.right.slice(program.right.metricsAt).map((m) => m.data[0]!)
+      return { type: 'ok', loss, metrics, ms: clock() - started }
     },
     endEpoch: () => {
       const values = held.read()
