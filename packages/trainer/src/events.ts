@@ -1,3 +1,4 @@
+import type { LayerStats } from './layer-stats.js'
 import type { Params } from './params.js'
 
 /**
@@ -53,6 +54,8 @@ export interface EpochEvent extends EpochFigures {
   readonly steps: number
   /** The path of the last checkpoint written so far (this epoch's, if any), or `null`. */
   readonly checkpoint: string | null
+  /** Per-layer figures of the epoch, when the run asks for them ({@link TrainOptions.layerStats}). */
+  readonly layers?: readonly LayerStats[]
   /** The parameters after this epoch (non-enumerable: not in JSON). */
   readonly params: Params
 }

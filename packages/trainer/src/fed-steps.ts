@@ -49,7 +49,7 @@ export const fedStepper = (
       params = next.params
       state = next.state
       done = info.step
-      return { type: 'ok', loss, ms: clock() - started }
+      return { type: 'ok', loss, ms: clock() - started, stats: gradTensors.slice(progs.paramNames.length) }
     },
     endEpoch: () => E.right(params),
     kept: () => ({ params, step: done }),

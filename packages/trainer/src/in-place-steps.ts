@@ -169,7 +169,7 @@ export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
       losses.push(loss)
       done = info.step
       epoch = info.epoch
-      return { type: 'ok', loss, ms: clock() - started }
+      return { type: 'ok', loss, ms: clock() - started, stats: checks.slice(checked.length) }
     },
     endEpoch: () => {
       const values = held.read()
