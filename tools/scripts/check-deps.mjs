@@ -29,6 +29,8 @@ const ALLOWED = {
   backend: ['graph'],
   'backend-cpu': ['graph', 'backend'],
   'backend-workers': ['graph', 'backend', 'backend-cpu'],
+  // the short path composes differentiation with a backend (the CPU one by default)
+  fn: ['graph', 'diff', 'backend', 'backend-cpu'],
   data: [],
 };
 

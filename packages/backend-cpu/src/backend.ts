@@ -13,7 +13,7 @@ import {
   outputSpecs,
   type Tensor,
 } from '@backprop/backend'
-import type { Graph, NodeId } from '@backprop/graph'
+import { type Graph, type NodeId, orThrow } from '@backprop/graph'
 import { compiledExecutable } from './compiled.js'
 import type { Instr } from './compile/ir.js'
 import { lower } from './compile/lower.js'
@@ -158,3 +158,16 @@ export const evaluate = (graph: Graph, outputs: readonly NodeId[], feeds: Feeds)
     E.map((specs) => referenceExecutable(makePlan(graph, outputs, kernels), specs, outputSpecs(graph, outputs), true)),
     E.flatMap((exe) => exe.runSync(feeds)),
   )
+
+/**
+ * {@link evaluate} for scripts: the output tensors, or a thrown
+ * `BackpropError` whose message is the `Left`'s.
+ *
+ * @example
+ * ```ts
+ * const [y9] = evaluateOrThrow(graph, [y], { x: scalarTensor(3) }) // y9.data[0] === 9
+ * ```
+ * @category Backend
+ */
+export const evaluateOrThrow = (graph: Graph, outputs: readonly NodeId[], feeds: Feeds): Tensor[] =>
+  orThrow(evaluate(graph, outputs, feeds))

@@ -7,6 +7,7 @@ import {
   fail,
   type NodeId,
   type Shape,
+  orThrow,
   sameShape,
   showShape,
 } from '@backprop/graph'
@@ -194,3 +195,16 @@ export const grad = (
     forwardSize: graph.nodes.length,
   }))(build(graph, (b) => gradInto(b, output, wrt, options)))
 }
+
+/**
+ * {@link grad} for scripts: the gradient, or a thrown `BackpropError` whose
+ * message is the `Left`'s.
+ *
+ * @example
+ * ```ts
+ * const { graph: withGrad, gradients: [dydx] } = gradOrThrow(graph, y, [x])
+ * ```
+ * @category Differentiation
+ */
+export const gradOrThrow = (graph: Graph, output: NodeId, wrt: readonly NodeId[], options: GradOptions = {}): Gradient =>
+  orThrow(grad(graph, output, wrt, options))

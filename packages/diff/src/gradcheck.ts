@@ -1,23 +1,45 @@
-import { type Graph, type GraphError, graphError, inputsOf, type NodeId, paramsOf, type Shape } from '@backprop/graph'
+import {
+  type DType,
+  type Graph,
+  type GraphError,
+  graphError,
+  inputsOf,
+  type NodeId,
+  paramsOf,
+  type Shape,
+  type TaggedError,
+} from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
 import { grad } from './grad.js'
 
 /**
- * Named values to feed: anything with a shape and row-major numbers (a
- * backend tensor fits).
+ * Named values to feed: a shape, a dtype and row-major numbers in the
+ * array type of that dtype. A backend tensor is one, so the values a
+ * backend returns can be fed back as they are.
  *
  * @category Gradcheck
  */
-export type Values = Readonly<Record<string, { readonly shape: Shape; readonly data: ArrayLike<number> }>>
+export type Values = Readonly<
+  Record<string, { readonly shape: Shape; readonly dtype: DType; readonly data: Float32Array | Float64Array }>
+>
 
 /**
- * How gradcheck runs a graph: evaluate `outputs` with `feeds` in float64 and
- * return their row-major values. Injected so that `diff` stays independent
- * of any backend; the CPU backend's `evaluate` adapts to it in one line.
+ * How gradcheck runs a graph: evaluate `outputs` with `feeds` and return
+ * their values, or a `Left` saying why not. Injected so that `diff` stays
+ * independent of any backend; the CPU backend's `evaluate` is one as it is.
  *
+ * @example
+ * ```ts
+ * import { evaluate } from '@backprop/backend-cpu'
+ * gradcheck(graph, loss, ['w'], { w: tensor([0.3, -1], [2]) }, evaluate)
+ * ```
  * @category Gradcheck
  */
-export type Evaluate = (graph: Graph, outputs: readonly NodeId[], feeds: Values) => readonly ArrayLike<number>[]
+export type Evaluate<L extends TaggedError = TaggedError> = (
+  graph: Graph,
+  outputs: readonly NodeId[],
+  feeds: Values,
+) => E.Either<L, readonly { readonly data: ArrayLike<number> }[]>
 
 /**
  * One compared entry: the symbolic derivative and the central difference.
@@ -66,19 +88,27 @@ export interface GradcheckOptions {
 
 /**
  * Checks the symbolic gradient of scalar `output` with respect to the named
- * inputs or parameters `wrt` against central finite differences in float64,
- * at the point given by `feeds`.
+ * inputs or parameters `wrt` against central finite differences, at the
+ * point given by `feeds` (in their dtypes: use `f64` feeds, since a
+ * difference step of 1e-6 is lost in float32). A `Left` names an unknown
+ * `wrt` name or carries the error `evaluate` returned.
  *
+ * @example
+ * ```ts
+ * import { evaluate } from '@backprop/backend-cpu'
+ * const report = gradcheck(graph, loss, ['w'], { w: tensor([0.3, -1], [2]), x: tensor([1, 2], [2]) }, evaluate)
+ * // Right({ ok: true, entries: [...], worst: {...} })
+ * ```
  * @category Gradcheck
  */
-export const gradcheck = (
+export const gradcheck = <L extends TaggedError>(
   graph: Graph,
   output: NodeId,
   wrt: readonly string[],
   feeds: Values,
-  evaluate: Evaluate,
+  evaluate: Evaluate<L>,
   options: GradcheckOptions = {},
-): E.Either<GraphError, GradcheckReport> => {
+): E.Either<GraphError | L, GradcheckReport> => {
   const { eps = 1e-6, rtol = 1e-5, atol = 1e-7 } = options
   const named = new Map([...inputsOf(graph), ...paramsOf(graph)])
   const missing = wrt.find((name) => !named.has(name) || feeds[name] === undefined)
@@ -87,23 +117,28 @@ export const gradcheck = (
       graphError('UnknownName', { name: missing, message: `gradcheck: '${missing}' is not a fed input or parameter` }),
     )
   }
-  return E.map(({ graph: g, gradients }: { graph: Graph; gradients: readonly NodeId[] }) => {
-    const symbolic = evaluate(g, gradients, feeds)
-    const at = (name: string, index: number, delta: number): number => {
-      const data = Float64Array.from(feeds[name]!.data)
-      data[index] = data[index]! + delta
-      return evaluate(graph, [output], { ...feeds, [name]: { shape: feeds[name]!.shape, data } })[0]![0]!
-    }
-    const entries = wrt.flatMap((name, j) =>
-      Array.from({ length: feeds[name]!.data.length }, (_, index) => ({
-        name,
-        index,
-        symbolic: symbolic[j]![index]!,
-        numeric: (at(name, index, eps) - at(name, index, -eps)) / (2 * eps),
-      })),
+  const derived = grad(graph, output, wrt.map((name) => named.get(name)!))
+  if (E.isLeft(derived)) return derived
+  const symbolic = evaluate(derived.right.graph, derived.right.gradients, feeds)
+  if (E.isLeft(symbolic)) return symbolic
+  // E with element `index` of feed `name` moved by `delta`.
+  const at = (name: string, index: number, delta: number): E.Either<L, number> => {
+    const data = feeds[name]!.data.slice()
+    data[index] = data[index]! + delta
+    return E.map((values: readonly { readonly data: ArrayLike<number> }[]) => values[0]!.data[0]!)(
+      evaluate(graph, [output], { ...feeds, [name]: { ...feeds[name]!, data } }),
     )
-    const excess = (e: GradcheckEntry): number => Math.abs(e.symbolic - e.numeric) / (atol + rtol * Math.abs(e.numeric))
-    const worst = entries.reduce<GradcheckEntry | undefined>((w, e) => (w === undefined || excess(e) > excess(w) ? e : w), undefined)
-    return { ok: entries.every((e) => excess(e) <= 1), entries, worst }
-  })(grad(graph, output, wrt.map((name) => named.get(name)!)))
+  }
+  const entries: GradcheckEntry[] = []
+  for (const [j, name] of wrt.entries()) {
+    for (let index = 0; index < feeds[name]!.data.length; index++) {
+      const [up, down] = [at(name, index, eps), at(name, index, -eps)]
+      if (E.isLeft(up)) return up
+      if (E.isLeft(down)) return down
+      entries.push({ name, index, symbolic: symbolic.right[j]!.data[index]!, numeric: (up.right - down.right) / (2 * eps) })
+    }
+  }
+  const excess = (e: GradcheckEntry): number => Math.abs(e.symbolic - e.numeric) / (atol + rtol * Math.abs(e.numeric))
+  const worst = entries.reduce<GradcheckEntry | undefined>((w, e) => (w === undefined || excess(e) > excess(w) ? e : w), undefined)
+  return E.right({ ok: entries.every((e) => excess(e) <= 1), entries, worst })
 }

@@ -63,6 +63,32 @@ export const jacobian = (
 ): E.Either<GraphError, Derived<NodeId[][]>> => extend(graph, (b) => jacobianInto(b, output, wrt, options))
 
 /**
+ * First and second derivatives of a scalar `output`, appended to the graph
+ * being built: the gradient and `hessian[i][j]` = d2E/(dv_i dv_j). Use
+ * inside a build; {@link hessian} is the stand-alone form.
+ *
+ * @category Higher order
+ */
+export const hessianInto = (
+  b: Builder,
+  output: NodeId,
+  wrt: readonly NodeId[],
+  options: GradOptions = {},
+): { gradient: NodeId[]; hessian: NodeId[][] } => {
+  const nonScalar = [output, ...wrt].find((id) => b.node(id).shape.length !== 0)
+  if (nonScalar !== undefined) {
+    fail(
+      graphError('ShapeError', {
+        op: 'hessian',
+        message: `hessian: node #${nonScalar} is not a scalar; use jacobian of the gradient or hvp for tensors`,
+      }),
+    )
+  }
+  const gradient = gradInto(b, output, wrt, options)
+  return { gradient, hessian: gradient.map((g) => gradInto(b, g, wrt, options)) }
+}
+
+/**
  * First and second derivatives of a scalar `output` with respect to scalar
  * nodes: the Hessian is the gradient of the gradient graph, never a finite
  * difference. `hessian[i][j]` is d2E/(dv_i dv_j).
@@ -75,19 +101,7 @@ export const hessian = (
   wrt: readonly NodeId[],
   options: GradOptions = {},
 ): E.Either<GraphError, Derived<{ gradient: NodeId[]; hessian: NodeId[][] }>> =>
-  extend(graph, (b) => {
-    const nonScalar = [output, ...wrt].find((id) => b.node(id).shape.length !== 0)
-    if (nonScalar !== undefined) {
-      fail(
-        graphError('ShapeError', {
-          op: 'hessian',
-          message: `hessian: node #${nonScalar} is not a scalar; use jacobian of the gradient or hvp for tensors`,
-        }),
-      )
-    }
-    const gradient = gradInto(b, output, wrt, options)
-    return { gradient, hessian: gradient.map((g) => gradInto(b, g, wrt, options)) }
-  })
+  extend(graph, (b) => hessianInto(b, output, wrt, options))
 
 /**
  * Hessian-vector product: H v = d/dw (sum_i <dE/dw_i, v_i>) for parameters

@@ -3,7 +3,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { grad } from './grad.js'
 import { gradcheck, type Values } from './gradcheck.js'
-import { evaluate64, pseudoRandom, uniform } from './testing/support.js'
+import { pseudoRandom, uniform } from './testing/support.js'
+import { evaluate } from '@backprop/backend-cpu'
 
 /**
  * One case per op: operand shapes, the interval operands are drawn from (kept
@@ -105,7 +106,7 @@ describe('derivative rules', () => {
     it('first derivatives match central differences', () => {
       for (const seed of [1, 2, 3]) {
         const { graph, result, feeds } = setup(op, c, seed)
-        const report = gradcheck(graph, result.loss, wrt, feeds, evaluate64)
+        const report = gradcheck(graph, result.loss, wrt, feeds, evaluate)
         expect(E.isRight(report) && report.right.ok, JSON.stringify(E.isRight(report) ? report.right.worst : report.left)).toBe(true)
       }
     })
@@ -119,7 +120,7 @@ describe('derivative rules', () => {
           .map((g) => b.sum(b.mul(g, b.constant([...uniform(random, b.node(g).shape, -1, 1).data], b.node(g).shape))))
           .reduce((acc, t) => b.add(acc, t)),
       )
-      const report = gradcheck(second.graph, second.result, wrt, feeds, evaluate64, { rtol: 1e-4, atol: 1e-6 })
+      const report = gradcheck(second.graph, second.result, wrt, feeds, evaluate, { rtol: 1e-4, atol: 1e-6 })
       expect(E.isRight(report) && report.right.ok, JSON.stringify(E.isRight(report) ? report.right.worst : report.left)).toBe(true)
     })
   })

@@ -4,6 +4,7 @@ import { fail, GraphFailure, graphError, type GraphError } from './errors.js'
 import type { Attrs, Graph, Node, NodeId } from './graph.js'
 import { type BinaryOp, type OpName, ops, type UnaryOp } from './ops.js'
 import { OpMethods } from './op-methods.js'
+import { orThrow } from './or-throw.js'
 import type { DType, Shape } from './shape.js'
 
 /**
@@ -566,14 +567,10 @@ export const buildScratch = <R>(
 }
 
 /**
- * {@link build} for code that knows its recipe is well-formed (tests,
- * derivative rules, examples): returns the graph and result directly and
- * throws the error's message otherwise.
+ * {@link build} for scripts and code that knows its recipe is well-formed
+ * (tests, derivative rules, examples): returns the graph and result directly
+ * and throws a {@link BackpropError} with the `Left`'s message otherwise.
  *
  * @category Building
  */
-export const buildOrThrow = <R>(graph: Graph, recipe: (b: Builder) => R): Built<R> => {
-  const built = build(graph, recipe)
-  if (E.isLeft(built)) throw new Error(built.left.message)
-  return built.right
-}
+export const buildOrThrow = <R>(graph: Graph, recipe: (b: Builder) => R): Built<R> => orThrow(build(graph, recipe))

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export * from './errors.js'
+export * from './or-throw.js'
 export * from './shape.js'
 export * from './graph.js'
 export * from './ops.js'

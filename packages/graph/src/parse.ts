@@ -4,6 +4,7 @@ import { build, type Builder } from './builder.js'
 import { fail, graphError, type GraphError } from './errors.js'
 import { emptyGraph, type Graph, type NodeId } from './graph.js'
 import { type OpName, ops } from './ops.js'
+import { orThrow } from './or-throw.js'
 import type { DType } from './shape.js'
 
 /**
@@ -257,6 +258,18 @@ export const parse = (text: string, opts: ParseOptions = {}): E.Either<GraphErro
     build(emptyGraph, (b) => parseWith(b, text, opts)),
     E.map(({ graph, result }) => ({ graph, output: result.output, variables: result.variables })),
   )
+
+/**
+ * {@link parse} for scripts: the parsed expression, or a thrown
+ * {@link BackpropError} whose message is the `Left`'s.
+ *
+ * @example
+ * ```ts
+ * const { graph, output, variables } = parseOrThrow('x^2 * y') // variables: ['x', 'y']
+ * ```
+ * @category Text
+ */
+export const parseOrThrow = (text: string, opts: ParseOptions = {}): Parsed => orThrow(parse(text, opts))
 
 /**
  * {@link parse} into a graph under construction: returns the expression's

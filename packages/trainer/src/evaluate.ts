@@ -60,11 +60,11 @@ export const evaluateOn = async (
 }
 
 /**
- * Options of {@link evaluate}.
+ * Options of {@link evaluateModel}.
  *
  * @category Evaluation
  */
-export interface EvaluateOptions {
+export interface EvaluateModelOptions {
   /** The model. */
   readonly model: Model
   /** The backend to run it on. */
@@ -81,15 +81,16 @@ export interface EvaluateOptions {
 
 /**
  * The loss and accuracy of a model with given parameters on a data set, e.g.
- * for parameters loaded from a checkpoint.
+ * for parameters loaded from a checkpoint. (Named apart from the CPU
+ * backend's `evaluate`, which computes a graph's outputs from feeds.)
  *
  * @example
  * ```ts
- * const result = await evaluate({ model, backend: cpuBackend(), data: split.test, params })
+ * const result = await evaluateModel({ model, backend: cpuBackend(), data: split.test, params })
  * ```
  * @category Evaluation
  */
-export const evaluate = async (options: EvaluateOptions): Promise<E.Either<TrainError, Evaluation>> => {
+export const evaluateModel = async (options: EvaluateModelOptions): Promise<E.Either<TrainError, Evaluation>> => {
   const { data } = options
   if (data.size < 1) return E.left(configError(`${data.name} has no samples to evaluate`))
   const chunk = Math.min(options.batchSize ?? Infinity, data.size)

@@ -10,7 +10,7 @@ import { lastValueFrom, toArray } from 'rxjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { nodeIo } from './atomic-write.js'
 import { loadParams } from './checkpoint.js'
-import { evaluate } from './evaluate.js'
+import { evaluateModel } from './evaluate.js'
 import { type DoneEvent, type EpochEvent, eventParams, type StepEvent, type TrainErrorEvent, type TrainEvent } from './events.js'
 import type { Model } from './model.js'
 import type { Optimizer } from './optimizer.js'
@@ -430,7 +430,7 @@ describe('evaluate', () => {
       b1: { shape: [2], dtype: 'f64', data: Float64Array.of(0, 0) },
     }
     const model: Model = (batch) => layered({ sizes: [2, 2], activations: ['softmax'], loss: 'softmax-cross-entropy', batch })
-    const result = await evaluate({ model, backend: cpuBackend(), data, params })
+    const result = await evaluateModel({ model, backend: cpuBackend(), data, params })
     expect(E.isRight(result)).toBe(true)
     const { loss, accuracy } = (result as E.Right<{ loss: number; accuracy: number | null }>).right
     expect(accuracy).toBe(0.75)
