@@ -19,8 +19,9 @@ const root = join(import.meta.dirname, '..', '..');
 const SCOPE = '@backprop/';
 
 // Library -> the libraries it may depend on (DESIGN.md: graph <- diff <- nn <- trainer,
-// graph <- backend <- backend-cpu <- backend-workers; the trainer knows only the `backend`
-// interface; data depends on nothing internal). A library not listed here may depend on none.
+// graph <- backend <- backend-cpu <- backend-workers, graph <- onnx <- backend-ort (with
+// backend); the trainer knows only the `backend` interface; onnx knows no backend; data
+// depends on nothing internal). A library not listed here may depend on none.
 const ALLOWED = {
   graph: [],
   diff: ['graph'],
@@ -29,6 +30,8 @@ const ALLOWED = {
   backend: ['graph'],
   'backend-cpu': ['graph', 'backend'],
   'backend-workers': ['graph', 'backend', 'backend-cpu'],
+  onnx: ['graph'],
+  'backend-ort': ['graph', 'backend', 'onnx'],
   // the short path composes differentiation with a backend (the CPU one by default)
   fn: ['graph', 'diff', 'backend', 'backend-cpu'],
   data: [],

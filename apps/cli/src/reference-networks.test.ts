@@ -1,5 +1,6 @@
 import { type Backend, type Executable, type Feeds, fromNested, type Tensor } from '@backprop/backend'
 import { cpuBackend, evaluate } from '@backprop/backend-cpu'
+import { ortBackend } from '@backprop/backend-ort'
 import { type WorkersExecutable, workersBackend } from '@backprop/backend-workers'
 import { buildOrThrow, emptyGraph, type Graph, type NodeId } from '@backprop/graph'
 import {
@@ -124,6 +125,7 @@ const ways: [string, Compute][] = [
     // Every batch of two samples or more is split between the two participants.
     onBackend(workers, (exe, samples) => expect((exe as WorkersExecutable).shards).toHaveLength(samples >= 2 ? 2 : 0)),
   ],
+  ['ort backend', onBackend(ortBackend())],
 ]
 
 describe.each(files)('reference $file', ({ cases }) => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import type { Backend } from '@backprop/backend'
 import { cpuBackend } from '@backprop/backend-cpu'
+import { parseOrtSpec, ortBackend } from '@backprop/backend-ort'
 import { parseWorkersSpec, workersBackend } from '@backprop/backend-workers'
 import { loadCsv, loadIris, loadMnist, type Split } from '@backprop/data'
 import type { DType } from '@backprop/graph'
@@ -87,6 +88,7 @@ export const trainOptions = {
   target: 'string',
   checkpoint: 'string',
   resume: 'string',
+  'log-dir': 'string',
   net: 'string',
   'layer-stats': 'flag',
   json: 'flag',
@@ -178,13 +180,19 @@ export const activationsFor = (sizes: readonly number[], s: Pick<TrainSettings, 
   outputActivation[s.loss],
 ]
 
-/** The backend a run names: `cpu`, or `workers[:N]` (N participants: the calling thread and N-1 worker threads, all cores by default). */
+/**
+ * The backend a run names: `cpu`, `workers[:N]` (N participants: the calling
+ * thread and N-1 worker threads, all cores by default), or `ort[:T]` (ONNX
+ * Runtime with T intra-op threads, 1 by default).
+ */
 export const makeBackend = (name: string): E.Either<string, Backend> =>
   name === 'cpu'
     ? E.right(cpuBackend())
     : name === 'workers' || name.startsWith('workers:')
       ? pipe(parseWorkersSpec(name), E.map(workersBackend))
-      : E.left(`unknown backend '${name}' (expected cpu or workers[:N])`)
+      : name === 'ort' || name.startsWith('ort:')
+        ? pipe(parseOrtSpec(name), E.map(ortBackend))
+        : E.left(`unknown backend '${name}' (expected cpu, workers[:N] or ort[:T])`)
 
 /** A run ready to start: its data and the cold stream of its events. */
 export interface PreparedRun {

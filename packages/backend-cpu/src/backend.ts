@@ -13,9 +13,8 @@ import {
   outputSpecs,
   type Tensor,
 } from '@backprop/backend'
-import { type Graph, type NodeId, orThrow } from '@backprop/graph'
+import { flopsOf, type Graph, type NodeId, orThrow } from '@backprop/graph'
 import { compiledExecutable } from './compiled.js'
-import type { Instr } from './compile/ir.js'
 import { lower } from './compile/lower.js'
 import { layoutMemory } from './compile/memory.js'
 import { type CpuExecutable, referenceExecutable } from './executable.js'
@@ -59,21 +58,6 @@ export interface CpuBackend extends Backend {
   /** Compiles `outputs` of `graph`; see {@link Backend.compile} and {@link CpuCompileOptions}. */
   compile(graph: Graph, outputs: readonly NodeId[], options?: CpuCompileOptions): E.Either<BackendError, CpuExecutable>
 }
-
-/** Flops of a run, roughly: what decides whether generating WebAssembly pays. */
-const workOf = (instrs: readonly Instr[]): number =>
-  instrs.reduce((w, i) => {
-    switch (i.kind) {
-      case 'matmul':
-        return w + 2 * i.m * i.n * i.k + (i.epilogue ? i.epilogue.rows * i.epilogue.cols * i.epilogue.exprs.length : 0)
-      case 'group':
-        return w + i.group.rows * i.group.cols * i.group.exprs.length
-      case 'gather':
-        return w + i.from.shape.reduce((p, d) => p * d, 1)
-      default:
-        return w + i.shape.reduce((p, d) => p * d, 1)
-    }
-  }, 0)
 
 /** Below this many flops per run, `'auto'` stays in JavaScript. */
 const wasmThreshold = 1 << 16
@@ -119,7 +103,7 @@ export const cpuBackend = (options: CpuBackendOptions = {}): CpuBackend => ({
           const lowered = lower(graph, outputs, { updates, fuse: compileOptions.fuse ?? true })
           const mode = options.simd ?? 'auto'
           const target: Target =
-            mode === false || !simdSupported() ? 'js' : mode === true || workOf(lowered.instrs) >= wasmThreshold ? 'wasm' : 'js'
+            mode === false || !simdSupported() ? 'js' : mode === true || flopsOf(graph, [...outputs, ...updates.map((u) => u.value)]) >= wasmThreshold ? 'wasm' : 'js'
           const program = buildProgram(lowered, layoutMemory(lowered), target)
           return E.right(compiledExecutable(lowered, program, feeds, outputSpecs(graph, outputs), options.validateFeeds ?? true))
         } catch (e) {

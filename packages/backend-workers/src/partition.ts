@@ -314,39 +314,27 @@ export const partition = (graph: Graph, outputs: readonly NodeId[], request: Sha
       throw new NotSplittable(`${label(id, graph.nodes[id]!)} ${why}`)
     }
 
-    /** Elementwise op with a partial-sum operand: only ops linear in it are allowed. */
+    /**
+     * Elementwise op with a partial-sum operand: only ops linear in it are
+     * allowed, as the op's batch facts in the op table say (`OpDef.batch`).
+     */
     const partialElementwise = (id: NodeId, node: Node, kinds: readonly State['kind'][]): NodeId => {
       const same = (): NodeId => b.apply(node.op, node.inputs.map((i) => shard[i]!), node.attrs)
-      const [first, second, third] = kinds
-      const nonlinear = (): never => fail(id, 'is not linear in a sum over the batch')
       if (kinds.includes('batch')) return fail(id, 'combines a sum over the batch with single samples')
-      switch (node.op) {
-        case 'neg':
-        case 'stopGradient':
-          return same()
-        case 'add':
-        case 'sub': {
-          if (first === 'partial' && second === 'partial') return same()
-          // p + c: the first shard adds c, the others pass their part through (negated for c - p).
-          if (role === 'first') return same()
-          const p = first === 'partial' ? 0 : 1
-          let part = shard[node.inputs[p]!]!
-          if (node.op === 'sub' && p === 1) part = b.neg(part)
-          const shape = graph.nodes[node.inputs[p]!]!.shape
-          return shape.join() === node.shape.join() ? part : b.broadcast(part, node.shape)
-        }
-        case 'mul':
-          return first === 'partial' && second === 'partial' ? nonlinear() : same()
-        case 'mulNoNan':
-          // a * p with a free is 0 where a is, in every shard alike; p * a is not linear where a is infinite.
-          return first === 'free' ? same() : nonlinear()
-        case 'div':
-          return second === 'free' ? same() : nonlinear()
-        case 'where':
-          return first === 'free' && second === 'partial' && third === 'partial' ? same() : nonlinear()
-        default:
-          return nonlinear()
-      }
+      const facts = ops[node.op].batch
+      const partials = kinds.flatMap((k, i) => (k === 'partial' ? [i] : []))
+      const group = facts?.linearIn.find((g) => partials.every((p) => g.includes(p)))
+      if (group === undefined) return fail(id, 'is not linear in a sum over the batch')
+      if (group.every((k) => kinds[k] === 'partial')) return same()
+      // A signed sum of a partial sum and batch-independent terms (p + c, c - p): the first
+      // shard adds the terms, the others pass their part through with its sign.
+      if (facts!.signs === undefined || partials.length !== 1) return fail(id, 'is not linear in a sum over the batch')
+      if (role === 'first') return same()
+      const p = partials[0]!
+      let part = shard[node.inputs[p]!]!
+      if (facts!.signs[p]! < 0) part = b.neg(part)
+      const shape = graph.nodes[node.inputs[p]!]!.shape
+      return shape.join() === node.shape.join() ? part : b.broadcast(part, node.shape)
     }
 
     /** Elementwise op of batch and free operands: the samples must lie on one output axis. */

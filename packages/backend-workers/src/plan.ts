@@ -1,9 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js'
-import { type DType, type Graph, type GraphJson, type NodeId, type Shape, toJson } from '@backprop/graph'
+import { type DType, flopsOf, type Graph, type GraphJson, type NodeId, type Shape, toJson } from '@backprop/graph'
 import { afterSums, type AfterSums } from './after.js'
 import { batchExtent, type OutputKind, partition } from './partition.js'
 import { shardSizes, shardStarts } from './split.js'
-import { flopsOf } from './work.js'
 
 /**
  * One shard of a run: who computes it (slot 0 is the calling thread, slot

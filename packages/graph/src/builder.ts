@@ -8,6 +8,20 @@ import { orThrow } from './or-throw.js'
 import type { DType, Shape } from './shape.js'
 
 /**
+ * One builder method per elementwise op of one or two operands, named like
+ * the op and derived from the op table's types, so that a new op in
+ * {@link UnaryOp} or {@link BinaryOp} is a method of every builder at once:
+ * `b.tanh(x)`, `b.sub(a, b)`, `b.max(a, b)` (ties pick `a`),
+ * `b.mulNoNan(a, b)` (`a * b`, but 0 wherever `a` is 0). Their meaning is
+ * the op's row in {@link ops}.
+ *
+ * @category Building
+ */
+export type ElementwiseMethods = { readonly [K in UnaryOp]: (x: NodeId) => NodeId } & {
+  readonly [K in BinaryOp]: (a: NodeId, b: NodeId) => NodeId
+}
+
+/**
  * Appends nodes to a graph under construction. Every method returns the id of
  * the node computing its result; asking for a node that exists already
  * returns the existing id (hash-consing), so common subexpressions are shared
@@ -16,7 +30,7 @@ import type { DType, Shape } from './shape.js'
  *
  * @category Building
  */
-export interface Builder {
+export interface Builder extends ElementwiseMethods {
   /** The node with this id (from the base graph or added in this build). */
   node(id: NodeId): Node
   /** Number of nodes so far. */
@@ -37,58 +51,6 @@ export interface Builder {
   unary(op: UnaryOp, x: NodeId): NodeId
   /** Elementwise op of two broadcast operands. */
   binary(op: BinaryOp, a: NodeId, b: NodeId): NodeId
-  /** `-x` */
-  neg(x: NodeId): NodeId
-  /** `e^x` */
-  exp(x: NodeId): NodeId
-  /** Natural logarithm. */
-  log(x: NodeId): NodeId
-  /** Square root. */
-  sqrt(x: NodeId): NodeId
-  /** Sine. */
-  sin(x: NodeId): NodeId
-  /** Cosine. */
-  cos(x: NodeId): NodeId
-  /** Tangent. */
-  tan(x: NodeId): NodeId
-  /** Hyperbolic tangent. */
-  tanh(x: NodeId): NodeId
-  /** The lecture's logsig, `1 / (1 + e^-x)`. */
-  sigmoid(x: NodeId): NodeId
-  /** `max(x, 0)`. */
-  relu(x: NodeId): NodeId
-  /** Absolute value. */
-  abs(x: NodeId): NodeId
-  /** `x^2`. */
-  square(x: NodeId): NodeId
-  /** `log(1 + e^x)`. */
-  softplus(x: NodeId): NodeId
-  /** -1, 0 or 1. */
-  sign(x: NodeId): NodeId
-  /** `x` in value; no gradient flows through it. */
-  stopGradient(x: NodeId): NodeId
-  /** `a + b` */
-  add(a: NodeId, b: NodeId): NodeId
-  /** `a - b` */
-  sub(a: NodeId, b: NodeId): NodeId
-  /** `a * b` (elementwise) */
-  mul(a: NodeId, b: NodeId): NodeId
-  /** `a / b` */
-  div(a: NodeId, b: NodeId): NodeId
-  /** `a ^ b` */
-  pow(a: NodeId, b: NodeId): NodeId
-  /** Elementwise maximum; ties pick `a`. */
-  max(a: NodeId, b: NodeId): NodeId
-  /** Elementwise minimum; ties pick `a`. */
-  min(a: NodeId, b: NodeId): NodeId
-  /** `a * b`, but 0 wherever `a` is 0 (even if `b` is not finite). */
-  mulNoNan(a: NodeId, b: NodeId): NodeId
-  /** 1 where `a > b`, else 0. */
-  greater(a: NodeId, b: NodeId): NodeId
-  /** 1 where `a >= b`, else 0. */
-  greaterEqual(a: NodeId, b: NodeId): NodeId
-  /** 1 where `a == b`, else 0. */
-  equal(a: NodeId, b: NodeId): NodeId
   /** `a` where `cond` is non-zero, else `b`. */
   where(cond: NodeId, a: NodeId, b: NodeId): NodeId
   /** Matrix product of `[m,k]` and `[k,n]`. */

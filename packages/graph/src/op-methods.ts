@@ -1,7 +1,11 @@
-import type { Builder } from './builder.js'
+import type { Builder, ElementwiseMethods } from './builder.js'
 import type { Attrs, Node, NodeId } from './graph.js'
-import type { BinaryOp, OpName, UnaryOp } from './ops.js'
+import { type BinaryOp, type OpName, opNames, ops, type UnaryOp } from './ops.js'
 import { type DType, type Shape, sizeOf } from './shape.js'
+
+// The elementwise methods, one per op (see ElementwiseMethods), are put on the
+// prototype below from the op table; this declaration gives them their types.
+export interface OpMethods extends ElementwiseMethods {}
 
 /**
  * Every named op method of {@link Builder}, written once in terms of
@@ -35,84 +39,6 @@ export abstract class OpMethods implements Builder {
   }
   binary(op: BinaryOp, a: NodeId, b: NodeId): NodeId {
     return this.apply(op, [a, b])
-  }
-  neg(x: NodeId): NodeId {
-    return this.apply('neg', [x])
-  }
-  exp(x: NodeId): NodeId {
-    return this.apply('exp', [x])
-  }
-  log(x: NodeId): NodeId {
-    return this.apply('log', [x])
-  }
-  sqrt(x: NodeId): NodeId {
-    return this.apply('sqrt', [x])
-  }
-  sin(x: NodeId): NodeId {
-    return this.apply('sin', [x])
-  }
-  cos(x: NodeId): NodeId {
-    return this.apply('cos', [x])
-  }
-  tan(x: NodeId): NodeId {
-    return this.apply('tan', [x])
-  }
-  tanh(x: NodeId): NodeId {
-    return this.apply('tanh', [x])
-  }
-  sigmoid(x: NodeId): NodeId {
-    return this.apply('sigmoid', [x])
-  }
-  relu(x: NodeId): NodeId {
-    return this.apply('relu', [x])
-  }
-  abs(x: NodeId): NodeId {
-    return this.apply('abs', [x])
-  }
-  square(x: NodeId): NodeId {
-    return this.apply('square', [x])
-  }
-  softplus(x: NodeId): NodeId {
-    return this.apply('softplus', [x])
-  }
-  sign(x: NodeId): NodeId {
-    return this.apply('sign', [x])
-  }
-  stopGradient(x: NodeId): NodeId {
-    return this.apply('stopGradient', [x])
-  }
-  add(a: NodeId, b: NodeId): NodeId {
-    return this.apply('add', [a, b])
-  }
-  sub(a: NodeId, b: NodeId): NodeId {
-    return this.apply('sub', [a, b])
-  }
-  mul(a: NodeId, b: NodeId): NodeId {
-    return this.apply('mul', [a, b])
-  }
-  div(a: NodeId, b: NodeId): NodeId {
-    return this.apply('div', [a, b])
-  }
-  pow(a: NodeId, b: NodeId): NodeId {
-    return this.apply('pow', [a, b])
-  }
-  max(a: NodeId, b: NodeId): NodeId {
-    return this.apply('max', [a, b])
-  }
-  min(a: NodeId, b: NodeId): NodeId {
-    return this.apply('min', [a, b])
-  }
-  mulNoNan(a: NodeId, b: NodeId): NodeId {
-    return this.apply('mulNoNan', [a, b])
-  }
-  greater(a: NodeId, b: NodeId): NodeId {
-    return this.apply('greater', [a, b])
-  }
-  greaterEqual(a: NodeId, b: NodeId): NodeId {
-    return this.apply('greaterEqual', [a, b])
-  }
-  equal(a: NodeId, b: NodeId): NodeId {
-    return this.apply('equal', [a, b])
   }
   matmul(a: NodeId, b: NodeId): NodeId {
     return this.apply('matmul', [a, b])
@@ -149,4 +75,17 @@ export abstract class OpMethods implements Builder {
   logSumExp(x: NodeId, axis = -1, keepdims = false): NodeId {
     return this.apply('logSumExp', [x], { axis, keepdims })
   }
+}
+
+// b.<op>(...operands) for each elementwise op of one or two operands.
+for (const op of opNames) {
+  const { kind, arity } = ops[op]
+  if (kind !== 'elementwise' || arity > 2) continue
+  Object.defineProperty(OpMethods.prototype, op, {
+    value: function (this: OpMethods, ...operands: NodeId[]): NodeId {
+      return this.apply(op, operands)
+    },
+    writable: true,
+    configurable: true,
+  })
 }

@@ -99,10 +99,70 @@ export interface Inferred {
 }
 
 /**
+ * When a node of an op is provably finite, given that inputs and parameters
+ * are (the assumption the arithmetic rewrites make throughout):
+ * `'operands'` wherever its operands are (polynomials, bounded functions,
+ * selections, data movement); `'polynomialPower'` when the exponent is a
+ * constant non-negative integer; `'nonZeroDivisor'` when the divisor is
+ * provably nonzero. Ops without it (poles, overflow: `log`, `exp`, `tan`)
+ * are never proven finite.
+ *
+ * @category Ops
+ */
+export type FiniteFact = 'operands' | 'polynomialPower' | 'nonZeroDivisor'
+
+/**
+ * The sign facts the passes reason with (`isPositive`, `isNonZero`, the
+ * arithmetic rules), each in exact real arithmetic wherever the op is
+ * defined. A new op states its facts here and every pass sees them.
+ *
+ * @category Ops
+ */
+export interface SignFacts {
+  /**
+   * When the value is positive: `'always'`; `'operand'` where the first
+   * operand is; `'nonZeroOperand'` where the operand is nonzero (`x^2`,
+   * `|x|`); `'allOperands'`/`'anyOperand'` where all/any of them are;
+   * `'sum'` where one operand is positive and the others never negative.
+   */
+  readonly positive?: 'always' | 'operand' | 'nonZeroOperand' | 'allOperands' | 'anyOperand' | 'sum'
+  /** When the value is never negative: `'always'`, or where all operands are not. */
+  readonly nonNegative?: 'always' | 'allOperands'
+  /**
+   * When the value is nonzero besides where it is positive: `'operand'`
+   * where the first operand is (for a quotient, its dividend), `'allOperands'`
+   * where all are, `'integerPower'` for a nonzero base to a constant integer
+   * exponent.
+   */
+  readonly nonZero?: 'operand' | 'allOperands' | 'integerPower'
+}
+
+/**
+ * How an elementwise op treats a value summed over the batch, for a
+ * data-parallel split that sums the shards' parts: `linearIn` lists groups
+ * of operands in which the op is jointly linear while the other operands
+ * stay fixed (so the shards may apply it to their parts of a sum), and
+ * `signs`, for an op that is a signed sum of its operands (`add`: `[1, 1]`,
+ * `sub`: `[1, -1]`), lets a sum meet a batch-independent term, which one
+ * shard adds. Ops without it are nonlinear: the split stops at them.
+ *
+ * @category Ops
+ */
+export interface BatchFacts {
+  /** Groups of operand positions the op is jointly linear in. */
+  readonly linearIn: readonly (readonly number[])[]
+  /** The signs of the operands of a signed sum. */
+  readonly signs?: readonly number[]
+}
+
+/**
  * The definition of an op: how many operands it takes, how its shape and
  * dtype follow from them (throwing a shape or dtype error otherwise), and,
  * for elementwise ops, its value on numbers: the single place where the
- * op's meaning (including conventions at kinks) is written down.
+ * op's meaning (including conventions at kinks) is written down. Beside it
+ * are the facts about the op that passes and backends ask (range and sign,
+ * batch behaviour, cost) and its names in the text language and LaTeX, so
+ * that a new op is one row here and every pass that cares sees it.
  *
  * @category Ops
  */
@@ -117,6 +177,23 @@ export interface OpDef {
   readonly infer: (op: OpName, inputs: readonly Node[], attrs: Attrs, dtype?: DType) => Inferred
   /** Elementwise ops: the op on numbers. */
   readonly fn?: (...args: number[]) => number
+  /** Roughly how many floating-point operations a node does, given its operands (see {@link flopsOf}). */
+  readonly cost: (node: Node, operands: readonly Node[]) => number
+  /** When a node is provably finite; never, without it. */
+  readonly finite?: FiniteFact
+  /** What is known of the sign of its values. */
+  readonly sign?: SignFacts
+  /** Elementwise ops: how it meets sums over the batch; nonlinear without it. */
+  readonly batch?: BatchFacts
+  /**
+   * Ops written `name(args)` in the scalar text language: the dialect that
+   * knows the function (`'contract'`: CONTRACT.md §1; `'full'`: the dialect
+   * that prints every scalar graph exactly). Operators (`+`, `-`, `^`) and
+   * tensor ops have none.
+   */
+  readonly syntax?: 'contract' | 'full'
+  /** The LaTeX head of an op typeset as a function call, e.g. `\tanh`. */
+  readonly latex?: string
 }
 
 const shapeError = (op: string, message: string): never =>
@@ -144,10 +221,15 @@ const leafShape = (op: OpName, attrs: Attrs): Shape => {
   return shape
 }
 
+const noCost = (): number => 0
+const resultSize = (node: Node): number => sizeOf(node.shape)
+const operandSize = (_node: Node, [x]: readonly Node[]): number => sizeOf(x!.shape)
+
 const leaf: OpDef = {
   arity: 0,
   kind: 'leaf',
   commutative: false,
+  cost: noCost,
   infer: (op, _inputs, attrs, dtype = 'f64') => {
     const shape = leafShape(op, attrs)
     if (op === 'const') {
@@ -164,18 +246,24 @@ const leaf: OpDef = {
   },
 }
 
-const unary = (fn: (x: number) => number): OpDef => ({
+/** The facts of an op row beyond its arity, kind and meaning. */
+type Facts = Partial<Pick<OpDef, 'commutative' | 'cost' | 'finite' | 'sign' | 'batch' | 'syntax' | 'latex'>>
+
+const unary = (fn: (x: number) => number, facts: Facts = {}): OpDef => ({
   arity: 1,
   kind: 'elementwise',
   commutative: false,
+  cost: resultSize,
   infer: (_op, [x], attrs) => ({ shape: x!.shape, dtype: x!.dtype, attrs }),
   fn,
+  ...facts,
 })
 
-const binary = (fn: (a: number, b: number) => number, commutative = false): OpDef => ({
+const binary = (fn: (a: number, b: number) => number, facts: Facts = {}): OpDef => ({
   arity: 2,
   kind: 'elementwise',
-  commutative,
+  commutative: false,
+  cost: resultSize,
   infer: (op, inputs, attrs) => {
     const dtype = sameDType(op, inputs)
     const [a, b] = inputs as [Node, Node]
@@ -185,7 +273,13 @@ const binary = (fn: (a: number, b: number) => number, commutative = false): OpDe
     return { shape, dtype, attrs }
   },
   fn,
+  ...facts,
 })
+
+/** A function of the contract's text language, typeset as `latex` unless the LaTeX printer has a form of its own. */
+const contract = (latex?: string): Facts => ({ syntax: 'contract', ...(latex === undefined ? {} : { latex }) })
+/** A function of the full text dialect only, typeset as `latex` unless the LaTeX printer has a form of its own. */
+const fullOnly = (latex?: string): Facts => ({ syntax: 'full', ...(latex === undefined ? {} : { latex }) })
 
 /** log(1 + e^x) without overflow for large x or loss of digits for very negative x. */
 const softplus = (x: number): number =>
@@ -198,10 +292,11 @@ const sigmoid = (x: number): number => {
   return e / (1 + e)
 }
 
-const reduction: OpDef = {
+const reduction = (facts: Facts): OpDef => ({
   arity: 1,
   kind: 'reduction',
   commutative: false,
+  cost: operandSize,
   infer: (op, [x], attrs) => {
     const rank = x!.shape.length
     const axes =
@@ -213,12 +308,14 @@ const reduction: OpDef = {
       : x!.shape.filter((_, i) => !axes.includes(i))
     return { shape, dtype: x!.dtype, attrs: { axes, keepdims } }
   },
-}
+  ...facts,
+})
 
-const alongAxis = (reduces: boolean): OpDef => ({
+const alongAxis = (reduces: boolean, facts: Facts = {}): OpDef => ({
   arity: 1,
   kind: 'axis',
   commutative: false,
+  cost: operandSize,
   infer: (op, [x], attrs) => {
     const rank = x!.shape.length
     if (rank === 0) shapeError(op, 'needs an operand of rank 1 or more')
@@ -232,10 +329,27 @@ const alongAxis = (reduces: boolean): OpDef => ({
       : x!.shape.filter((_, i) => i !== axis)
     return { shape, dtype: x!.dtype, attrs: { axis, keepdims } }
   },
+  ...facts,
 })
 
+/** Data movement (a view of its operand): free, finite and of the operand's sign. */
+const view = (infer: OpDef['infer']): OpDef => ({
+  arity: 1,
+  kind: 'structural',
+  commutative: false,
+  cost: noCost,
+  infer,
+  finite: 'operands',
+  sign: { positive: 'operand', nonZero: 'operand' },
+})
+
+// Fact shorthands, used in the rows below.
+const closed = { finite: 'operands' } as const
+const linear = { linearIn: [[0]] } as const
+
 /**
- * The definition of every op.
+ * The definition of every op, one row per op: its meaning and the facts
+ * passes and backends read (see {@link OpDef}).
  *
  * @category Ops
  */
@@ -244,40 +358,96 @@ export const ops: { readonly [K in OpName]: OpDef } = {
   param: leaf,
   const: leaf,
 
-  neg: unary((x) => -x),
-  exp: unary(Math.exp),
-  log: unary(Math.log),
-  sqrt: unary(Math.sqrt),
-  sin: unary(Math.sin),
-  cos: unary(Math.cos),
-  tan: unary(Math.tan),
-  tanh: unary(Math.tanh),
-  sigmoid: unary(sigmoid),
-  relu: unary((x) => (x > 0 ? x : 0)),
-  abs: unary(Math.abs),
-  square: unary((x) => x * x),
-  softplus: unary(softplus),
+  neg: unary((x) => -x, { ...closed, sign: { nonZero: 'operand' }, batch: linear }),
+  exp: unary(Math.exp, { ...contract(), sign: { positive: 'always', nonNegative: 'always' } }),
+  log: unary(Math.log, contract('\\log')),
+  sqrt: unary(Math.sqrt, { ...contract(), sign: { positive: 'operand', nonNegative: 'always', nonZero: 'operand' } }),
+  sin: unary(Math.sin, { ...contract('\\sin'), ...closed }),
+  cos: unary(Math.cos, { ...contract('\\cos'), ...closed }),
+  tan: unary(Math.tan, contract('\\tan')),
+  tanh: unary(Math.tanh, { ...contract('\\tanh'), ...closed, sign: { nonZero: 'operand' } }),
+  sigmoid: unary(sigmoid, { ...contract('\\sigma'), ...closed, sign: { positive: 'always', nonNegative: 'always' } }),
+  relu: unary((x) => (x > 0 ? x : 0), {
+    ...contract('\\operatorname{relu}'),
+    ...closed,
+    sign: { positive: 'operand', nonNegative: 'always' },
+  }),
+  abs: unary(Math.abs, { ...contract(), ...closed, sign: { positive: 'nonZeroOperand', nonNegative: 'always' } }),
+  square: unary((x) => x * x, {
+    ...contract(),
+    ...closed,
+    sign: { positive: 'nonZeroOperand', nonNegative: 'always' },
+  }),
+  softplus: unary(softplus, { ...contract('\\operatorname{softplus}'), sign: { positive: 'always', nonNegative: 'always' } }),
   // sign(0) = 0, so that abs'(0) = 0 as CONTRACT.md fixes.
-  sign: unary((x) => (x > 0 ? 1 : x < 0 ? -1 : x)),
-  stopGradient: unary((x) => x),
+  sign: unary((x) => (x > 0 ? 1 : x < 0 ? -1 : x), {
+    ...fullOnly('\\operatorname{sign}'),
+    ...closed,
+    sign: { nonZero: 'operand' },
+  }),
+  stopGradient: unary((x) => x, {
+    ...fullOnly('\\operatorname{stopgrad}'),
+    ...closed,
+    cost: noCost,
+    sign: { positive: 'operand', nonZero: 'operand' },
+    batch: linear,
+  }),
 
-  add: binary((a, b) => a + b, true),
-  sub: binary((a, b) => a - b),
-  mul: binary((a, b) => a * b, true),
-  div: binary((a, b) => a / b),
-  pow: binary(Math.pow),
+  add: binary((a, b) => a + b, {
+    commutative: true,
+    ...closed,
+    sign: { positive: 'sum', nonNegative: 'allOperands' },
+    batch: { linearIn: [[0, 1]], signs: [1, 1] },
+  }),
+  sub: binary((a, b) => a - b, { ...closed, batch: { linearIn: [[0, 1]], signs: [1, -1] } }),
+  mul: binary((a, b) => a * b, {
+    commutative: true,
+    ...closed,
+    sign: { positive: 'allOperands', nonNegative: 'allOperands', nonZero: 'allOperands' },
+    batch: { linearIn: [[0], [1]] },
+  }),
+  // A quotient is nonzero where its dividend is (given a divisor, it is defined).
+  div: binary((a, b) => a / b, {
+    finite: 'nonZeroDivisor',
+    sign: { positive: 'allOperands', nonZero: 'operand' },
+    batch: linear,
+  }),
+  pow: binary(Math.pow, {
+    ...contract(),
+    finite: 'polynomialPower',
+    sign: { positive: 'operand', nonZero: 'integerPower' },
+  }),
   // Ties go to the first operand; that is also where max's gradient goes.
-  max: binary((a, b) => (a >= b ? a : b), true),
-  min: binary((a, b) => (a <= b ? a : b), true),
-  mulNoNan: binary((a, b) => (a === 0 ? 0 : a * b)),
-  greater: binary((a, b) => (a > b ? 1 : 0)),
-  greaterEqual: binary((a, b) => (a >= b ? 1 : 0)),
-  equal: binary((a, b) => (a === b ? 1 : 0), true),
+  max: binary((a, b) => (a >= b ? a : b), {
+    commutative: true,
+    ...contract('\\max'),
+    ...closed,
+    sign: { positive: 'anyOperand', nonNegative: 'allOperands' },
+  }),
+  min: binary((a, b) => (a <= b ? a : b), {
+    commutative: true,
+    ...contract('\\min'),
+    ...closed,
+    sign: { positive: 'allOperands', nonNegative: 'allOperands' },
+  }),
+  // a * p with a fixed is 0 where a is, whatever p: linear in p; not in a, where p may be infinite.
+  mulNoNan: binary((a, b) => (a === 0 ? 0 : a * b), {
+    ...fullOnly(),
+    ...closed,
+    batch: { linearIn: [[1]] },
+  }),
+  greater: binary((a, b) => (a > b ? 1 : 0), { ...fullOnly(), ...closed }),
+  greaterEqual: binary((a, b) => (a >= b ? 1 : 0), { ...fullOnly(), ...closed }),
+  equal: binary((a, b) => (a === b ? 1 : 0), { commutative: true, ...fullOnly(), ...closed }),
 
   where: {
     arity: 3,
     kind: 'elementwise',
     commutative: false,
+    cost: resultSize,
+    ...fullOnly('\\operatorname{where}'),
+    ...closed,
+    batch: { linearIn: [[1, 2]] },
     infer: (op, inputs, attrs) => {
       const dtype = sameDType(op, inputs)
       const shape = inputs
@@ -297,6 +467,9 @@ export const ops: { readonly [K in OpName]: OpDef } = {
     arity: 2,
     kind: 'structural',
     commutative: false,
+    // 2 m n k: a multiply and an add per term.
+    cost: (node, [a]) => 2 * sizeOf(node.shape) * a!.shape.at(-1)!,
+    ...closed,
     infer: (op, inputs, attrs) => {
       const dtype = sameDType(op, inputs)
       const [a, b] = inputs as [Node, Node]
@@ -313,50 +486,34 @@ export const ops: { readonly [K in OpName]: OpDef } = {
     },
   },
 
-  transpose: {
-    arity: 1,
-    kind: 'structural',
-    commutative: false,
-    infer: (op, [x], attrs) => {
-      const rank = x!.shape.length
-      const perm = attrs.perm ?? x!.shape.map((_, i) => rank - 1 - i)
-      const valid =
-        perm.length === rank && [...perm].sort((p, q) => p - q).every((p, i) => p === i)
-      if (!valid) shapeError(op, `perm [${perm}] is not a permutation of ${rank} axes`)
-      return { shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype, attrs: { perm } }
-    },
-  },
+  transpose: view((op, [x], attrs) => {
+    const rank = x!.shape.length
+    const perm = attrs.perm ?? x!.shape.map((_, i) => rank - 1 - i)
+    const valid = perm.length === rank && [...perm].sort((p, q) => p - q).every((p, i) => p === i)
+    if (!valid) shapeError(op, `perm [${perm}] is not a permutation of ${rank} axes`)
+    return { shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype, attrs: { perm } }
+  }),
 
-  reshape: {
-    arity: 1,
-    kind: 'structural',
-    commutative: false,
-    infer: (op, [x], attrs) => {
-      const shape = attrs.shape ?? []
-      if (sizeOf(shape) !== sizeOf(x!.shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-        shapeError(op, `cannot reshape ${showShape(x!.shape)} to ${showShape(shape)}`)
-      }
-      return { shape, dtype: x!.dtype, attrs: { shape } }
-    },
-  },
+  reshape: view((op, [x], attrs) => {
+    const shape = attrs.shape ?? []
+    if (sizeOf(shape) !== sizeOf(x!.shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      shapeError(op, `cannot reshape ${showShape(x!.shape)} to ${showShape(shape)}`)
+    }
+    return { shape, dtype: x!.dtype, attrs: { shape } }
+  }),
 
-  broadcast: {
-    arity: 1,
-    kind: 'structural',
-    commutative: false,
-    infer: (op, [x], attrs) => {
-      const shape = attrs.shape ?? []
-      const result = broadcastShapes(x!.shape, shape)
-      if (result === undefined || !sameShape(result, shape)) {
-        shapeError(op, `cannot broadcast ${showShape(x!.shape)} to ${showShape(shape)}`)
-      }
-      return { shape, dtype: x!.dtype, attrs: { shape } }
-    },
-  },
+  broadcast: view((op, [x], attrs) => {
+    const shape = attrs.shape ?? []
+    const result = broadcastShapes(x!.shape, shape)
+    if (result === undefined || !sameShape(result, shape)) {
+      shapeError(op, `cannot broadcast ${showShape(x!.shape)} to ${showShape(shape)}`)
+    }
+    return { shape, dtype: x!.dtype, attrs: { shape } }
+  }),
 
-  sum: reduction,
-  reduceMax: reduction,
-  softmax: alongAxis(false),
+  sum: reduction(closed),
+  reduceMax: reduction(closed),
+  softmax: alongAxis(false, { ...closed, sign: { positive: 'always', nonNegative: 'always' } }),
   logSoftmax: alongAxis(false),
   logSumExp: alongAxis(true),
 }

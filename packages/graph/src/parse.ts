@@ -3,7 +3,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import { build, type Builder } from './builder.js'
 import { fail, graphError, type GraphError } from './errors.js'
 import { emptyGraph, type Graph, type NodeId } from './graph.js'
-import { type OpName, ops } from './ops.js'
+import { type OpName, opNames, ops } from './ops.js'
 import { orThrow } from './or-throw.js'
 import type { DType } from './shape.js'
 
@@ -11,7 +11,8 @@ import type { DType } from './shape.js'
  * Which function names the scalar text language knows. `'contract'` is the
  * syntax of CONTRACT.md §1; `'full'` adds one function per remaining scalar
  * op (`sign`, `stopGradient`, `mulNoNan`, `greater`, `greaterEqual`, `equal`,
- * `where`) so that every scalar graph prints and parses back exactly.
+ * `where`) so that every scalar graph prints and parses back exactly. Each
+ * op's row in {@link ops} says which dialect knows it (`OpDef.syntax`).
  *
  * @category Text
  */
@@ -44,15 +45,12 @@ export interface Parsed {
   readonly variables: readonly string[]
 }
 
-// Function names are the op names they build (pow -> 'pow', max -> 'max', ...).
-const contractFunctions: ReadonlySet<string> = new Set<OpName>([
-  'exp', 'log', 'sqrt', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'relu', 'abs', 'square', 'softplus',
-  'pow', 'max', 'min',
-])
-const fullFunctions: ReadonlySet<string> = new Set<string>([
-  ...contractFunctions,
-  ...(['sign', 'stopGradient', 'mulNoNan', 'greater', 'greaterEqual', 'equal', 'where'] satisfies OpName[]),
-])
+// Function names are the op names they build (pow -> 'pow', max -> 'max', ...),
+// read from the op table's `syntax` field.
+const functionsOf = (dialects: readonly string[]): ReadonlySet<string> =>
+  new Set(opNames.filter((op) => dialects.includes(ops[op].syntax ?? '')))
+const contractFunctions = functionsOf(['contract'])
+const fullFunctions = functionsOf(['contract', 'full'])
 const constants: ReadonlyMap<string, number> = new Map([
   ['pi', Math.PI],
   ['e', Math.E],

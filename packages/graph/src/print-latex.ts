@@ -1,5 +1,5 @@
 import { ancestors, type Graph, type Node, type NodeId } from './graph.js'
-import type { OpName } from './ops.js'
+import { type OpName, ops } from './ops.js'
 
 /** A rendered subexpression, its precedence level and whether it starts with a minus. */
 interface Tex {
@@ -22,7 +22,6 @@ const operand = (t: Tex, min: number, right = false): string =>
 
 const tex = (s: string, level: number, negative = false): Tex => ({ s, level, negative })
 const apply = (head: string, ...args: Tex[]): Tex => tex(`${head}${paren(args.map((a) => a.s).join(', '))}`, ATOM)
-const operator = (name: string, ...args: Tex[]): Tex => apply(`\\operatorname{${name}}`, ...args)
 const power = (base: Tex, exponent: string): Tex => tex(`${operand(base, ATOM)}^{${exponent}}`, POW)
 
 const greek = new Set(
@@ -86,10 +85,6 @@ const fn =
   (head: string): Form =>
   (args) =>
     apply(head, ...args)
-const named =
-  (name: string): Form =>
-  (args) =>
-    operator(name, ...args)
 const sum: Form = ([a, b]) => tex(`${operand(a!, SUM)} + ${operand(b!, PRODUCT, true)}`, SUM)
 const times: Form = ([a, b]) => tex(`${operand(a!, PRODUCT)} \\cdot ${operand(b!, PRODUCT, true)}`, PRODUCT)
 const compare =
@@ -104,38 +99,29 @@ const axesNote = (node: Node, input: Node): string => {
 const axisNote = (node: Node, input: Node): string =>
   node.attrs.axis === input.shape.length - 1 ? '' : `_{\\mathrm{axis}=${node.attrs.axis}}`
 
-/** How each op prints, given its operands. */
-const forms: { readonly [K in OpName]: Form } = {
+/**
+ * How the ops print that are not typeset as a function call, given their
+ * operands; every other op is `head(args)` with the head from its row of
+ * the op table (`OpDef.latex`), or `\operatorname{op}`.
+ */
+const forms: { readonly [K in OpName]?: Form } = {
   input: (_, node) => tex(latexName(node.attrs.name!), ATOM),
   param: (_, node) => tex(latexName(node.attrs.name!), ATOM),
   const: (_, node) => latexConst(node),
   neg: ([x]) => tex(`-${operand(x!, PRODUCT, true)}`, NEG, true),
   exp: ([x]) => tex(`e^{${x!.s}}`, POW),
-  log: fn('\\log'),
   sqrt: ([x]) => tex(`\\sqrt{${x!.s}}`, ATOM),
-  sin: fn('\\sin'),
-  cos: fn('\\cos'),
-  tan: fn('\\tan'),
-  tanh: fn('\\tanh'),
-  sigmoid: fn('\\sigma'),
-  relu: named('relu'),
   abs: ([x]) => tex(`\\left|${x!.s}\\right|`, ATOM),
   square: ([x]) => power(x!, '2'),
-  softplus: named('softplus'),
-  sign: named('sign'),
-  stopGradient: named('stopgrad'),
   add: sum,
   sub: ([a, b]) => tex(`${operand(a!, SUM)} - ${operand(b!, PRODUCT, true)}`, SUM),
   mul: times,
   div: ([a, b]) => tex(`\\frac{${a!.s}}{${b!.s}}`, POW),
   pow: ([a, b]) => power(a!, b!.s),
-  max: fn('\\max'),
-  min: fn('\\min'),
   mulNoNan: times,
   greater: compare('>'),
   greaterEqual: compare('\\geq'),
   equal: compare('='),
-  where: named('where'),
   // Juxtaposition, as in W z; the right factor is an atom or a power (W^{\top}).
   matmul: ([a, b]) => tex(`${operand(a!, PRODUCT)} ${operand(b!, POW, true)}`, PRODUCT),
   transpose: ([x], node) => {
@@ -175,7 +161,8 @@ export const toLatex = (graph: Graph, output: NodeId): string => {
   for (const id of ancestors(graph, [output])) {
     const node = graph.nodes[id]!
     const args = node.inputs.map((i) => done.get(i)!)
-    done.set(id, forms[node.op](args, node, node.inputs.map((i) => graph.nodes[i]!)))
+    const form = forms[node.op] ?? fn(ops[node.op].latex ?? `\\operatorname{${node.op}}`)
+    done.set(id, form(args, node, node.inputs.map((i) => graph.nodes[i]!)))
   }
   return done.get(output)!.s
 }

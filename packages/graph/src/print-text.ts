@@ -135,24 +135,16 @@ const keepdims = (node: Node): Doc[] => (node.attrs.keepdims ? [atom('keepdims=t
 const reduce: Form = ([x], node) => call(node.op, x!, listed('axes', node.attrs.axes!), ...keepdims(node))
 const alongAxis: Form = ([x], node) => call(node.op, x!, atom(`axis=${node.attrs.axis}`), ...keepdims(node))
 
-/** How each op prints, given its operands' docs. */
-const forms: { readonly [K in OpName]: Form } = {
+/**
+ * How the ops print that are not plain calls `op(args)`, given their
+ * operands' docs; every other op (a function of the text language, a
+ * matrix product) prints as a call of its name.
+ */
+const forms: { readonly [K in OpName]?: Form } = {
   input: (_, node) => atom(node.attrs.name!),
   param: (_, node) => atom(node.attrs.name!),
   const: (_, node) => constDoc(node),
   neg: ([x]) => ({ t: 'neg', x: x! }),
-  exp: fn,
-  log: fn,
-  sqrt: fn,
-  sin: fn,
-  cos: fn,
-  tan: fn,
-  tanh: fn,
-  sigmoid: fn,
-  relu: fn,
-  abs: fn,
-  square: fn,
-  softplus: fn,
   sign: full(([x]) => bin('/', call('abs', x!), x!)), // sign u = abs(u)/u for u != 0
   stopGradient: full(([x]) => x!), // the value is x
   add: infix('+'),
@@ -160,14 +152,11 @@ const forms: { readonly [K in OpName]: Form } = {
   mul: infix('*'),
   div: infix('/'),
   pow: ([l, r]) => ({ t: 'pow', l: l!, r: r! }),
-  max: fn,
-  min: fn,
   mulNoNan: full(infix('*')), // a*b wherever b is finite
   greater: full(step),
   greaterEqual: full(step),
   equal: full(() => ({ t: 'num', s: '0' })), // 0 wherever a != b
   where: full(([c, a, b]) => bin('+', bin('*', c!, a!), bin('*', bin('-', { t: 'num', s: '1' }, c!), b!))),
-  matmul: fn,
   transpose: ([x], node) => {
     const perm = node.attrs.perm!
     const reversed = perm.every((p, i) => p === perm.length - 1 - i)
@@ -189,7 +178,7 @@ const docsOf = (graph: Graph, outputs: readonly NodeId[], dialect: TextDialect):
     const node = graph.nodes[id]!
     const args = node.inputs.map((i) => docs.get(i)!)
     const inputs = node.inputs.map((i) => graph.nodes[i]!)
-    docs.set(id, forms[node.op](args, node, inputs, dialect === 'full'))
+    docs.set(id, (forms[node.op] ?? fn)(args, node, inputs, dialect === 'full'))
   }
   return docs
 }

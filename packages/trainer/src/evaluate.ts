@@ -2,7 +2,7 @@ import type { Backend } from '@backprop/backend'
 import { batches, type Dataset } from '@backprop/data'
 import * as E from 'fp-ts/lib/Either.js'
 import { configError, type TrainError } from './errors.js'
-import { batchDType, countCorrect, feedsFor } from './feeds.js'
+import { batchDType, feedsFor, tallyPredictions } from './feeds.js'
 import type { Model } from './model.js'
 import { checkParams, type Params } from './params.js'
 import { programs, type Programs } from './programs.js'
@@ -17,7 +17,35 @@ export interface Evaluation {
   readonly loss: number
   /** Fraction of correctly classified samples, or `null` when not asked for or without outputs. */
   readonly accuracy: number | null
+  /**
+   * Counts of samples by true class (row) and predicted class (column), or
+   * `null` when accuracy is: C x C for C classes (2 for one output unit,
+   * split at 0.5).
+   */
+  readonly confusion: readonly (readonly number[])[] | null
+  /** The first {@link mistakesKept} misclassified samples, in data order; empty when accuracy is `null`. */
+  readonly misclassified: readonly Misclassified[]
 }
+
+/**
+ * A sample the model gets wrong: its position in the evaluated data (from
+ * 0), its true class and the class predicted.
+ *
+ * @category Evaluation
+ */
+export interface Misclassified {
+  readonly sample: number
+  readonly actual: number
+  readonly predicted: number
+}
+
+/**
+ * How many misclassified samples an evaluation names: enough for a strip of
+ * examples to look at, few enough for every epoch event to carry them.
+ *
+ * @category Evaluation
+ */
+export const mistakesKept = 16
 
 /**
  * Evaluates `data` in order, in chunks of `chunk` samples (the last may be
@@ -40,6 +68,10 @@ export const evaluateOn = async (
   let chunks = 0
   let correct = 0
   let predicted = false
+  let seen = 0
+  const classes = Math.max(data.targets, 2)
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0))
+  const misclassified: Misclassified[] = []
   for (const batch of batches(data, chunk, { reuse: true, dtype: batchDType(progs) })) {
     const program = progs.evaluation(batch.size)
     if (E.isLeft(program)) return program
@@ -51,12 +83,21 @@ export const evaluateOn = async (
     chunks += 1
     if (classification && program.right.predicts && y !== undefined) {
       predicted = true
-      correct += countCorrect(y.data, batch.t, batch.size, data.targets)
+      const offset = seen
+      correct += tallyPredictions(y.data, batch.t, batch.size, data.targets, confusion, (row, actual, guess) => {
+        if (misclassified.length < mistakesKept) misclassified.push({ sample: offset + row, actual, predicted: guess })
+      })
     }
+    seen += batch.size
     await pace()
     if (stopped()) return undefined
   }
-  return E.right({ loss: lossSum / chunks, accuracy: predicted ? correct / data.size : null })
+  return E.right({
+    loss: lossSum / chunks,
+    accuracy: predicted ? correct / data.size : null,
+    confusion: predicted ? confusion : null,
+    misclassified,
+  })
 }
 
 /**

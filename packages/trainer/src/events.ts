@@ -1,3 +1,4 @@
+import type { Misclassified } from './evaluate.js'
 import type { LayerStats } from './layer-stats.js'
 import type { Params } from './params.js'
 
@@ -58,6 +59,17 @@ export interface EpochEvent extends EpochFigures {
   readonly layers?: readonly LayerStats[]
   /** The parameters after this epoch (non-enumerable: not in JSON). */
   readonly params: Params
+  /**
+   * For classification with test data: the test confusion matrix, counts by
+   * true class (row) and predicted class (column).
+   */
+  readonly confusion?: readonly (readonly number[])[]
+  /**
+   * With `confusion`: the first few misclassified test samples (their
+   * position in the test set from 0, true and predicted class), for a page
+   * to show examples the network gets wrong.
+   */
+  readonly misclassified?: readonly Misclassified[]
 }
 
 /**

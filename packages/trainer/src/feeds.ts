@@ -62,26 +62,39 @@ export const scalarFeeds = (program: UpdateProgram, info: StepInfo): Params => {
 }
 
 /**
- * The number of samples among `n` whose prediction row of `y` matches the
- * target row of `t` (K values per row): the arg-max positions agree (the
- * first maximum wins), or for K = 1 both lie on the same side of 0.5.
+ * Tallies `n` predictions: the class of each prediction row of `y` against
+ * the class of its target row of `t` (K values per row) is counted into
+ * `confusion[true][predicted]`, and the matches are returned. A row's class
+ * is its arg-max (the first maximum wins); for K = 1 it is 1 when the value
+ * is at least 0.5 and 0 otherwise, so `confusion` is C x C with C = max(K, 2).
+ * `onMiss` hears of each wrong prediction by its row.
  *
  * @internal
  */
-export const countCorrect = (y: ArrayLike<number>, t: ArrayLike<number>, n: number, K: number): number => {
+export const tallyPredictions = (
+  y: ArrayLike<number>,
+  t: ArrayLike<number>,
+  n: number,
+  K: number,
+  confusion: number[][],
+  onMiss: (row: number, actual: number, predicted: number) => void = () => undefined,
+): number => {
   let correct = 0
   for (let i = 0; i < n; i++) {
-    if (K === 1) {
-      if (y[i]! >= 0.5 === t[i]! >= 0.5) correct += 1
-      continue
-    }
     let by = 0
     let bt = 0
-    for (let k = 1; k < K; k++) {
-      if (y[i * K + k]! > y[i * K + by]!) by = k
-      if (t[i * K + k]! > t[i * K + bt]!) bt = k
+    if (K === 1) {
+      by = y[i]! >= 0.5 ? 1 : 0
+      bt = t[i]! >= 0.5 ? 1 : 0
+    } else {
+      for (let k = 1; k < K; k++) {
+        if (y[i * K + k]! > y[i * K + by]!) by = k
+        if (t[i * K + k]! > t[i * K + bt]!) bt = k
+      }
     }
+    confusion[bt]![by]! += 1
     if (by === bt) correct += 1
+    else onMiss(i, bt, by)
   }
   return correct
 }

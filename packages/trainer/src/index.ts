@@ -50,7 +50,7 @@ export {
 } from './events.js'
 export { type EarlyStopping, earlyStopping, plateau } from './early-stopping.js'
 export type { CheckpointOptions, TrainOptions } from './options.js'
-export { type EvaluateModelOptions, type Evaluation, evaluateModel } from './evaluate.js'
+export { type EvaluateModelOptions, type Evaluation, type Misclassified, evaluateModel, mistakesKept } from './evaluate.js'
 export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,

@@ -180,6 +180,7 @@ export const runTraining = async (
       const params = ended.right
       let testLoss: number | null = null
       let testAccuracy: number | null = null
+      let evaluation: Pick<EpochEvent, 'confusion' | 'misclassified'> = {}
       if (o.test !== undefined && o.test.size > 0) {
         const chunk = Math.min(batchSize, o.test.size)
         const evaluated = await evaluateOn(progs, o.test, params, chunk, classification, stopped, pace)
@@ -187,6 +188,8 @@ export const runTraining = async (
         if (E.isLeft(evaluated)) return fail(evaluated.left.message, null, kept())
         testLoss = evaluated.right.loss
         testAccuracy = evaluated.right.accuracy
+        const { confusion, misclassified } = evaluated.right
+        if (confusion !== null) evaluation = { confusion, misclassified }
       }
       const figures = {
         trainLoss: lossSum / count,
@@ -202,7 +205,7 @@ export const runTraining = async (
         checkpoint = saved.right
       }
       const layers = layerFigures === undefined ? {} : { layers: layerFigures.take() }
-      last = withParams<EpochEvent>({ type: 'epoch', epoch, ...figures, steps: step, checkpoint, ...layers }, params)
+      last = withParams<EpochEvent>({ type: 'epoch', epoch, ...figures, steps: step, checkpoint, ...evaluation, ...layers }, params)
       emit(last)
     }
     emit(doneAfter(last!, stoppedEarly))

@@ -38,24 +38,28 @@ export const modelSvg = async (s: TrainSettings): Promise<E.Either<string, strin
 }
 
 /**
- * `backprop dashboard [--port P]`: serves the live training dashboard on
- * 127.0.0.1 until interrupted; runs started from the page are the same runs
- * `backprop train` makes.
+ * `backprop dashboard [--port P] [--log-dir DIR]`: serves the live training
+ * dashboard on 127.0.0.1 until interrupted; runs started from the page are
+ * the same runs `backprop train` makes, and are kept in DIR (default
+ * `./runs`) with those `backprop train --log-dir DIR` writes there.
  */
 export const dashboardCommand: Command = async (argv, out) => {
+  const args = parseArgs(argv, { port: 'string', 'log-dir': 'string' })
   const port = pipe(
-    parseArgs(argv, { port: 'string' }),
+    args,
     E.chain(({ options }) => numberOption('port', options['port'], 8080, { integer: true, min: 0 })),
   )
   if (E.isLeft(port)) return port
+  const logDir = E.isRight(args) && typeof args.right.options['log-dir'] === 'string' ? args.right.options['log-dir'] : 'runs'
   try {
     const dashboard = await startDashboard({
       port: port.right,
+      logDir,
       // The data set loads when the stream is subscribed, not while the page waits.
       startRun: (settings) => pipe(prepareRun(settings), E.map((run) => defer(() => run.events))),
       graphSvg: modelSvg,
     })
-    out(`dashboard on ${dashboard.url} (events at ${dashboard.url}events); Ctrl-C to stop`)
+    out(`dashboard on ${dashboard.url} (events at ${dashboard.url}events, runs kept in ${logDir}); Ctrl-C to stop`)
     await new Promise<void>((resolve) => process.once('SIGINT', () => void dashboard.close().then(resolve)))
     return E.right(undefined)
   } catch (e) {

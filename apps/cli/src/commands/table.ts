@@ -31,11 +31,11 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import('./graph.js')).graphCommand,
   },
   train: {
-    usage: '[options] [--net FILE.json] [--json]              train a layered network (or the general one of --net)',
+    usage: '[options] [--net FILE.json] [--json] [--log-dir DIR]   train a layered network (or the general one of --net)',
     load: async () => (await import('./train.js')).trainCommand,
   },
   dashboard: {
-    usage: '[--port P]                                    live training dashboard',
+    usage: '[--port P] [--log-dir DIR]                    live training dashboard, runs kept in DIR (./runs)',
     load: async () => (await import('./dashboard.js')).dashboardCommand,
   },
 }

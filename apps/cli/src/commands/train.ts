@@ -4,22 +4,44 @@ import { pipe } from 'fp-ts/lib/function.js'
 import { lastValueFrom, tap } from 'rxjs'
 import { parseArgs } from '../args.js'
 import { progressBar } from '../progress.js'
-import { prepareRun, settingsFromArgs, trainOptions } from '../training.js'
+import type { RunWriter } from '@backprop/dashboard'
+import { type PreparedRun, prepareRun, settingsFromArgs, trainOptions } from '../training.js'
 import type { Command } from './command.js'
+
+/**
+ * Keeps the run in `logDir` (as the dashboard keeps its runs, so they show
+ * up there): its settings, with the layer sizes the run resolved, and every
+ * event `--json` prints. The dashboard's code loads only when asked for.
+ */
+const keepRun = async (logDir: string, run: PreparedRun): Promise<E.Either<string, RunWriter>> => {
+  const { openRun } = await import('@backprop/dashboard')
+  return openRun(logDir, { ...run.settings, layers: run.sizes }, 'cli')
+}
 
 /**
  * `backprop train [options] [--json]`: trains a layered network, or with
  * `--net FILE.json` a general feed-forward network. With
  * `--json`, one JSON event per line (CONTRACT.md); otherwise a progress bar
- * with epoch, loss and ETA on a terminal, and a line per epoch.
+ * with epoch, loss and ETA on a terminal, and a line per epoch. With
+ * `--log-dir DIR`, the run is also kept as `DIR/<run-id>/`.
  */
 export const trainCommand: Command = async (argv, out) => {
   const args = parseArgs(argv, trainOptions)
   const prepared = pipe(args, E.chain(settingsFromArgs), E.chain(prepareRun))
   if (E.isLeft(prepared)) return prepared
   const run = prepared.right
-  const json = E.isRight(args) && args.right.options['json'] === true
+  const options = E.isRight(args) ? args.right.options : {}
+  const logDir = options['log-dir']
+  const writer = typeof logDir === 'string' ? await keepRun(logDir, run) : undefined
+  if (writer !== undefined && E.isLeft(writer)) return writer
+  const json = options['json'] === true
   const show = json ? (event: TrainEvent) => event.type !== 'step' && out(jsonLine(event)) : progressBar(run, out)
-  const last = await lastValueFrom(run.events.pipe(tap(show)), { defaultValue: undefined })
-  return last?.type === 'error' ? E.left(last.message) : E.right(undefined)
+  try {
+    const last = await lastValueFrom(run.events.pipe(tap((event) => (show(event), writer?.right.append(event)))), {
+      defaultValue: undefined,
+    })
+    return last?.type === 'error' ? E.left(last.message) : E.right(undefined)
+  } finally {
+    writer?.right.close()
+  }
 }

@@ -76,99 +76,40 @@ const constCases: OpCase[] = [
 
 // --- Elementwise -----------------------------------------------------------
 
-// The scalar meaning of each elementwise op, written out again here rather
-// than taken from the op table, so the suite checks the table too.
-const refUnary: { readonly [K in UnaryOp]: (x: number) => number } = {
-  neg: (x) => -x,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  sin: Math.sin,
-  cos: Math.cos,
-  tan: Math.tan,
-  tanh: Math.tanh,
-  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  relu: (x) => (x > 0 ? x : 0),
-  abs: Math.abs,
-  square: (x) => x * x,
-  softplus: (x) => Math.log(1 + Math.exp(x)),
-  sign: Math.sign,
-  stopGradient: (x) => x,
+
+
+
+
+/**
+ * The conformance row of a unary op: its scalar meaning, written out again
+ * here rather than taken from the op table so that the suite checks the
+ * table too; inputs where it is defined and well conditioned; and edge
+ * values with their expected results, written by hand.
+ */
+interface UnaryRow {
+  readonly ref: (x: number) => number
+  readonly domain: readonly [number, number]
+  readonly edges: readonly (readonly [number, number])[]
 }
 
-const refBinary: { readonly [K in BinaryOp]: (a: number, b: number) => number } = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: (a, b) => a ** b,
-  max: (a, b) => (a >= b ? a : b),
-  min: (a, b) => (a <= b ? a : b),
-  mulNoNan: (a, b) => (a === 0 ? 0 : a * b),
-  greater: (a, b) => (a > b ? 1 : 0),
-  greaterEqual: (a, b) => (a >= b ? 1 : 0),
-  equal: (a, b) => (a === b ? 1 : 0),
-}
-
-/** Inputs where each unary op is defined and well conditioned. */
-const unaryDomain: { readonly [K in UnaryOp]: readonly [number, number] } = {
-  neg: [-3, 3],
-  exp: [-3, 3],
-  log: [0.1, 4],
-  sqrt: [0, 4],
-  sin: [-4, 4],
-  cos: [-4, 4],
-  tan: [-1.3, 1.3],
-  tanh: [-3, 3],
-  sigmoid: [-6, 6],
-  relu: [-3, 3],
-  abs: [-3, 3],
-  square: [-3, 3],
-  softplus: [-6, 6],
-  sign: [-3, 3],
-  stopGradient: [-3, 3],
-}
-
-/** Edge values per unary op with their expected results, written by hand. */
-const unarySpecial: { readonly [K in UnaryOp]: readonly (readonly [number, number])[] } = {
-  neg: [[0, -0], [2.5, -2.5], [Infinity, -Infinity]],
-  exp: [[0, 1], [-1000, 0], [1, Math.E], [Infinity, Infinity]],
-  log: [[1, 0], [0, -Infinity], [Math.E, 1], [-1, NaN]],
-  sqrt: [[0, 0], [4, 2], [0.25, 0.5], [-1, NaN]],
-  sin: [[0, 0], [Math.PI / 2, 1]],
-  cos: [[0, 1], [Math.PI, -1]],
-  tan: [[0, 0], [Math.PI / 4, 1]],
-  tanh: [[0, 0], [30, 1], [-30, -1]],
-  sigmoid: [[0, 0.5], [1000, 1], [-1000, 0], [Infinity, 1], [-Infinity, 0]],
-  relu: [[0, 0], [-0, 0], [-1, 0], [2.5, 2.5], [-Infinity, 0]],
-  abs: [[-0, 0], [-2, 2], [3, 3]],
-  square: [[-3, 9], [0, 0], [0.5, 0.25]],
-  softplus: [[0, Math.LN2], [1000, 1000], [-1000, 0], [Infinity, Infinity]],
-  sign: [[0, 0], [-0, 0], [-3, -1], [4, 1], [1e-30, 1]],
-  stopGradient: [[NaN, NaN], [Infinity, Infinity], [-2, -2]],
-}
-
-const unaryCases = (op: UnaryOp): OpCase[] => {
-  const [lo, hi] = unaryDomain[op]
-  const fn = refUnary[op]
-  const special = unarySpecial[op]
-  return [
+const unaryCases =
+  (op: UnaryOp) =>
+  ({ ref, domain: [lo, hi], edges }: UnaryRow): OpCase[] => [
     ...[[2, 3], [], [7], [2, 1, 3]].map(
       (shape): OpCase => ({
         label: show(shape),
         operands: [uniform(shape, lo, hi, seedOf(`${op} ${show(shape)}`))],
         build: (b, [x]) => b.unary(op, x!),
-        expected: ([x]) => refMap(fn, [x!]),
+        expected: ([x]) => refMap(ref, [x!]),
       }),
     ),
     {
-      label: `edge values ${special.map(([x]) => x).join(', ')}`,
-      operands: [vector(special.map(([x]) => x))],
+      label: `edge values ${edges.map(([x]) => x).join(', ')}`,
+      operands: [vector(edges.map(([x]) => x))],
       build: (b, [x]) => b.unary(op, x!),
-      expected: () => vector(special.map(([, y]) => y)),
+      expected: () => vector(edges.map(([, y]) => y)),
     },
   ]
-}
 
 /** Shape pairs covering equal shapes, scalars on either side, rows, columns, rank 3 and empty tensors. */
 const binaryShapes: readonly (readonly [readonly number[], readonly number[]])[] = [
@@ -197,32 +138,24 @@ const signed = (lo: number, hi: number): Draw => (shape, seed) => {
 const range = (lo: number, hi: number): Draw => (shape, seed) => uniform(shape, lo, hi, seed)
 const among = (choices: readonly number[]): Draw => (shape, seed) => choose(shape, choices, seed)
 
-/** How to draw each binary op's operands: away from poles, and with ties where ties matter. */
-const binaryDomain: { readonly [K in BinaryOp]: readonly [Draw, Draw] } = {
-  add: [range(-2, 2), range(-2, 2)],
-  sub: [range(-2, 2), range(-2, 2)],
-  mul: [range(-2, 2), range(-2, 2)],
-  div: [range(-2, 2), signed(0.5, 2)],
-  pow: [range(0.2, 2.5), range(-2, 2)],
-  max: [among([-1, 0, 0.5, 1]), among([-1, 0, 0.5, 1])],
-  min: [among([-1, 0, 0.5, 1]), among([-1, 0, 0.5, 1])],
-  mulNoNan: [among([0, 0, 1.5, -2]), among([Infinity, NaN, -1, 3])],
-  greater: [among([-1, 0, 1]), among([-1, 0, 1])],
-  greaterEqual: [among([-1, 0, 1]), among([-1, 0, 1])],
-  equal: [among([-1, 0, 1]), among([-1, 0, 1])],
-}
 
-const binaryCases = (op: BinaryOp): OpCase[] =>
-  binaryShapes.map(([sa, sb]) => {
-    const [drawA, drawB] = binaryDomain[op]
-    const label = `${show(sa)} with ${show(sb)}`
-    return {
-      label,
-      operands: [drawA(sa, seedOf(`${op} a ${label}`)), drawB(sb, seedOf(`${op} b ${label}`))],
-      build: (b, [x, y]) => b.binary(op, x!, y!),
-      expected: ([x, y]) => refMap(refBinary[op], [x!, y!]),
-    }
-  })
+/**
+ * The cases of a binary op from its scalar meaning (written out again, as
+ * for unary ops) and how to draw its operands: away from poles, and with
+ * ties where ties matter.
+ */
+const binaryCases =
+  (op: BinaryOp) =>
+  (ref: (a: number, b: number) => number, [drawA, drawB]: readonly [Draw, Draw]): OpCase[] =>
+    binaryShapes.map(([sa, sb]) => {
+      const label = `${show(sa)} with ${show(sb)}`
+      return {
+        label,
+        operands: [drawA(sa, seedOf(`${op} a ${label}`)), drawB(sb, seedOf(`${op} b ${label}`))],
+        build: (b, [x, y]) => b.binary(op, x!, y!),
+        expected: ([x, y]) => refMap(ref, [x!, y!]),
+      }
+    })
 
 const whereShapes: readonly (readonly [readonly number[], readonly number[], readonly number[]])[] = [
   [[2, 3], [2, 3], [2, 3]],
@@ -381,8 +314,8 @@ const axisCases = (kind: 'softmax' | 'logSoftmax' | 'logSumExp'): OpCase[] =>
   )
 
 /**
- * The conformance cases of every op. The type is total over `OpName`, so a
- * new op does not compile without cases, and the suite also checks at run
+ * The conformance cases of every op, one row per op. The type is total over
+ * `OpName`, so a new op does not compile without cases, and the suite also checks at run
  * time that every name in `opNames` has at least one.
  *
  * @internal
@@ -391,32 +324,32 @@ export const opCases: { readonly [K in OpName]: readonly OpCase[] } = {
   input: fedCases(),
   param: fedCases('param'),
   const: constCases,
-  neg: unaryCases('neg'),
-  exp: unaryCases('exp'),
-  log: unaryCases('log'),
-  sqrt: unaryCases('sqrt'),
-  sin: unaryCases('sin'),
-  cos: unaryCases('cos'),
-  tan: unaryCases('tan'),
-  tanh: unaryCases('tanh'),
-  sigmoid: unaryCases('sigmoid'),
-  relu: unaryCases('relu'),
-  abs: unaryCases('abs'),
-  square: unaryCases('square'),
-  softplus: unaryCases('softplus'),
-  sign: unaryCases('sign'),
-  stopGradient: unaryCases('stopGradient'),
-  add: binaryCases('add'),
-  sub: binaryCases('sub'),
-  mul: binaryCases('mul'),
-  div: binaryCases('div'),
-  pow: binaryCases('pow'),
-  max: binaryCases('max'),
-  min: binaryCases('min'),
-  mulNoNan: binaryCases('mulNoNan'),
-  greater: binaryCases('greater'),
-  greaterEqual: binaryCases('greaterEqual'),
-  equal: binaryCases('equal'),
+  neg: unaryCases('neg')({ ref: (x) => -x, domain: [-3, 3], edges: [[0, -0], [2.5, -2.5], [Infinity, -Infinity]] }),
+  exp: unaryCases('exp')({ ref: Math.exp, domain: [-3, 3], edges: [[0, 1], [-1000, 0], [1, Math.E], [Infinity, Infinity]] }),
+  log: unaryCases('log')({ ref: Math.log, domain: [0.1, 4], edges: [[1, 0], [0, -Infinity], [Math.E, 1], [-1, NaN]] }),
+  sqrt: unaryCases('sqrt')({ ref: Math.sqrt, domain: [0, 4], edges: [[0, 0], [4, 2], [0.25, 0.5], [-1, NaN]] }),
+  sin: unaryCases('sin')({ ref: Math.sin, domain: [-4, 4], edges: [[0, 0], [Math.PI / 2, 1]] }),
+  cos: unaryCases('cos')({ ref: Math.cos, domain: [-4, 4], edges: [[0, 1], [Math.PI, -1]] }),
+  tan: unaryCases('tan')({ ref: Math.tan, domain: [-1.3, 1.3], edges: [[0, 0], [Math.PI / 4, 1]] }),
+  tanh: unaryCases('tanh')({ ref: Math.tanh, domain: [-3, 3], edges: [[0, 0], [30, 1], [-30, -1]] }),
+  sigmoid: unaryCases('sigmoid')({ ref: (x) => 1 / (1 + Math.exp(-x)), domain: [-6, 6], edges: [[0, 0.5], [1000, 1], [-1000, 0], [Infinity, 1], [-Infinity, 0]] }),
+  relu: unaryCases('relu')({ ref: (x) => (x > 0 ? x : 0), domain: [-3, 3], edges: [[0, 0], [-0, 0], [-1, 0], [2.5, 2.5], [-Infinity, 0]] }),
+  abs: unaryCases('abs')({ ref: Math.abs, domain: [-3, 3], edges: [[-0, 0], [-2, 2], [3, 3]] }),
+  square: unaryCases('square')({ ref: (x) => x * x, domain: [-3, 3], edges: [[-3, 9], [0, 0], [0.5, 0.25]] }),
+  softplus: unaryCases('softplus')({ ref: (x) => Math.log(1 + Math.exp(x)), domain: [-6, 6], edges: [[0, Math.LN2], [1000, 1000], [-1000, 0], [Infinity, Infinity]] }),
+  sign: unaryCases('sign')({ ref: Math.sign, domain: [-3, 3], edges: [[0, 0], [-0, 0], [-3, -1], [4, 1], [1e-30, 1]] }),
+  stopGradient: unaryCases('stopGradient')({ ref: (x) => x, domain: [-3, 3], edges: [[NaN, NaN], [Infinity, Infinity], [-2, -2]] }),
+  add: binaryCases('add')((a, b) => a + b, [range(-2, 2), range(-2, 2)]),
+  sub: binaryCases('sub')((a, b) => a - b, [range(-2, 2), range(-2, 2)]),
+  mul: binaryCases('mul')((a, b) => a * b, [range(-2, 2), range(-2, 2)]),
+  div: binaryCases('div')((a, b) => a / b, [range(-2, 2), signed(0.5, 2)]),
+  pow: binaryCases('pow')((a, b) => a ** b, [range(0.2, 2.5), range(-2, 2)]),
+  max: binaryCases('max')((a, b) => (a >= b ? a : b), [among([-1, 0, 0.5, 1]), among([-1, 0, 0.5, 1])]),
+  min: binaryCases('min')((a, b) => (a <= b ? a : b), [among([-1, 0, 0.5, 1]), among([-1, 0, 0.5, 1])]),
+  mulNoNan: binaryCases('mulNoNan')((a, b) => (a === 0 ? 0 : a * b), [among([0, 0, 1.5, -2]), among([Infinity, NaN, -1, 3])]),
+  greater: binaryCases('greater')((a, b) => (a > b ? 1 : 0), [among([-1, 0, 1]), among([-1, 0, 1])]),
+  greaterEqual: binaryCases('greaterEqual')((a, b) => (a >= b ? 1 : 0), [among([-1, 0, 1]), among([-1, 0, 1])]),
+  equal: binaryCases('equal')((a, b) => (a === b ? 1 : 0), [among([-1, 0, 1]), among([-1, 0, 1])]),
   where: whereCases,
   matmul: matmulCases,
   transpose: transposeCases,

@@ -1,5 +1,5 @@
 import type { NodeId } from '../graph.js'
-import type { OpName } from '../ops.js'
+import { ops } from '../ops.js'
 import { type NodeSource, nodeOf } from './match.js'
 import { isNonZero } from './nonzero.js'
 import { valuesOf } from './tensor.js'
@@ -7,27 +7,18 @@ import { valuesOf } from './tensor.js'
 // Nodes a proof may look at, so that a query costs O(1) on any graph.
 const budgetPerQuery = 16
 
-// Ops whose value is finite wherever their operands are: polynomials, bounded
-// functions, selections and data movement. Left out: the ops with poles or
-// values outside their domain (div unless its divisor is provably nonzero,
-// log, sqrt, tan, pow in general), and exp and softplus, which overflow for
-// large arguments.
-const closedOps: ReadonlySet<OpName> = new Set<OpName>([
-  'neg', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'abs', 'square', 'sign', 'stopGradient',
-  'add', 'sub', 'mul', 'max', 'min', 'mulNoNan', 'greater', 'greaterEqual', 'equal', 'where',
-  'matmul', 'transpose', 'reshape', 'broadcast', 'sum', 'reduceMax', 'softmax',
-])
-
 const finite = (source: NodeSource, id: NodeId, budget: { left: number }): boolean => {
   if (budget.left-- <= 0) return false
   const n = nodeOf(source, id)
-  switch (n.op) {
-    case 'const':
-      return n.attrs.value !== undefined ? Number.isFinite(n.attrs.value) : valuesOf(n).every(Number.isFinite)
-    case 'input':
-    case 'param':
+  if (n.op === 'const') {
+    return n.attrs.value !== undefined ? Number.isFinite(n.attrs.value) : valuesOf(n).every(Number.isFinite)
+  }
+  if (n.op === 'input' || n.op === 'param') return true
+  switch (ops[n.op].finite) {
+    case 'operands':
+      for (const i of n.inputs) if (!finite(source, i, budget)) return false
       return true
-    case 'pow': {
+    case 'polynomialPower': {
       // A power with a non-negative integer exponent is a polynomial.
       const e = nodeOf(source, n.inputs[1]!)
       const exponent = e.op === 'const' ? valuesOf(e) : undefined
@@ -38,12 +29,10 @@ const finite = (source: NodeSource, id: NodeId, budget: { left: number }): boole
       )
     }
     // A finite value over a provably nonzero one (exact arithmetic, as isNonZero reasons).
-    case 'div':
+    case 'nonZeroDivisor':
       return isNonZero(source, n.inputs[1]!) && finite(source, n.inputs[0]!, budget)
     default:
-      if (!closedOps.has(n.op)) return false
-      for (const i of n.inputs) if (!finite(source, i, budget)) return false
-      return true
+      return false
   }
 }
 

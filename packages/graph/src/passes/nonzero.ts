@@ -1,4 +1,5 @@
 import type { NodeId } from '../graph.js'
+import { ops } from '../ops.js'
 import { type NodeSource, nodeOf } from './match.js'
 import { valuesOf } from './tensor.js'
 
@@ -16,43 +17,30 @@ const allConstValues = (source: NodeSource, id: NodeId, test: (v: number) => boo
   return valuesOf(n).every(test)
 }
 
+// Each proof reads the op's sign facts in the op table (`OpDef.sign`).
+
 const positive = (source: NodeSource, id: NodeId, budget: Budget): boolean => {
   if (budget.left-- <= 0) return false
   const n = nodeOf(source, id)
+  if (n.op === 'const') return allConstValues(source, id, (v) => v > 0)
   const [a, c] = n.inputs as [NodeId, NodeId]
-  switch (n.op) {
-    case 'const':
-      return allConstValues(source, id, (v) => v > 0)
-    // Positive for every real argument.
-    case 'exp':
-    case 'sigmoid':
-    case 'softplus':
-    case 'softmax':
+  switch (ops[n.op].sign?.positive) {
+    case 'always':
       return true
-    case 'square':
-    case 'abs':
+    case 'operand':
+      return positive(source, a, budget)
+    case 'nonZeroOperand':
       return nonZero(source, a, budget)
-    case 'sqrt':
-    case 'relu':
-    case 'stopGradient':
-    case 'broadcast':
-    case 'reshape':
-    case 'transpose':
-      return positive(source, a, budget)
-    case 'pow':
-      return positive(source, a, budget)
+    case 'allOperands':
+      return positive(source, a, budget) && positive(source, c, budget)
+    case 'anyOperand':
+      return positive(source, a, budget) || positive(source, c, budget)
     // A positive value plus one that is never negative: 1 + square(x), exp(x) + abs(y).
-    case 'add':
+    case 'sum':
       return (
         (positive(source, a, budget) && nonNegative(source, c, budget)) ||
         (nonNegative(source, a, budget) && positive(source, c, budget))
       )
-    case 'mul':
-    case 'div':
-    case 'min':
-      return positive(source, a, budget) && positive(source, c, budget)
-    case 'max':
-      return positive(source, a, budget) || positive(source, c, budget)
     default:
       return false
   }
@@ -61,24 +49,12 @@ const positive = (source: NodeSource, id: NodeId, budget: Budget): boolean => {
 const nonNegative = (source: NodeSource, id: NodeId, budget: Budget): boolean => {
   if (budget.left-- <= 0) return false
   const n = nodeOf(source, id)
+  if (n.op === 'const') return allConstValues(source, id, (v) => v >= 0)
   const [a, c] = n.inputs as [NodeId, NodeId]
-  switch (n.op) {
-    case 'const':
-      return allConstValues(source, id, (v) => v >= 0)
-    // Never negative for any real argument (sqrt where it is defined).
-    case 'square':
-    case 'abs':
-    case 'relu':
-    case 'sqrt':
-    case 'exp':
-    case 'sigmoid':
-    case 'softplus':
-    case 'softmax':
+  switch (ops[n.op].sign?.nonNegative) {
+    case 'always':
       return true
-    case 'add':
-    case 'mul':
-    case 'max':
-    case 'min':
+    case 'allOperands':
       return nonNegative(source, a, budget) && nonNegative(source, c, budget)
     default:
       return positive(source, id, budget)
@@ -90,22 +66,12 @@ const nonZero = (source: NodeSource, id: NodeId, budget: Budget): boolean => {
   if (n.op === 'const') return allConstValues(source, id, (v) => v !== 0 && !Number.isNaN(v))
   if (positive(source, id, budget)) return true
   const [a, c] = n.inputs as [NodeId, NodeId]
-  switch (n.op) {
-    case 'neg':
-    case 'sign':
-    case 'tanh':
-    case 'sqrt':
-    case 'stopGradient':
-    case 'broadcast':
-    case 'reshape':
-    case 'transpose':
+  switch (ops[n.op].sign?.nonZero) {
+    case 'operand':
       return nonZero(source, a, budget)
-    case 'mul':
+    case 'allOperands':
       return nonZero(source, a, budget) && nonZero(source, c, budget)
-    // Where a quotient is defined (a nonzero divisor), it is zero only where its dividend is.
-    case 'div':
-      return nonZero(source, a, budget)
-    case 'pow': {
+    case 'integerPower': {
       // A negative base needs an integer exponent to stay real.
       const integer = allConstValues(source, c, Number.isInteger)
       return nodeOf(source, c).op === 'const' && integer && nonZero(source, a, budget)

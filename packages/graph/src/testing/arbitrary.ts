@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { buildOrThrow } from '../builder.js'
 import { emptyGraph, type Graph, type NodeId } from '../graph.js'
-import type { OpName } from '../ops.js'
+import { opNames, ops } from '../ops.js'
 
 /**
  * A random scalar graph and the node it is about.
@@ -29,14 +29,12 @@ export interface ScalarGraphOptions {
   readonly constants?: readonly number[]
 }
 
-const contractOps: readonly OpName[] = [
-  'neg', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'relu', 'abs', 'square', 'softplus',
-  'add', 'sub', 'mul', 'div', 'pow', 'max', 'min',
-]
-const extraOps: readonly OpName[] = ['sign', 'stopGradient', 'mulNoNan', 'greater', 'greaterEqual', 'equal', 'where']
-const arity: Partial<Record<OpName, number>> = {
-  add: 2, sub: 2, mul: 2, div: 2, pow: 2, max: 2, min: 2, mulNoNan: 2, greater: 2, greaterEqual: 2, equal: 2, where: 3,
-}
+// The elementwise ops of each dialect, from the op table: the operators
+// (neg, add, sub, mul, div) and the contract's functions, then the full
+// dialect's functions.
+const elementwise = opNames.filter((op) => ops[op].kind === 'elementwise')
+const contractOps = elementwise.filter((op) => (ops[op].syntax ?? 'contract') === 'contract')
+const extraOps = elementwise.filter((op) => ops[op].syntax === 'full')
 
 // Constants that stress printing: signs, -0, fractions, exponent notation, pi and e.
 const constants = [0, -0, 1, 2, -2, 0.5, -1.5, 0.1, 3, 1e-7, 1.5e21, -2.5e-8, Math.PI, Math.E, -Math.PI]
@@ -64,7 +62,7 @@ export const arbitraryScalarGraph = (opts: ScalarGraphOptions = {}): fc.Arbitrar
         for (const { op, picks } of steps) {
           // fast-check favours small numbers; counting from the end makes them pick
           // recent results, which gives deep expressions rather than flat ones.
-          const operands = picks.slice(0, arity[op] ?? 1).map((p) => pool[pool.length - 1 - (p % pool.length)]!)
+          const operands = picks.slice(0, ops[op].arity).map((p) => pool[pool.length - 1 - (p % pool.length)]!)
           pool.push(b.apply(op, operands))
         }
         return pool[pool.length - 1]!

@@ -8,7 +8,7 @@
 // NaN, where the unrewritten graph gives NaN. Rules that divide need a proof
 // that the divisor is nonzero (`isNonZero`).
 import type { Node, NodeId } from '../../graph.js'
-import type { OpName } from '../../ops.js'
+import { type OpName, ops } from '../../ops.js'
 import type { Builder } from '../../builder.js'
 import { isFiniteValued } from '../finite.js'
 import { constantValue, isConst, operandOf } from '../match.js'
@@ -68,16 +68,14 @@ const sqrtSquare = onOps(['sqrt'], (b, _id, n) => {
   return x === undefined ? undefined : b.abs(x)
 })
 
-// Ops whose value is never negative.
-const nonNegativeOps: ReadonlySet<OpName> = new Set<OpName>([
-  'abs', 'square', 'sqrt', 'exp', 'sigmoid', 'softplus', 'relu', 'softmax',
-])
+// Ops whose value is never negative, whatever their operands.
+const nonNegativeOp = (op: OpName): boolean => ops[op].sign?.nonNegative === 'always'
 
 // abs(x) -> x   where x >= 0: abs(abs x) -> abs x, abs(square x) -> square x, abs(exp x) -> exp x, ...
 const absNonNegative = onOps(['abs'], (b, _id, n) => {
   if (n.op !== 'abs') return undefined
   const x = n.inputs[0]!
-  return nonNegativeOps.has(b.node(x).op) || isPositive(b, x) ? x : undefined
+  return nonNegativeOp(b.node(x).op) || isPositive(b, x) ? x : undefined
 })
 
 // abs(-x) -> abs(x)

@@ -1,0 +1,4 @@
+import { describeBackendConformance } from '@backprop/backend/conformance'
+import { ortBackend } from './index.js'
+
+describeBackendConformance('ort', () => ortBackend())
