@@ -45,6 +45,8 @@ export {
   type StepEvent,
   type TrainErrorEvent,
   type TrainEvent,
+  type TrainFailed,
+  type TrainFailure,
   eventParams,
   jsonLine,
 } from './events.js'

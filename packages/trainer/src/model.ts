@@ -19,6 +19,12 @@ export interface ModelGraph {
   /** The names of the sample and target inputs; `x` and `t` by default. */
   readonly inputs?: { readonly x?: string; readonly t?: string }
   /**
+   * Further scalar nodes to report, by name: each epoch event carries the
+   * mean of each over the epoch's batches under `metrics` (the MSE part of
+   * an MSE + L2 loss, say). The same names for every batch size.
+   */
+  readonly metrics?: Readonly<Record<string, NodeId>>
+  /**
    * The model's layers (or unit groups), for per-layer statistics
    * ({@link TrainOptions.layerStats}); `@backprop/nn` networks list theirs.
    */

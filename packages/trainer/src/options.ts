@@ -81,4 +81,19 @@ export interface TrainOptions {
    * ({@link ModelGraph.layers}). They are computed inside the compiled step.
    */
   readonly layerStats?: boolean
+  /**
+   * Evaluate the training loss (and the model's metrics) at the final
+   * parameters, over the whole training set, for the `done` event's
+   * `finalTrainLoss` (and `finalMetrics`); `false` by default, since
+   * `trainLoss` is the mean of losses before each update and this costs a
+   * pass over the data.
+   */
+  readonly finalTrainLoss?: boolean
+  /**
+   * How a failed run is delivered: as an `error` event, after which the
+   * stream completes (`'event'`, the default), or on the Observable's error
+   * channel (`'error'`), as a {@link TrainFailure} (a `BackpropError`
+   * carrying the event), so that `lastValueFrom` rejects.
+   */
+  readonly failures?: 'event' | 'error'
 }

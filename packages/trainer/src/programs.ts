@@ -28,6 +28,8 @@ export interface Program {
   readonly t: FeedShape | undefined
   /** True when the program's second output is the predictions. */
   readonly predicts: boolean
+  /** Where the metrics' outputs start (they are the last outputs, in {@link Programs.metricNames} order). */
+  readonly metricsAt: number
 }
 
 /** A per-step scalar input of an {@link UpdateProgram}. @internal */
@@ -60,6 +62,8 @@ export interface UpdateProgram {
   readonly slots: ReadonlyMap<string, ParamSpec>
   /** The parameter each check output after the loss watches. */
   readonly checked: readonly string[]
+  /** Where the metrics' outputs start (after the checks). */
+  readonly metricsAt: number
 }
 
 /**
@@ -81,6 +85,8 @@ export interface Programs {
    * (see `appendLayerStats`).
    */
   readonly layerWidths: readonly number[] | undefined
+  /** The names of the model's metrics, in the order of every program's last outputs. */
+  readonly metricNames: readonly string[]
   /** The program computing the loss and its gradients for `batch` samples. */
   training(batch: number): E.Either<TrainError, Program>
   /**
@@ -132,6 +138,11 @@ const inspect = (
   }
   if (outputs !== undefined && !(Number.isInteger(outputs) && outputs >= 0 && outputs < size)) {
     return E.left(configError(`${where}: outputs #${outputs} is not a node of the graph`))
+  }
+  for (const [name, id] of Object.entries(built.metrics ?? {})) {
+    if (!(Number.isInteger(id) && id >= 0 && id < size)) return E.left(configError(`${where}: metric '${name}' #${id} is not a node of the graph`))
+    const shape = graph.nodes[id]!.shape
+    if (sizeOf(shape) !== 1) return E.left(configError(`${where}: metric '${name}' must be a scalar, but it has shape ${showShape(shape)}`))
   }
   const inputs = inputsOf(graph)
   const feed = (role: 'x' | 't', width: number, required: boolean): E.Either<TrainError, FeedShape | undefined> => {
@@ -230,6 +241,7 @@ export const programs = (
   layerStats = false,
 ): E.Either<TrainError, Programs> => {
   const graphs = new Map<number, ModelGraph>()
+  let metricNames: readonly string[] = []
   const trainCache = new Map<number, Program>()
   const evalCache = new Map<number, Program>()
   const updateCache = new Map<number, UpdateProgram>()
@@ -245,6 +257,10 @@ export const programs = (
     const built = model(batch)
     if (E.isLeft(built)) return E.left(configError(`cannot build the model for batch ${batch}: ${built.left.message}`))
     if (specs !== undefined) {
+      const names = Object.keys(built.right.metrics ?? {})
+      if (names.join() !== metricNames.join()) {
+        return E.left(configError(`the model's graph for batch ${batch} names the metrics [${names}], the one for batch ${firstBatch} [${metricNames}]`))
+      }
       const mismatch = sameSpecs(specs, paramSpecs(built.right.graph))
       if (mismatch !== undefined) {
         return E.left(configError(`the model's graph for batch ${batch} does not match the one for batch ${firstBatch}: ${mismatch}`))
@@ -270,10 +286,11 @@ export const programs = (
     if (E.isLeft(target)) return target
     const { x, t } = feeds.right
     const batchInputs = t === undefined ? [x.name] : [x.name, t.name]
-    const exec = backend.compile(target.right.graph, target.right.outputs, { batchInputs })
+    const outputs = [...target.right.outputs, ...metricsOf(built.right)]
+    const exec = backend.compile(target.right.graph, outputs, { batchInputs })
     if (E.isLeft(exec)) return E.left(configError(`${backend.name} backend cannot compile the model: ${exec.left.message}`))
     executables.push(exec.right)
-    const program: Program = { exec: exec.right, x, t, predicts: target.right.predicts }
+    const program: Program = { exec: exec.right, x, t, predicts: target.right.predicts, metricsAt: target.right.outputs.length }
     cache.set(batch, program)
     return E.right(program)
   }
@@ -281,6 +298,8 @@ export const programs = (
   const first = graphFor(firstBatch)
   if (E.isLeft(first)) return first
   const specs = paramSpecs(first.right.graph)
+  metricNames = Object.keys(first.right.metrics ?? {})
+  const metricsOf = (built: ModelGraph): NodeId[] => metricNames.map((name) => built.metrics![name]!)
   const checked = inspect(first.right, firstBatch, data)
   if (E.isLeft(checked)) return checked
   if (specs.size === 0) return E.left(configError('the model has no parameters to train'))
@@ -344,7 +363,10 @@ export const programs = (
     const { graph, form, checks, scalars, slots } = update.right
     const { x, t } = feeds.right
     const batchInputs = t === undefined ? [x.name] : [x.name, t.name]
-    const exec = backend.compile(graph, [built.right.loss, ...checks, ...derived.right.stats], { batchInputs, updates: form.updates })
+    const exec = backend.compile(graph, [built.right.loss, ...checks, ...derived.right.stats, ...metricsOf(built.right)], {
+      batchInputs,
+      updates: form.updates,
+    })
     if (E.isLeft(exec)) return E.left(configError(`${backend.name} backend cannot compile the model: ${exec.left.message}`))
     if (!isStateful(exec.right)) {
       if (inPlace === 'held') {
@@ -361,7 +383,16 @@ export const programs = (
     }
     inPlace = 'held'
     executables.push(exec.right)
-    const program: UpdateProgram = { exec: exec.right, x, t, scalars, values: (info) => form.scalars(info), slots, checked: paramNames }
+    const program: UpdateProgram = {
+      exec: exec.right,
+      x,
+      t,
+      scalars,
+      values: (info) => form.scalars(info),
+      slots,
+      checked: paramNames,
+      metricsAt: 1 + checks.length + derived.right.stats.length,
+    }
     updateCache.set(batch, program)
     return E.right(program)
   }
@@ -370,6 +401,7 @@ export const programs = (
     specs,
     paramNames,
     layerWidths,
+    metricNames,
     training,
     updating,
     evaluation: (batch) =>

@@ -4,7 +4,7 @@ import { saveParams } from './checkpoint.js'
 import { doneAfter, plateau } from './early-stopping.js'
 import { configError, type TrainError } from './errors.js'
 import { evaluateOn } from './evaluate.js'
-import { type EpochEvent, type StepEvent, type TrainErrorEvent, type TrainEvent, withParams } from './events.js'
+import { type DoneEvent, type EpochEvent, type StepEvent, type TrainErrorEvent, type TrainEvent, withParams } from './events.js'
 import { fedStepper } from './fed-steps.js'
 import { batchDType } from './feeds.js'
 import { inPlaceStepper } from './in-place-steps.js'
@@ -144,6 +144,7 @@ export const runTraining = async (
     const layerFigures = widths === undefined ? undefined : layerStatsAccumulator(widths)
     for (epoch = 1; epoch <= o.epochs && !stoppedEarly; epoch++) {
       let lossSum = 0
+      const metricSums = progs.metricNames.map(() => 0)
       let count = 0
       let samples = 0
       let busy = 0
@@ -168,6 +169,7 @@ export const runTraining = async (
         busy += outcome.ms
         samples += batch.size
         lossSum += loss
+        outcome.metrics.forEach((m, i) => (metricSums[i]! += m))
         count += 1
         if (stepEvery > 0 && step % stepEvery === 0) {
           emit(Object.freeze<StepEvent>({ type: 'step', step, epoch, loss }))
@@ -196,6 +198,9 @@ export const runTraining = async (
         testLoss,
         testAccuracy,
         samplesPerSecond: (samples * 1000) / Math.max(busy, 1e-3),
+        ...(progs.metricNames.length === 0
+          ? {}
+          : { metrics: Object.fromEntries(progs.metricNames.map((name, i) => [name, metricSums[i]! / count])) }),
       }
       stoppedEarly = stop?.(figures) ?? false
       if (o.checkpoint !== undefined && (epoch % everyEpochs === 0 || epoch === o.epochs || stoppedEarly)) {
@@ -208,7 +213,12 @@ export const runTraining = async (
       last = withParams<EpochEvent>({ type: 'epoch', epoch, ...figures, steps: step, checkpoint, ...evaluation, ...layers }, params)
       emit(last)
     }
-    emit(doneAfter(last!, stoppedEarly))
+    if (o.finalTrainLoss !== true) return emit(doneAfter(last!, stoppedEarly))
+    const final = await evaluateOn(progs, o.data, last!.params, batchSize, false, stopped, pace)
+    if (final === undefined || stopped()) return
+    if (E.isLeft(final)) return fail(final.left.message, null, kept())
+    const metrics = progs.metricNames.length === 0 ? {} : { finalMetrics: final.right.metrics }
+    emit(withParams<DoneEvent>({ ...doneAfter(last!, stoppedEarly), finalTrainLoss: final.right.loss, ...metrics }, last!.params))
   } finally {
     await progs.dispose()
   }

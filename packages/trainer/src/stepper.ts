@@ -26,7 +26,7 @@ export interface Kept {
  * @internal
  */
 export type StepOutcome =
-  | { readonly type: 'ok'; readonly loss: number; readonly ms: number; readonly stats: readonly Tensor[] }
+  | { readonly type: 'ok'; readonly loss: number; readonly metrics: readonly number[]; readonly ms: number; readonly stats: readonly Tensor[] }
   | { readonly type: 'failed'; readonly message: string; readonly step: number | null; readonly kept: Kept }
   | { readonly type: 'stopped' }
 
