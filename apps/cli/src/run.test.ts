@@ -38,6 +38,22 @@ describe('backprop eval', () => {
     })
   })
 
+  it('evaluates erf, gelu and step with their first and second derivatives', async () => {
+    const at = async (expr: string) =>
+      JSON.parse((await backprop('eval', expr, '--at', 'x=0.5', '--wrt', 'x', '--order', '2', '--json')).out)
+    // erf(0.5), and gelu(0.5) = 0.5 Phi(0.5) with its derivatives Phi + x phi and phi (2 - x^2), to 15 digits (mpmath).
+    const dErf = (2 / Math.sqrt(Math.PI)) * Math.exp(-0.25)
+    const erf = await at('erf(x)')
+    expect(erf.value).toBeCloseTo(0.5204998778130465, 15)
+    expect(erf.gradient.x).toBeCloseTo(dErf, 15)
+    expect(erf.hessian.x.x).toBeCloseTo(-2 * 0.5 * dErf, 15)
+    const gelu = await at('gelu(x)')
+    expect(gelu.value).toBeCloseTo(0.345731230637007, 14)
+    expect(gelu.gradient.x).toBeCloseTo(0.867495124656163, 14)
+    expect(gelu.hessian.x.x).toBeCloseTo(0.616114321837524, 14)
+    expect(await at('step(x - 0.5) + step(x)')).toEqual({ value: 1, gradient: { x: 0 }, hessian: { x: { x: 0 } } })
+  })
+
   it('omits gradient without --wrt and Hessian without --order 2', async () => {
     expect(JSON.parse((await backprop('eval', 'x*3', '--at', 'x=2', '--json')).out)).toEqual({ value: 6 })
     expect(JSON.parse((await backprop('eval', 'x*3', '--at', 'x=2', '--wrt', 'x', '--json')).out)).toEqual({
@@ -69,6 +85,26 @@ describe('backprop diff', () => {
     expect(dx).toBeCloseTo(3 * at.x ** 2 * at.y - at.y * Math.exp(at.x * at.y), 12)
     expect(dy).toBeCloseTo(at.x ** 3 - at.x * Math.exp(at.x * at.y), 12)
   })
+
+  it.each([
+    ['relu(x)', 'x', 'step(x)'],
+    ['max(x, y)', 'x', '1 - step(y - x)'],
+    ['abs(x)', 'x', 'step(x) - step(-x)'],
+  ])('prints d/d%s of %s exactly at the kinks: %s', async (expr, v, printed) => {
+    expect((await backprop('diff', expr, '--wrt', v)).out).toBe(`d/d${v} = ${printed}`)
+  })
+
+  it.each(['relu(x)*y', 'max(x, y)', 'min(x, 2*y)', 'abs(x - y)', 'relu(x)^2 + abs(y)', 'max(relu(x), y)'])(
+    'prints derivatives of %s that equal the derivative graph everywhere, kinks included',
+    async (expr) => {
+      const lines = (await backprop('diff', expr, '--wrt', 'x,y')).out.split('\n')
+      for (const at of [{ x: 0, y: 0 }, { x: 1, y: 1 }, { x: 2, y: 1 }, { x: -0.5, y: 0.25 }, { x: 0, y: -1 }]) {
+        const graph = JSON.parse((await backprop('eval', expr, '--at', `x=${at.x},y=${at.y}`, '--wrt', 'x,y', '--json')).out)
+        expect(valueOf(lines[0]!.split(' = ')[1]!, at), `d/dx at ${JSON.stringify(at)}`).toBeCloseTo(graph.gradient.x, 14)
+        expect(valueOf(lines[1]!.split(' = ')[1]!, at), `d/dy at ${JSON.stringify(at)}`).toBeCloseTo(graph.gradient.y, 14)
+      }
+    },
+  )
 
   it('simplifies: d/dx of x*x + 3*x is 2*x + 3 in some order', async () => {
     const r = await backprop('diff', 'x*x + 3*x', '--wrt', 'x')
