@@ -50,6 +50,8 @@ export interface TrainSettings {
   readonly resume?: string
   /** Train the general feed-forward network of this spec file instead of a layered one. */
   readonly net?: string
+  /** Add per-layer (per unit group) delta RMS and gradient and weight norms to epoch events. */
+  readonly layerStats?: boolean
 }
 
 /** The settings `npm start` trains with. */
@@ -88,6 +90,7 @@ export const trainOptions = {
   resume: 'string',
   'log-dir': 'string',
   net: 'string',
+  'layer-stats': 'flag',
   json: 'flag',
 } as const
 
@@ -128,6 +131,7 @@ export const settingsFromArgs = ({ positional, options: o }: ParsedArgs): E.Eith
       ...(typeof o['checkpoint'] === 'string' ? { checkpoint: o['checkpoint'] } : {}),
       ...(typeof o['resume'] === 'string' ? { resume: o['resume'] } : {}),
       ...(typeof o['net'] === 'string' ? { net: o['net'] } : {}),
+      ...(o['layer-stats'] === true ? { layerStats: true } : {}),
     })),
   )
 }
@@ -218,6 +222,7 @@ const runOptions = (s: TrainSettings, split: Split) => ({
   epochs: s.epochs,
   batchSize: s.batch,
   seed: s.seed,
+  layerStats: s.layerStats === true,
   ...(s.checkpoint !== undefined ? { checkpoint: { path: s.checkpoint } } : {}),
 })
 

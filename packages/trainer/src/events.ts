@@ -1,5 +1,6 @@
 import { BackpropError } from '@backprop/graph'
 import type { Misclassified } from './evaluate.js'
+import type { LayerStats } from './layer-stats.js'
 import type { TrainOptions } from './options.js'
 import type { Params } from './params.js'
 
@@ -62,6 +63,8 @@ export interface EpochEvent extends EpochFigures {
   readonly steps: number
   /** The path of the last checkpoint written so far (this epoch's, if any), or `null`. */
   readonly checkpoint: string | null
+  /** Per-layer figures of the epoch, when the run asks for them ({@link TrainOptions.layerStats}). */
+  readonly layers?: readonly LayerStats[]
   /** The parameters after this epoch (non-enumerable: not in JSON). */
   readonly params: Params
   /**

@@ -50,7 +50,8 @@ export const fedStepper = (
       state = next.state
       done = info.step
       const metrics = result.right.slice(program.right.metricsAt).map((m) => m.data[0]!)
-      return { type: 'ok', loss, metrics, ms: clock() - started }
+      const stats = result.right.slice(1 + progs.paramNames.length, program.right.metricsAt)
+      return { type: 'ok', loss, metrics, ms: clock() - started, stats }
     },
     endEpoch: () => E.right(params),
     kept: () => ({ params, step: done }),

@@ -170,7 +170,8 @@ export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
       done = info.step
       epoch = info.epoch
       const metrics = result.right.slice(program.right.metricsAt).map((m) => m.data[0]!)
-      return { type: 'ok', loss, metrics, ms: clock() - started }
+      const stats = result.right.slice(1 + checked.length, program.right.metricsAt)
+      return { type: 'ok', loss, metrics, ms: clock() - started, stats }
     },
     endEpoch: () => {
       const values = held.read()

@@ -3,6 +3,7 @@ import { grad } from '@backprop/diff'
 import { build, type DType, type Graph, inputsOf, type NodeId, paramsOf, type Shape, sameShape, showShape, sizeOf } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
 import { configError, type TrainError } from './errors.js'
+import { appendLayerStats } from './layer-stats.js'
 import type { Model, ModelGraph } from './model.js'
 import type { GraphParam, Optimizer, StepInfo, UpdateInputs, UpdateNodes } from './optimizer.js'
 import { type ParamSpec, paramSpecs } from './params.js'
@@ -78,6 +79,12 @@ export interface Programs {
   readonly specs: ReadonlyMap<string, ParamSpec>
   /** Parameter names in the order of the training program's gradients. */
   readonly paramNames: readonly string[]
+  /**
+   * With per-layer statistics: the number of units of each layer. Training
+   * and in-place programs then end with three statistics outputs per layer
+   * (see `appendLayerStats`).
+   */
+  readonly layerWidths: readonly number[] | undefined
   /** The names of the model's metrics, in the order of every program's last outputs. */
   readonly metricNames: readonly string[]
   /** The program computing the loss and its gradients for `batch` samples. */
@@ -231,6 +238,7 @@ export const programs = (
   data: DataShape,
   firstBatch: number,
   optimizer?: Optimizer,
+  layerStats = false,
 ): E.Either<TrainError, Programs> => {
   const graphs = new Map<number, ModelGraph>()
   let metricNames: readonly string[] = []
@@ -296,15 +304,31 @@ export const programs = (
   if (E.isLeft(checked)) return checked
   if (specs.size === 0) return E.left(configError('the model has no parameters to train'))
   const paramNames = [...specs.keys()]
+  const firstLayers = layerStats ? first.right.layers : undefined
+  const layerWidths = firstLayers?.map((l) => sizeOf(first.right.graph.nodes[l.preActivation]!.shape) / firstBatch)
 
-  /** The graph of the loss's gradients, and each parameter with its node and gradient, in `paramNames` order. */
-  const derive = (built: ModelGraph): E.Either<TrainError, { graph: Graph; params: GraphParam[] }> => {
+  /**
+   * The graph of the loss's gradients, each parameter with its node and
+   * gradient in `paramNames` order, and the per-layer statistics nodes
+   * (none unless asked for).
+   */
+  const derive = (built: ModelGraph): E.Either<TrainError, { graph: Graph; params: GraphParam[]; stats: NodeId[] }> => {
     const byName = paramsOf(built.graph)
     const ids = paramNames.map((name) => byName.get(name)!)
-    const derived = grad(built.graph, built.loss, ids)
+    const layers = layerWidths === undefined ? [] : (built.layers ?? [])
+    if (layers.length !== (layerWidths?.length ?? 0)) {
+      return E.left(configError(`the model lists ${layers.length} layers for one batch size but ${layerWidths!.length} for batch ${firstBatch}`))
+    }
+    // The deltas come with the gradients: the walk passes through each layer's pre-activations anyway.
+    const derived = grad(built.graph, built.loss, [...ids, ...layers.map((l) => l.preActivation)])
     if (E.isLeft(derived)) return E.left(configError(`cannot differentiate the loss: ${derived.left.message}`))
-    const params = paramNames.map((name, i) => ({ name, node: ids[i]!, grad: derived.right.gradients[i]! }))
-    return E.right({ graph: derived.right.graph, params })
+    const gradients = derived.right.gradients
+    const params = paramNames.map((name, i) => ({ name, node: ids[i]!, grad: gradients[i]! }))
+    if (layers.length === 0) return E.right({ graph: derived.right.graph, params, stats: [] })
+    const gradientOf = (node: NodeId): NodeId => gradients[ids.indexOf(node)]!
+    const stats = appendLayerStats(derived.right.graph, layers, gradients.slice(ids.length), gradientOf)
+    if (E.isLeft(stats)) return E.left(configError(`cannot build the per-layer statistics: ${stats.left.message}`))
+    return E.right({ graph: stats.right.graph, params, stats: stats.right.outputs })
   }
 
   const training = (batch: number): E.Either<TrainError, Program> =>
@@ -312,9 +336,9 @@ export const programs = (
       batch,
       trainCache,
       (built) =>
-        E.map(({ graph, params }: { graph: Graph; params: GraphParam[] }) => ({
+        E.map(({ graph, params, stats }: { graph: Graph; params: GraphParam[]; stats: NodeId[] }) => ({
           graph,
-          outputs: [built.loss, ...params.map((p) => p.grad)],
+          outputs: [built.loss, ...params.map((p) => p.grad), ...stats],
           predicts: false,
         }))(derive(built)),
       specs,
@@ -339,7 +363,10 @@ export const programs = (
     const { graph, form, checks, scalars, slots } = update.right
     const { x, t } = feeds.right
     const batchInputs = t === undefined ? [x.name] : [x.name, t.name]
-    const exec = backend.compile(graph, [built.right.loss, ...checks, ...metricsOf(built.right)], { batchInputs, updates: form.updates })
+    const exec = backend.compile(graph, [built.right.loss, ...checks, ...derived.right.stats, ...metricsOf(built.right)], {
+      batchInputs,
+      updates: form.updates,
+    })
     if (E.isLeft(exec)) return E.left(configError(`${backend.name} backend cannot compile the model: ${exec.left.message}`))
     if (!isStateful(exec.right)) {
       if (inPlace === 'held') {
@@ -364,7 +391,7 @@ export const programs = (
       values: (info) => form.scalars(info),
       slots,
       checked: paramNames,
-      metricsAt: 1 + checks.length,
+      metricsAt: 1 + checks.length + derived.right.stats.length,
     }
     updateCache.set(batch, program)
     return E.right(program)
@@ -373,6 +400,7 @@ export const programs = (
   return E.right({
     specs,
     paramNames,
+    layerWidths,
     metricNames,
     training,
     updating,

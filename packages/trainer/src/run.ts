@@ -8,6 +8,7 @@ import { type DoneEvent, type EpochEvent, type StepEvent, type TrainErrorEvent, 
 import { fedStepper } from './fed-steps.js'
 import { batchDType } from './feeds.js'
 import { inPlaceStepper } from './in-place-steps.js'
+import { layerStatsAccumulator } from './layer-stats.js'
 import type { TrainOptions } from './options.js'
 import { checkParams, type Params } from './params.js'
 import { programs, type Programs } from './programs.js'
@@ -56,7 +57,7 @@ const prepare = (o: TrainOptions): E.Either<TrainError, Setup> => {
     return E.left(configError(`early stopping patience must be a positive integer, got ${o.earlyStopping.patience}`))
   }
   const batchSize = Math.min(requested, data.size)
-  const progs = programs(o.model, o.backend, data, batchSize, o.optimizer)
+  const progs = programs(o.model, o.backend, data, batchSize, o.optimizer, o.layerStats === true)
   if (E.isLeft(progs)) return progs
   const params = checkParams(progs.right.specs, o.params)
   if (E.isLeft(params)) {
@@ -139,6 +140,8 @@ export const runTraining = async (
     const kept = (): Kept => stepper?.kept() ?? { params: initial, step: 0 }
     let last: EpochEvent | undefined
     let stoppedEarly = false
+    const widths = progs.layerWidths
+    const layerFigures = widths === undefined ? undefined : layerStatsAccumulator(widths)
     for (epoch = 1; epoch <= o.epochs && !stoppedEarly; epoch++) {
       let lossSum = 0
       const metricSums = progs.metricNames.map(() => 0)
@@ -162,6 +165,7 @@ export const runTraining = async (
         if (outcome.type === 'failed') return fail(outcome.message, outcome.step, outcome.kept)
         const loss = outcome.loss
         step = at
+        layerFigures?.add(outcome.stats, batch.size)
         busy += outcome.ms
         samples += batch.size
         lossSum += loss
@@ -205,7 +209,8 @@ export const runTraining = async (
         if (E.isLeft(saved)) return fail(saved.left.message, null, kept())
         checkpoint = saved.right
       }
-      last = withParams<EpochEvent>({ type: 'epoch', epoch, ...figures, steps: step, checkpoint, ...evaluation }, params)
+      const layers = layerFigures === undefined ? {} : { layers: layerFigures.take() }
+      last = withParams<EpochEvent>({ type: 'epoch', epoch, ...figures, steps: step, checkpoint, ...evaluation, ...layers }, params)
       emit(last)
     }
     if (o.finalTrainLoss !== true) return emit(doneAfter(last!, stoppedEarly))
