@@ -38,6 +38,22 @@ describe('backprop eval', () => {
     })
   })
 
+  it('evaluates erf, gelu and step with their first and second derivatives', async () => {
+    const at = async (expr: string) =>
+      JSON.parse((await backprop('eval', expr, '--at', 'x=0.5', '--wrt', 'x', '--order', '2', '--json')).out)
+    // erf(0.5), and gelu(0.5) = 0.5 Phi(0.5) with its derivatives Phi + x phi and phi (2 - x^2), to 15 digits (mpmath).
+    const dErf = (2 / Math.sqrt(Math.PI)) * Math.exp(-0.25)
+    const erf = await at('erf(x)')
+    expect(erf.value).toBeCloseTo(0.5204998778130465, 15)
+    expect(erf.gradient.x).toBeCloseTo(dErf, 15)
+    expect(erf.hessian.x.x).toBeCloseTo(-2 * 0.5 * dErf, 15)
+    const gelu = await at('gelu(x)')
+    expect(gelu.value).toBeCloseTo(0.345731230637007, 14)
+    expect(gelu.gradient.x).toBeCloseTo(0.867495124656163, 14)
+    expect(gelu.hessian.x.x).toBeCloseTo(0.616114321837524, 14)
+    expect(await at('step(x - 0.5) + step(x)')).toEqual({ value: 1, gradient: { x: 0 }, hessian: { x: { x: 0 } } })
+  })
+
   it('omits gradient without --wrt and Hessian without --order 2', async () => {
     expect(JSON.parse((await backprop('eval', 'x*3', '--at', 'x=2', '--json')).out)).toEqual({ value: 6 })
     expect(JSON.parse((await backprop('eval', 'x*3', '--at', 'x=2', '--wrt', 'x', '--json')).out)).toEqual({
@@ -69,6 +85,26 @@ describe('backprop diff', () => {
     expect(dx).toBeCloseTo(3 * at.x ** 2 * at.y - at.y * Math.exp(at.x * at.y), 12)
     expect(dy).toBeCloseTo(at.x ** 3 - at.x * Math.exp(at.x * at.y), 12)
   })
+
+  it.each([
+    ['relu(x)', 'x', 'step(x)'],
+    ['max(x, y)', 'x', '1 - step(y - x)'],
+    ['abs(x)', 'x', 'step(x) - step(-x)'],
+  ])('prints d/d%s of %s exactly at the kinks: %s', async (expr, v, printed) => {
+    expect((await backprop('diff', expr, '--wrt', v)).out).toBe(`d/d${v} = ${printed}`)
+  })
+
+  it.each(['relu(x)*y', 'max(x, y)', 'min(x, 2*y)', 'abs(x - y)', 'relu(x)^2 + abs(y)', 'max(relu(x), y)'])(
+    'prints derivatives of %s that equal the derivative graph everywhere, kinks included',
+    async (expr) => {
+      const lines = (await backprop('diff', expr, '--wrt', 'x,y')).out.split('\n')
+      for (const at of [{ x: 0, y: 0 }, { x: 1, y: 1 }, { x: 2, y: 1 }, { x: -0.5, y: 0.25 }, { x: 0, y: -1 }]) {
+        const graph = JSON.parse((await backprop('eval', expr, '--at', `x=${at.x},y=${at.y}`, '--wrt', 'x,y', '--json')).out)
+        expect(valueOf(lines[0]!.split(' = ')[1]!, at), `d/dx at ${JSON.stringify(at)}`).toBeCloseTo(graph.gradient.x, 14)
+        expect(valueOf(lines[1]!.split(' = ')[1]!, at), `d/dy at ${JSON.stringify(at)}`).toBeCloseTo(graph.gradient.y, 14)
+      }
+    },
+  )
 
   it('simplifies: d/dx of x*x + 3*x is 2*x + 3 in some order', async () => {
     const r = await backprop('diff', 'x*x + 3*x', '--wrt', 'x')
@@ -108,6 +144,23 @@ describe('backprop graph', () => {
     expect(svg.out).toMatch(/<svg[\s\S]*<\/svg>/)
     expect(svg.out).toContain('cos')
   })
+
+  it('--at writes every node\'s value and every forward node\'s adjoint, as on the lecture\'s slides', async () => {
+    // E = 1/2 (w^T x - t)^2 with w = (0.5, -1), x = (2, 0.25), t = 3: z = w^T x = 0.75, u = z - t = -2.25, E = 2.53125;
+    // dE/du = u = -2.25 = dE/dz, dE/dw1 = dE/dz x1 = -4.5, dE/dw2 = -0.5625, dE/dx1 = dE/dz w1 = -1.125, dE/dt = 2.25
+    const r = await backprop('graph', '0.5*(w1*x1 + w2*x2 - t)^2', '--wrt', 'w1,w2', '--at', 'w1=0.5,w2=-1,x1=2,x2=0.25,t=3', '--format', 'dot')
+    expect(r.status).toBe(0)
+    const label = (head: string) => r.out.match(new RegExp(`label="${head}\\\\n([^"]*)"`))?.[1]?.split('\\n')
+    expect(label('w1')).toEqual(['= 0.5', '∂E/∂v = -4.5'])
+    expect(label('w2')).toEqual(['= -1', '∂E/∂v = -0.5625'])
+    expect(label('x1')).toEqual(['= 2', '∂E/∂v = -1.125'])
+    expect(label('t')).toEqual(['= 3', '∂E/∂v = 2.25'])
+    expect(label('E')).toEqual(['×', '= 2.53125', '∂E/∂v = 1'])
+    expect(label('∂E/∂w1')).toContain('= -4.5') // derivative nodes show their values
+    expect(r.out).toContain('= 0.75\\n∂E/∂v = -2.25') // z = w^T x and its adjoint
+    const svg = await backprop('graph', 'sin(x)*x', '--wrt', 'x', '--at', 'x=0', '--format', 'svg')
+    expect(svg.out).toMatch(/<svg[\s\S]*∂E\/∂v = 0[\s\S]*<\/svg>/)
+  })
 })
 
 describe('bad input', () => {
@@ -117,6 +170,8 @@ describe('bad input', () => {
     [['diff', 'foo(x)', '--wrt', 'x'], "error: unknown function 'foo' at column 1"],
     [['eval', 'x + y', '--at', 'x=1', '--json'], "error: no value for 'y': add y=<number> to --at"],
     [['eval', 'x', '--at', 'x=abc', '--json'], "error: --at: 'x=abc' is not of the form name=number"],
+    [['graph', 'x * y', '--wrt', 'x', '--at', 'x=1'], "error: no value for 'y': add y=<number> to --at"],
+    [['graph', 'x * y', '--at', 'x=1,y'], "error: --at: 'y' is not of the form name=number"],
     [['diff', 'x', '--wrt', 'x', '--format', 'png'], "error: --format must be one of text|latex|dot|json, got 'png'"],
     [['diff', 'x', '--with', 'x'], 'error: unknown option --with (expected one of: --wrt, --format)'],
     [['frobnicate'], "error: unknown command 'frobnicate'"],
