@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { repoRoot } from '@backprop/graph/testing/reference'
 import { afterAll, describe, expect, it } from 'vitest'
-import { repoRoot } from './testing/reference.js'
 
 // The README's TypeScript snippets are promised to run: run each as a module
 // inside the repository, so that `@backprop/*` imports resolve as they would

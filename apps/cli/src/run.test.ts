@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { parse } from '@backprop/graph'
+import { repoRoot } from '@backprop/graph/testing/reference'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { differentiate } from './expression.js'
 import { evaluateAt } from './expression-values.js'
 import { run } from './run.js'
-import { repoRoot } from './testing/reference.js'
 
 /** Runs `backprop` in-process and captures what it prints. */
 const backprop = async (...argv: string[]) => {

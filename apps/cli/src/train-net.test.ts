@@ -51,6 +51,15 @@ describe('backprop train --net', () => {
     expect(other[0]!.trainLoss).not.toBe(e[0]!.trainLoss)
   })
 
+  it('--layer-stats reports one entry per unit group', async () => {
+    const r = await backprop('train', '--net', netFile(irisNet), '--dataset', 'iris', '--epochs', '1', '--layer-stats', '--json')
+    expect(r.status).toBe(0)
+    // groups: the tanh units 5-8 (depth 1), the relu units 9-10 (depth 2), the softmax outputs
+    const layers = (JSON.parse(r.out[0]!) as { layers: { layer: number; deltaRms: number }[] }).layers
+    expect(layers.map((l) => l.layer)).toEqual([1, 2, 3])
+    expect(layers.every((l) => l.deltaRms > 0)).toBe(true)
+  })
+
   it('starts from the weights the file gives', async () => {
     // every weight and bias 0: the softmax starts uniform, so the first batch's loss is M ln 3 / M = ln 3 before any update
     const zero = { ...irisNet, units: irisNet.units.map((u) => ({ ...u, bias: 0, in: u.in.map((s) => [s, 0]) })) }

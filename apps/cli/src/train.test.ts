@@ -29,6 +29,19 @@ describe('backprop train', () => {
     for (const key of ['trainLoss', 'testLoss', 'testAccuracy']) expect(done[key]).toBe(last[key])
   })
 
+  it('--layer-stats adds each layer\'s delta RMS, gradient norm and weight norm to every epoch event', async () => {
+    const args = ['train', '--dataset', 'iris', '--layers', '4,8,6,3', '--epochs', '2', '--seed', '5', '--json']
+    const withStats = (await backprop(...args, '--layer-stats')).out.map((l) => JSON.parse(l) as Record<string, unknown>)
+    const plain = (await backprop(...args)).out.map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(withStats.map((e) => e['trainLoss'])).toEqual(plain.map((e) => e['trainLoss']))
+    expect(plain.every((e) => !('layers' in e))).toBe(true)
+    for (const e of withStats.filter((e) => e['type'] === 'epoch')) {
+      const layers = e['layers'] as { layer: number; deltaRms: number; gradNorm: number; weightNorm: number }[]
+      expect(layers.map((l) => l.layer)).toEqual([1, 2, 3])
+      for (const l of layers) for (const v of [l.deltaRms, l.gradNorm, l.weightNorm]) expect(v).toBeGreaterThan(0)
+    }
+  })
+
   it('prints the same losses for the same seed', async () => {
     const args = ['train', '--dataset', 'iris', '--layers', '4,5,3', '--epochs', '2', '--batch', '8', '--seed', '7', '--json']
     const losses = async () =>

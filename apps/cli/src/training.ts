@@ -51,6 +51,8 @@ export interface TrainSettings {
   readonly resume?: string
   /** Train the general feed-forward network of this spec file instead of a layered one. */
   readonly net?: string
+  /** Add per-layer (per unit group) delta RMS and gradient and weight norms to epoch events. */
+  readonly layerStats?: boolean
 }
 
 /** The settings `npm start` trains with. */
@@ -89,6 +91,7 @@ export const trainOptions = {
   resume: 'string',
   'log-dir': 'string',
   net: 'string',
+  'layer-stats': 'flag',
   json: 'flag',
 } as const
 
@@ -129,6 +132,7 @@ export const settingsFromArgs = ({ positional, options: o }: ParsedArgs): E.Eith
       ...(typeof o['checkpoint'] === 'string' ? { checkpoint: o['checkpoint'] } : {}),
       ...(typeof o['resume'] === 'string' ? { resume: o['resume'] } : {}),
       ...(typeof o['net'] === 'string' ? { net: o['net'] } : {}),
+      ...(o['layer-stats'] === true ? { layerStats: true } : {}),
     })),
   )
 }
@@ -219,6 +223,7 @@ const runOptions = (s: TrainSettings, split: Split, architecture: Architecture) 
   epochs: s.epochs,
   batchSize: s.batch,
   seed: s.seed,
+  layerStats: s.layerStats === true,
   ...(s.checkpoint !== undefined ? { checkpoint: { path: s.checkpoint, model: describeModel(s, split, architecture) } } : {}),
 })
 

@@ -28,7 +28,11 @@ export interface Api {
   readonly runs: (req: IncomingMessage, res: ServerResponse) => Promise<void>
   readonly runEvents: (req: IncomingMessage, res: ServerResponse, id: string) => Promise<void>
   readonly deleteRun: (req: IncomingMessage, res: ServerResponse, id: string) => Promise<void>
+  readonly runSamples: (req: IncomingMessage, res: ServerResponse, id: string) => Promise<void>
 }
+
+/** At most this many images per request: a strip, not a data set. */
+const maxSamples = 64
 
 /** The HTTP status of each refusal of the run log. */
 const runLogStatus: Readonly<Record<RunLogError['_tag'], number>> = { BadId: 400, NotFound: 404, Running: 409 }
@@ -172,6 +176,27 @@ export const api = (runs: RunManager, stored: RunLog | undefined, options: Dashb
       const removed = stored === undefined ? E.left<RunLogError>({ _tag: 'NotFound', message: 'runs are not kept' }) : await stored.remove(id)
       if (E.isLeft(removed)) sendError(res, { status: runLogStatus[removed.left._tag], message: removed.left.message })
       else sendJson(res, 200, { deleted: id })
+    },
+
+    runSamples: async (req, res, id) => {
+      if (options.sampleImages === undefined) {
+        sendError(res, { status: 501, message: 'this dashboard was started without sample images' })
+        return
+      }
+      const wanted = (new URL(req.url ?? '/', 'http://x').searchParams.get('i') ?? '').split(',').filter((s) => s !== '')
+      const samples = wanted.map(Number)
+      if (samples.length === 0 || samples.length > maxSamples || !samples.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+        sendError(res, { status: 400, message: `i must list 1 to ${maxSamples} sample positions, e.g. ?i=3,17` })
+        return
+      }
+      const settings = stored === undefined ? E.left<RunLogError>({ _tag: 'NotFound', message: 'runs are not kept' }) : await stored.settings(id)
+      if (E.isLeft(settings)) {
+        sendError(res, { status: runLogStatus[settings.left._tag], message: settings.left.message })
+        return
+      }
+      const images = await options.sampleImages(settings.right, samples)
+      if (E.isLeft(images)) sendError(res, { status: 404, message: images.left })
+      else sendJson(res, 200, images.right)
     },
 
     runGraph: async (_req, res) => {

@@ -18,7 +18,7 @@
  *
  * @packageDocumentation
  */
-export type { Dashboard, DashboardOptions } from './options.js'
+export type { Dashboard, DashboardOptions, SampleImage } from './options.js'
 export { startDashboard } from './server.js'
 export {
   type RunManager,

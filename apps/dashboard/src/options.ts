@@ -4,6 +4,23 @@ import type { StartRun } from './run-manager.js'
 import type { FieldErrors, RunSettings } from './settings.js'
 
 /**
+ * One test sample drawn as a grey-level image, for the page's strip of
+ * examples a network gets wrong.
+ *
+ * @category Server
+ */
+export interface SampleImage {
+  /** The sample's position in the test set, from 0 (as epoch events' `misclassified` name it). */
+  readonly sample: number
+  /** Width in pixels. */
+  readonly width: number
+  /** Height in pixels. */
+  readonly height: number
+  /** `width * height` grey levels from 0 (blank) to 255 (ink), row by row. */
+  readonly pixels: readonly number[]
+}
+
+/**
  * How to run the dashboard. The dashboard knows nothing of datasets, models
  * or backends: the caller (the `backprop dashboard` command) passes in how
  * to start a run and how to draw its graph.
@@ -29,6 +46,15 @@ export interface DashboardOptions {
    * a message per invalid setting, empty when they are fine.
    */
   readonly validate?: (settings: RunSettings) => FieldErrors
+  /**
+   * The test samples of a run with `settings` as images, for image data
+   * sets (MNIST); a one-line reason otherwise. Without it the page shows no
+   * misclassified examples.
+   */
+  readonly sampleImages?: (
+    settings: Readonly<Record<string, unknown>>,
+    samples: readonly number[],
+  ) => Promise<E.Either<string, readonly SampleImage[]>>
   /** The settings the page's form starts with and that fill in fields a request leaves out (default {@link defaultSettings}). */
   readonly defaults?: RunSettings
   /** Live step events go to each client at most once per this many ms (default 100; 0 sends every one). */

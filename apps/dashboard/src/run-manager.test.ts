@@ -21,7 +21,8 @@ describe('runManager', () => {
     expect(E.isRight(started)).toBe(true)
     expect(seen.map((e) => e.event)).toEqual(events)
     expect(seen.map((e) => `${e.run}-${e.seq}`)).toEqual(events.map((_, i) => `1-${i + 1}`))
-    expect(runs.status()).toEqual({ state: 'done', run: 1, id: null, settings: defaultSettings, message: null })
+    expect(runs.status()).toMatchObject({ state: 'done', run: 1, id: null, settings: defaultSettings, message: null })
+    expect(Date.parse(runs.status().startedAt!)).not.toBeNaN()
   })
 
   it('subscribes to the run once, however many watchers come and go', () => {
@@ -64,7 +65,7 @@ describe('runManager', () => {
   it('passes on the starter refusing the settings, and stays idle', () => {
     const runs = runManager(() => E.left('--layers: iris has 4 features, not 5'))
     expect(runs.start(defaultSettings)).toEqual(E.left({ _tag: 'Invalid', message: '--layers: iris has 4 features, not 5' }))
-    expect(runs.status()).toEqual({ state: 'idle', run: 0, id: null, settings: null, message: null })
+    expect(runs.status()).toEqual({ state: 'idle', run: 0, id: null, settings: null, startedAt: null, message: null })
   })
 
   it('stops a run by unsubscribing from it, and says so when none is going', () => {

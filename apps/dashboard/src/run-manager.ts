@@ -54,6 +54,8 @@ export interface RunStatus {
   readonly id: string | null
   /** The run's settings; `null` before the first run. */
   readonly settings: RunSettings | null
+  /** When the run started (ISO 8601), for its elapsed time; `null` before the first run. */
+  readonly startedAt: string | null
   /** Why the run failed (its `error` event's message), else `null`. */
   readonly message: string | null
 }
@@ -141,7 +143,7 @@ interface Run {
   readonly subscription: Subscription
 }
 
-const idle: RunStatus = { state: 'idle', run: 0, id: null, settings: null, message: null }
+const idle: RunStatus = { state: 'idle', run: 0, id: null, settings: null, startedAt: null, message: null }
 
 /** Reads an SSE event id `run-seq`. */
 const parseEventId = (id: string | undefined): { readonly run: number; readonly seq: number } | undefined => {
@@ -200,7 +202,7 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
       run.buffer.add(entry)
       run.live.next(entry)
     }
-    status$.next({ state: 'running', run: run.id, id: run.writer?.id ?? null, settings, message: null })
+    status$.next({ state: 'running', run: run.id, id: run.writer?.id ?? null, settings, startedAt: new Date().toISOString(), message: null })
     // Watchers switch to the new run before it starts, so they see its first event live.
     runs$.next(run)
     run.subscription.add(

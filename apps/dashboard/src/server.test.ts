@@ -392,4 +392,27 @@ describe('runs kept in a log directory', () => {
     await postJson(url, '/stop', {})
     expect(JSON.parse((await request(url, { path: '/runs' })).body)).toMatchObject([{ id, state: 'stopped' }])
   })
+
+  it('serves images of a kept run\'s test samples from the caller\'s hook, with the run\'s settings', async () => {
+    const asked: unknown[] = []
+    const { url } = await serve({
+      startRun: scriptedRuns(runEvents(1, 1)),
+      logDir,
+      sampleImages: async (settings, samples) => {
+        asked.push([settings['lr'], samples])
+        return E.right(samples.map((sample) => ({ sample, width: 1, height: 1, pixels: [sample] })))
+      },
+    })
+    const id = await runToEnd(url, { lr: 0.3 })
+    const res = await request(url, { path: `/runs/${id}/samples?i=4,2` })
+    expect(res.status).toBe(200)
+    expect(JSON.parse(res.body)).toEqual([
+      { sample: 4, width: 1, height: 1, pixels: [4] },
+      { sample: 2, width: 1, height: 1, pixels: [2] },
+    ])
+    expect(asked).toEqual([[0.3, [4, 2]]])
+    expect((await request(url, { path: `/runs/${id}/samples?i=-1` })).status).toBe(400)
+    expect((await request(url, { path: `/runs/${id}/samples` })).status).toBe(400)
+    expect((await request(url, { path: '/runs/nothing/samples?i=1' })).status).toBe(404)
+  })
 })

@@ -58,11 +58,12 @@ export const startDashboard = async (options: DashboardOptions): Promise<Dashboa
     '/runs': { GET: handlers.runs },
   }
 
-  /** The routes of one stored run, `/runs/<id>` and `/runs/<id>/events`; the id is checked by the run log. */
+  /** The routes of one stored run, `/runs/<id>`, `/runs/<id>/events` and `/runs/<id>/samples`; the id is checked by the run log. */
   const runRoute = (path: string): Readonly<Record<string, Handler>> | undefined => {
-    const match = /^\/runs\/([^/]+)(\/events)?$/.exec(path)
+    const match = /^\/runs\/([^/]+)(\/events|\/samples)?$/.exec(path)
     if (match === null) return undefined
     const id = match[1]!
+    if (match[2] === '/samples') return { GET: (req, res) => handlers.runSamples(req, res, id) }
     return match[2] === undefined
       ? { DELETE: (req, res) => handlers.deleteRun(req, res, id) }
       : { GET: (req, res) => handlers.runEvents(req, res, id) }

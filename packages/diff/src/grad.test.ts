@@ -133,6 +133,22 @@ describe('grad', () => {
     expect([g![0], hh![0]]).toEqual([3, 2])
   })
 
+  it('hands back the adjoint dE/dv of intermediate nodes, summed over their consumers, at no extra nodes', () => {
+    // u = x y, E = u^2 + sin(u) + u x: dE/du = 2u + cos(u) + x (three consumers), dE/dx = dE/du y + u
+    const { graph, result } = buildOrThrow(emptyGraph, (b) => {
+      const [x, y] = [b.input('x'), b.input('y')]
+      const u = b.mul(x, y)
+      return { x, u, e: b.add(b.add(b.square(u), b.sin(u)), b.mul(u, x)) }
+    })
+    const both = right(grad(graph, result.e, [result.x, result.u]))
+    const [x, y] = [0.7, -1.3]
+    const u = x * y
+    const [dx, du] = evaluate64(both.graph, both.gradients, { x: scalar(x), y: scalar(y) })
+    expect(du![0]).toBeCloseTo(2 * u + Math.cos(u) + x, 14)
+    expect(dx![0]).toBeCloseTo((2 * u + Math.cos(u) + x) * y + u, 14)
+    expect(both.graph.nodes.length).toBe(right(grad(graph, result.e, [result.x])).graph.nodes.length)
+  })
+
   it('rejects node ids that are not in the graph', () => {
     const g = grad(neuron.graph, 99, [neuron.result.w])
     expect(E.isLeft(g) && g.left.message).toBe('grad: no node #99 in this graph')

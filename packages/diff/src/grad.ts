@@ -163,6 +163,12 @@ export const gradInto = (
  * unchanged prefix of the result, and since derivative nodes are ordinary
  * nodes, the result can be differentiated again.
  *
+ * `wrt` may name any node, not only inputs and parameters: for an
+ * intermediate node v the result is its adjoint dE/dv, summed over all of
+ * v's consumers, e.g. a layer's pre-activations a give the lecture's deltas
+ * dE/da. The walk computes these adjoints on its way to the inputs anyway,
+ * so asking for them alongside the parameters adds no nodes.
+ *
  * @example
  * ```ts
  * const { graph, result: [x, y] } = buildOrThrow(emptyGraph, (b) => {

@@ -45,6 +45,7 @@ const cases: { readonly [K in OpName]: OpCase | 'leaf' | 'no-gradient' } = {
   abs: un('abs'),
   square: un('square'),
   softplus: un('softplus'),
+  erf: un('erf'),
   sign: 'no-gradient',
   stopGradient: 'no-gradient',
   add: bin('add'),

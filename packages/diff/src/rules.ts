@@ -124,6 +124,7 @@ export const rules: RuleTable = {
   abs: elementwise((b, x) => b.sign(x)), // sign, 0 at 0
   square: elementwise((b, x) => b.mul(b.scalarLike(2, x), x)),
   softplus: elementwise((b, x) => b.sigmoid(x)),
+  erf: elementwise((b, x) => b.mul(b.scalarLike(2 / Math.sqrt(Math.PI), x), b.exp(b.neg(b.square(x))))), // 2/sqrt(pi) e^(-x^2)
   sign: none,
   stopGradient: none,
 

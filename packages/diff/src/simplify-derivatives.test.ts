@@ -1,10 +1,8 @@
 // Simplified derivatives: the symbolic derivative that grad appends, after the
 // graph package's simplify, is the compact expression one would write by hand,
 // is never larger than the unsimplified one, and has the same values.
-import { readdirSync, readFileSync } from 'node:fs'
-import { dirname, isAbsolute, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { ancestors, build, buildOrThrow, emptyGraph, type Graph, type NodeId, parse, simplify, toText } from '@backprop/graph'
+import { referenceCases } from '@backprop/graph/testing/reference'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { grad, gradInto } from './grad.js'
@@ -88,18 +86,7 @@ interface ScalarCase {
   readonly points: readonly { readonly at: Readonly<Record<string, number>>; readonly gradient: Readonly<Record<string, number>> }[]
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-const referenceDir = (): string => {
-  const dir = process.env['BACKPROP_REFERENCE_DIR'] ?? '../shared/reference'
-  return isAbsolute(dir) ? dir : resolve(repoRoot, dir)
-}
-const scalarCases: ScalarCase[] = readdirSync(referenceDir())
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .flatMap((f) => {
-    const data = JSON.parse(readFileSync(join(referenceDir(), f), 'utf8')) as { kind: string; cases: ScalarCase[] }
-    return data.kind === 'scalar-expressions' ? data.cases.map((c) => ({ ...c, id: `${f}: ${c.id}` })) : []
-  })
+const scalarCases = referenceCases<ScalarCase>('scalar-expressions')
 
 /** CONTRACT.md's tolerance. */
 const close = (actual: number, expected: number): boolean =>

@@ -1,6 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { build, type Builder, buildOrThrow } from './builder.js'
@@ -9,6 +6,7 @@ import { emptyGraph, inputsOf, type NodeId } from './graph.js'
 import type { UnaryOp } from './ops.js'
 import { parse, type ParseOptions, parseInto } from './parse.js'
 import { evaluateScalar } from './testing/evaluate.js'
+import { referenceCases } from './testing/reference-files.js'
 
 const parsed = (text: string, opts?: ParseOptions) => {
   const r = parse(text, opts)
@@ -183,11 +181,6 @@ describe('parseInto', () => {
   })
 })
 
-// CONTRACT.md §3: the reference cases live in BACKPROP_REFERENCE_DIR, by default
-// ../shared/reference relative to the repository root.
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
-const referenceDir = resolve(repoRoot, process.env['BACKPROP_REFERENCE_DIR'] ?? '../shared/reference')
-
 interface ScalarCase {
   id: string
   expr: string
@@ -195,12 +188,7 @@ interface ScalarCase {
   derivatives?: Record<string, string>
 }
 
-const scalarCases = readdirSync(referenceDir)
-  .filter((f) => f.endsWith('.json'))
-  .flatMap((f) => {
-    const doc = JSON.parse(readFileSync(join(referenceDir, f), 'utf8')) as { kind: string; cases: ScalarCase[] }
-    return doc.kind === 'scalar-expressions' ? doc.cases.map((c) => ({ ...c, id: `${f}: ${c.id}` })) : []
-  })
+const scalarCases = referenceCases<ScalarCase>('scalar-expressions')
 
 const close = (actual: number, wanted: number): boolean => Math.abs(actual - wanted) <= 1e-9 * Math.abs(wanted) + 1e-12
 

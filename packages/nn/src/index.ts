@@ -37,6 +37,7 @@ export { dense } from './dense.js'
 export { type LossInput, lossOf } from './losses.js'
 export { biasName, weightName } from './names.js'
 export {
+  type LayerNodes,
   type LayerParams,
   type Network,
   type NetworkGradients,

@@ -1,5 +1,7 @@
-import { type DType, type GraphError, graphError, type Shape } from '@backprop/graph'
+import type { DType, Graph, GraphError, Shape } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
+import { allocate, drawWeights, optionsProblem } from './init-draw.js'
+import { initGraphParams } from './init-graph.js'
 import { biasName, weightName } from './names.js'
 import { normal, uniform } from './random.js'
 import { type Activation, layersProblem } from './spec.js'
@@ -59,54 +61,50 @@ export interface InitLayers {
 }
 
 /**
- * Seeded initial values for every parameter of a layered network, keyed by
- * name (`W1`, `b1`, `W2`, ...). Deterministic: the same layers, scheme and
- * seed always give the same numbers, on every platform. Layers are drawn in
- * order from one stream, so the values of layer l depend on the sizes of
- * layers 1..l only.
+ * Seeded initial values for every parameter, keyed by name: of a layered
+ * network (`W1`, `b1`, `W2`, ...) or of any graph (every `param` node).
+ * Deterministic: the same layers or graph, scheme and seed always give the
+ * same numbers, on every platform.
+ *
+ * Layered: layers are drawn in order from one stream, so the values of
+ * layer l depend on the sizes of layers 1..l only; biases start at zero.
+ *
+ * Any graph: parameters are drawn in node order from their shapes and
+ * dtypes. Rank 0 and 1 (biases, scales) start at zero; higher ranks by the
+ * scheme, with fans from the shape: a matrix is read as `[out, in]` (`W x`,
+ * as in the layered networks) unless the graph multiplies by it from the
+ * right (`x W`, `[in, out]`), and further axes (a kernel's) multiply both
+ * fans. `auto` picks He for a weight whose product (past bias adds and
+ * reshapes) feeds a relu, Glorot otherwise.
  *
  * @example
  * ```ts
  * initParams({ sizes: [784, 128, 10], activations: ['relu', 'softmax'] }, { seed: 1 })
  * // Right({ W1: [128,784] He normal, b1: zeros, W2: [10,128] Glorot uniform, b2: zeros })
+ * const { graph } = buildOrThrow(emptyGraph, (b) => b.tanh(b.matmul(b.input('x', [8, 4]), b.param('W', [4, 16]))))
+ * initParams(graph, { seed: 1 }) // Right({ W: [4,16] Glorot uniform, fan-in 4, fan-out 16 })
  * ```
  * @category Initialisers
  */
-export const initParams = (
-  layers: InitLayers,
-  options: InitOptions,
-): E.Either<GraphError, Record<string, ParamValue>> => {
-  const error = layersProblem('initParams', layers.sizes, layers.activations)
+export function initParams(layers: InitLayers, options: InitOptions): E.Either<GraphError, Record<string, ParamValue>>
+export function initParams(graph: Graph, options: InitOptions): E.Either<GraphError, Record<string, ParamValue>>
+export function initParams(of: InitLayers | Graph, options: InitOptions): E.Either<GraphError, Record<string, ParamValue>> {
+  if ('nodes' in of) return initGraphParams(of, options)
+  const layers = of
+  const error = layersProblem('initParams', layers.sizes, layers.activations) ?? optionsProblem(options)
   if (error) return E.left(error)
   const scheme = options.scheme ?? 'auto'
-  if (scheme !== 'glorot' && scheme !== 'he' && scheme !== 'auto') {
-    return E.left(
-      graphError('InvalidGraph', { path: 'scheme', message: `initParams: unknown scheme '${String(scheme)}'; expected glorot, he or auto` }),
-    )
-  }
-  if (!Number.isFinite(options.seed)) {
-    return E.left(graphError('InvalidGraph', { path: 'seed', message: `initParams: seed is ${options.seed}; it must be a finite number` }))
-  }
   const dtype = layers.dtype ?? 'f64'
   const next = uniform(options.seed)
   const gauss = normal(next)
-  const allocate = (n: number): Float64Array | Float32Array =>
-    dtype === 'f32' ? new Float32Array(n) : new Float64Array(n)
   const out: Record<string, ParamValue> = {}
   layers.activations.forEach((h, i) => {
     const fanIn = layers.sizes[i]!
     const fanOut = layers.sizes[i + 1]!
-    const W = allocate(fanOut * fanIn)
-    const he = scheme === 'he' || (scheme === 'auto' && h === 'relu')
-    if (he) {
-      const std = Math.sqrt(2 / fanIn)
-      for (let k = 0; k < W.length; k++) W[k] = std * gauss()
-    } else {
-      const r = Math.sqrt(6 / (fanIn + fanOut))
-      for (let k = 0; k < W.length; k++) W[k] = r * (2 * next() - 1)
-    }
+    const W = allocate(dtype, fanOut * fanIn)
+    drawWeights(W, fanIn, fanOut, scheme === 'he' || (scheme === 'auto' && h === 'relu'), next, gauss)
     out[weightName(i + 1)] = { shape: [fanOut, fanIn], dtype, data: W }
-    out[biasName(i + 1)] = { shape: [fanOut], dtype, data: allocate(fanOut) }
+    out[biasName(i + 1)] = { shape: [fanOut], dtype, data: allocate(dtype, fanOut) }
   })
   return E.right(out)
 }

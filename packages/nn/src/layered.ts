@@ -49,6 +49,22 @@ export interface Network {
   readonly loss: NodeId
   /** Parameter names in layer order: `['W1', 'b1', 'W2', 'b2', ...]`. */
   readonly paramNames: readonly string[]
+  /** Each layer's pre-activations and weight matrix, for per-layer statistics while training. */
+  readonly layers: readonly LayerNodes[]
+}
+
+/**
+ * One layer (or unit group) as a trainer's per-layer statistics see it: the
+ * pre-activations a, whose adjoint dE/da is the layer's delta, and the
+ * weight parameters into it.
+ *
+ * @category Networks
+ */
+export interface LayerNodes {
+  /** a, `[M, n]`. */
+  readonly preActivation: NodeId
+  /** The weight parameter nodes of the layer (not its bias). */
+  readonly weights: readonly NodeId[]
 }
 
 /**
@@ -86,7 +102,8 @@ export const layeredInto = (b: Builder, spec: FullSpec): Omit<Network, 'graph'> 
     reduction: spec.reduction,
   })
   const paramNames = hs.flatMap((_, i) => [weightName(i + 1), biasName(i + 1)])
-  return { spec, x, t, params, preActivations, activations, outputs: z, loss, paramNames }
+  const layers = preActivations.map((a, l) => ({ preActivation: a, weights: [params[l]!.W] }))
+  return { spec, x, t, params, preActivations, activations, outputs: z, loss, paramNames, layers }
 }
 
 /**
@@ -129,11 +146,14 @@ export interface NetworkGradients {
   readonly graph: Graph
   /** dE/dW_l and dE/db_l for each layer, layer 1 first. */
   readonly gradients: readonly LayerParams[]
+  /** dE/da_l for each layer, `[M, N_l]`, layer 1 first: the lecture's deltas. */
+  readonly deltas: readonly NodeId[]
 }
 
 /**
- * Appends dE/dW_l and dE/db_l for every layer to the network's graph,
- * by symbolic differentiation of its loss.
+ * Appends dE/dW_l and dE/db_l for every layer to the network's graph, by
+ * symbolic differentiation of its loss, and hands back the deltas
+ * dE/da_l the differentiation passes through on the way.
  *
  * @example
  * ```ts
@@ -142,9 +162,11 @@ export interface NetworkGradients {
  * @category Networks
  */
 export const networkGradients = (network: Network): E.Either<GraphError, NetworkGradients> => {
-  const wrt = network.params.flatMap(({ W, b }) => [W, b])
+  const wrt = [...network.params.flatMap(({ W, b }) => [W, b]), ...network.preActivations]
+  const L = network.params.length
   return E.map(({ graph, gradients }: { graph: Graph; gradients: readonly NodeId[] }) => ({
     graph,
     gradients: network.params.map((_, l) => ({ W: gradients[2 * l]!, b: gradients[2 * l + 1]! })),
+    deltas: gradients.slice(2 * L),
   }))(grad(network.graph, network.loss, wrt))
 }

@@ -77,7 +77,7 @@ const dataFor = (c: Case) => {
   return { weights, x, t }
 }
 
-describe('symbolic gradients of layered networks agree with the delta rule', () => {
+describe('symbolic gradients and deltas of layered networks agree with the delta rule', () => {
   it('on random networks, activations, losses and reductions (f64, to 1e-9)', () => {
     fc.assert(
       fc.property(cases, (c) => {
@@ -86,8 +86,10 @@ describe('symbolic gradients of layered networks agree with the delta rule', () 
         const derived = networkGradients(net.right)
         if (E.isLeft(derived)) throw new Error(derived.left.message)
         const { weights, x, t } = dataFor(c)
-        const outputs = [net.right.loss, net.right.outputs, ...derived.right.gradients.flatMap(({ W, b }) => [W, b])]
-        const [loss, y, ...grads] = run(derived.right.graph, outputs, { x, t, ...nameParams(weights) })
+        const outputs = [net.right.loss, net.right.outputs, ...derived.right.gradients.flatMap(({ W, b }) => [W, b]), ...derived.right.deltas]
+        const [loss, y, ...rest] = run(derived.right.graph, outputs, { x, t, ...nameParams(weights) })
+        const grads = rest.slice(0, 2 * c.activations.length)
+        const deltas = rest.slice(2 * c.activations.length)
         const reference = deltaRule({ weights, x, t, activations: c.activations, loss: c.loss, reduction: c.reduction })
         if (E.isLeft(reference)) throw new Error(reference.left.message)
         const r = reference.right
@@ -97,6 +99,7 @@ describe('symbolic gradients of layered networks agree with the delta rule', () 
         r.gradients.forEach(({ W, b }, l) => {
           expectClose(grads[2 * l]!.data, W.data, `${what} dE/dW${l + 1}`)
           expectClose(grads[2 * l + 1]!.data, b.data, `${what} dE/db${l + 1}`)
+          expectClose(deltas[l]!.data, r.deltas[l]!.data, `${what} delta_${l + 1}`)
         })
       }),
       { seed: 20231023, numRuns: 300 },

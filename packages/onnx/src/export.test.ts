@@ -125,6 +125,16 @@ describe('toOnnx', () => {
   })
 })
 
+describe('erf', () => {
+  it.each(['f32', 'f64'] as const)('runs in ONNX Runtime as the op table computes it (%s)', async (dtype) => {
+    const x = [-3, -1, -1e-3, 0, 0.5, 1.4, 2, 7]
+    const { graph, result } = buildOrThrow(emptyGraph, (b) => b.erf(b.input('x', [x.length], dtype)))
+    const out = await runOrt(right(toOnnx(graph, [result], { outputNames: ['y'] })), { x: tensor(x, [x.length], dtype) })
+    const expected = right(evaluate(graph, [result], { x: tensor(x, [x.length], dtype) }))[0]!.data
+    expectClose(out['y']!.data, expected, dtype === 'f32' ? 1e-6 : 1e-15, 'erf')
+  })
+})
+
 describe('toOnnx errors', () => {
   const failure = (build: (b: Builder) => NodeId | NodeId[], options: ExportOptions = {}) => {
     const { graph, result } = buildOrThrow(emptyGraph, build)

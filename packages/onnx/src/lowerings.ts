@@ -67,6 +67,30 @@ const log1p = (e: Emitter, u: string): string => {
 }
 
 /**
+ * erf in float64, for which ONNX Runtime has no Erf kernel: the op table's
+ * own method as ONNX nodes (its Maclaurin series in x^2 below |x| = 1.5; above,
+ * 1 - erfc(|x|) from erfc's continued fraction of depth 80, signed), both
+ * computed and one selected, so it agrees with the table to about an ulp.
+ */
+const erf64: Lowering = (e, [x]) => {
+  const mul = (a: string, b: string): string => e.emit('Mul', [a, b])
+  const add = (a: string, b: string): string => e.emit('Add', [a, b])
+  const a = e.emit('Abs', [x!])
+  const z = mul(x!, x!)
+  let factorial = 1
+  const series = Array.from({ length: 25 }, (_, n) => (n % 2 === 0 ? 1 : -1) / ((factorial *= Math.max(n, 1)) * (2 * n + 1)))
+  const p = series.slice(0, -1).reduceRight((acc, c) => add(e.scalar(c), mul(z, acc)), e.scalar(series.at(-1)!))
+  const small = mul(mul(e.scalar(2 / Math.sqrt(Math.PI)), x!), p)
+  // The fraction at max(|x|, 1.5), so that it stays finite where the series is taken.
+  const u = e.emit('Max', [a, e.scalar(1.5)])
+  let t = u
+  for (let n = 80; n >= 1; n--) t = add(u, e.emit('Div', [e.scalar(n / 2), t]))
+  const erfc = e.emit('Div', [e.emit('Div', [e.emit('Exp', [e.emit('Neg', [mul(u, u)])]), e.scalar(Math.sqrt(Math.PI))]), t])
+  const large = mul(e.emit('Sign', [x!]), e.emit('Sub', [e.scalar(1), erfc]))
+  return select(e, e.emit('Less', [a, e.scalar(1.5)]), small, large)
+}
+
+/**
  * The ONNX lowering of every op, one row per op in the graph package's
  * order. The type is total over `OpName`, so an op added to the graph
  * package without a row here is a compile error. Rows reproduce the op
@@ -103,6 +127,7 @@ export const lowerings: { readonly [K in OpName]: Lowering } = {
   softplus: floatOnly('Softplus', (e, [x]) =>
     e.emit('Add', [e.emit('Relu', [x!]), log1p(e, e.emit('Exp', [e.emit('Neg', [e.emit('Abs', [x!])])]))]),
   ),
+  erf: floatOnly('Erf', erf64),
   sign: same('Sign'),
   stopGradient: same('Identity'),
 

@@ -63,6 +63,7 @@ export const doneAfter = (last: EpochEvent, stoppedEarly: boolean): DoneEvent =>
       testLoss: last.testLoss,
       testAccuracy: last.testAccuracy,
       samplesPerSecond: last.samplesPerSecond,
+      ...(last.metrics === undefined ? {} : { metrics: last.metrics }),
       stoppedEarly,
       checkpoint: last.checkpoint,
     },

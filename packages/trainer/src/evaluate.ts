@@ -17,6 +17,8 @@ export interface Evaluation {
   readonly loss: number
   /** Fraction of correctly classified samples, or `null` when not asked for or without outputs. */
   readonly accuracy: number | null
+  /** The model's metrics (see `ModelGraph.metrics`), each the mean over chunks like `loss`. */
+  readonly metrics: Readonly<Record<string, number>>
   /**
    * Counts of samples by true class (row) and predicted class (column), or
    * `null` when accuracy is: C x C for C classes (2 for one output unit,
@@ -65,6 +67,7 @@ export const evaluateOn = async (
   pace: () => Promise<void> = () => Promise.resolve(),
 ): Promise<E.Either<TrainError, Evaluation> | undefined> => {
   let lossSum = 0
+  const metricSums = progs.metricNames.map(() => 0)
   let chunks = 0
   let correct = 0
   let predicted = false
@@ -80,6 +83,7 @@ export const evaluateOn = async (
     if (E.isLeft(result)) return E.left(configError(`evaluating ${data.name}: ${result.left.message}`))
     const [loss, y] = result.right
     lossSum += loss!.data[0]!
+    result.right.slice(program.right.metricsAt).forEach((m, i) => (metricSums[i]! += m.data[0]!))
     chunks += 1
     if (classification && program.right.predicts && y !== undefined) {
       predicted = true
@@ -95,6 +99,7 @@ export const evaluateOn = async (
   return E.right({
     loss: lossSum / chunks,
     accuracy: predicted ? correct / data.size : null,
+    metrics: Object.fromEntries(progs.metricNames.map((name, i) => [name, metricSums[i]! / chunks])),
     confusion: predicted ? confusion : null,
     misclassified,
   })

@@ -1,4 +1,7 @@
+import { BackpropError } from '@backprop/graph'
 import type { Misclassified } from './evaluate.js'
+import type { LayerStats } from './layer-stats.js'
+import type { TrainOptions } from './options.js'
 import type { Params } from './params.js'
 
 /**
@@ -38,6 +41,12 @@ export interface EpochFigures {
   readonly testAccuracy: number | null
   /** Training samples through forward, backward and update per second of that work. */
   readonly samplesPerSecond: number
+  /**
+   * The model's metrics (see `ModelGraph.metrics`), each averaged like
+   * `trainLoss`: the mean over the epoch's batches before each update.
+   * Present when the model names metrics.
+   */
+  readonly metrics?: Readonly<Record<string, number>>
 }
 
 /**
@@ -54,6 +63,8 @@ export interface EpochEvent extends EpochFigures {
   readonly steps: number
   /** The path of the last checkpoint written so far (this epoch's, if any), or `null`. */
   readonly checkpoint: string | null
+  /** Per-layer figures of the epoch, when the run asks for them ({@link TrainOptions.layerStats}). */
+  readonly layers?: readonly LayerStats[]
   /** The parameters after this epoch (non-enumerable: not in JSON). */
   readonly params: Params
   /**
@@ -84,6 +95,14 @@ export interface DoneEvent extends EpochFigures {
   readonly steps: number
   /** True when early stopping ended the run before its last epoch. */
   readonly stoppedEarly: boolean
+  /**
+   * With the {@link TrainOptions.finalTrainLoss} option: the training loss
+   * at the final parameters, over the whole training set (mean over chunks
+   * of the batch size, like `testLoss`).
+   */
+  readonly finalTrainLoss?: number
+  /** With {@link TrainOptions.finalTrainLoss} and metrics: each metric at the final parameters, likewise. */
+  readonly finalMetrics?: Readonly<Record<string, number>>
   /** The path of the last checkpoint written, or `null`. */
   readonly checkpoint: string | null
   /** The final parameters (non-enumerable: not in JSON). */
@@ -175,3 +194,40 @@ export const eventParams = (event: TrainEvent): Params | undefined =>
  */
 export const jsonLine = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))
+
+/**
+ * A failed run on the Observable's error channel (the `failures: 'error'`
+ * option of {@link TrainOptions}): the `error` event the stream would have
+ * carried, tagged, with its message.
+ *
+ * @category Events
+ */
+export interface TrainFailed {
+  readonly _tag: 'TrainFailed'
+  /** The event's message. */
+  readonly message: string
+  /** The `error` event, with the last good parameters (see {@link eventParams}). */
+  readonly event: TrainErrorEvent
+}
+
+/**
+ * What a run with `failures: 'error'` errors with: a `BackpropError` whose
+ * `error` is the {@link TrainFailed} record.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await lastValueFrom(train({ ...options, failures: 'error' }))
+ * } catch (e) {
+ *   if (e instanceof BackpropError && e.error._tag === 'TrainFailed') console.log(e.message)
+ * }
+ * ```
+ * @category Events
+ */
+export type TrainFailure = BackpropError<TrainFailed>
+
+/**
+ * The {@link TrainFailure} of an `error` event. @internal
+ */
+export const trainFailure = (event: TrainErrorEvent): TrainFailure =>
+  new BackpropError<TrainFailed>({ _tag: 'TrainFailed', message: event.message, event })

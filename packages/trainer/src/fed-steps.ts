@@ -49,7 +49,9 @@ export const fedStepper = (
       params = next.params
       state = next.state
       done = info.step
-      return { type: 'ok', loss, ms: clock() - started }
+      const metrics = result.right.slice(program.right.metricsAt).map((m) => m.data[0]!)
+      const stats = result.right.slice(1 + progs.paramNames.length, program.right.metricsAt)
+      return { type: 'ok', loss, metrics, ms: clock() - started, stats }
     },
     endEpoch: () => E.right(params),
     kept: () => ({ params, step: done }),

@@ -169,7 +169,9 @@ export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
       losses.push(loss)
       done = info.step
       epoch = info.epoch
-      return { type: 'ok', loss, ms: clock() - started }
+      const metrics = result.right.slice(program.right.metricsAt).map((m) => m.data[0]!)
+      const stats = result.right.slice(1 + checked.length, program.right.metricsAt)
+      return { type: 'ok', loss, metrics, ms: clock() - started, stats }
     },
     endEpoch: () => {
       const values = held.read()

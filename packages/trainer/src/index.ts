@@ -36,7 +36,8 @@ export type { GraphParam, Optimizer, Slot, StepInfo, Stepped, UpdateGraph, Updat
 export { type SgdOptions, gd, sgd } from './optimizers/sgd.js'
 export { type MomentumOptions, type MomentumState, momentum } from './optimizers/momentum.js'
 export { type AdamOptions, type AdamState, adam } from './optimizers/adam.js'
-export type { Model, ModelGraph } from './model.js'
+export type { LayerNodes, Model, ModelGraph } from './model.js'
+export type { LayerStats } from './layer-stats.js'
 export {
   type DoneEvent,
   type EpochEvent,
@@ -44,6 +45,8 @@ export {
   type StepEvent,
   type TrainErrorEvent,
   type TrainEvent,
+  type TrainFailed,
+  type TrainFailure,
   eventParams,
   jsonLine,
 } from './events.js'

@@ -18,6 +18,30 @@ export interface ModelGraph {
   readonly outputs?: NodeId
   /** The names of the sample and target inputs; `x` and `t` by default. */
   readonly inputs?: { readonly x?: string; readonly t?: string }
+  /**
+   * Further scalar nodes to report, by name: each epoch event carries the
+   * mean of each over the epoch's batches under `metrics` (the MSE part of
+   * an MSE + L2 loss, say). The same names for every batch size.
+   */
+  readonly metrics?: Readonly<Record<string, NodeId>>
+  /**
+   * The model's layers (or unit groups), for per-layer statistics
+   * ({@link TrainOptions.layerStats}); `@backprop/nn` networks list theirs.
+   */
+  readonly layers?: readonly LayerNodes[]
+}
+
+/**
+ * One layer of a model: its pre-activations a (`[M, n]`, samples as rows),
+ * whose adjoint dE/da is the layer's delta, and its weight parameters.
+ *
+ * @category Models
+ */
+export interface LayerNodes {
+  /** The pre-activations a. */
+  readonly preActivation: NodeId
+  /** The layer's weight parameter nodes (not its bias). */
+  readonly weights: readonly NodeId[]
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Backend } from '@backprop/backend'
 import type { Dataset } from '@backprop/data'
 import type { AtomicIo } from './atomic-write.js'
 import type { EarlyStopping } from './early-stopping.js'
+import type { LayerStats } from './layer-stats.js'
 import type { Model } from './model.js'
 import type { ModelDescription } from './model-file.js'
 import type { Optimizer } from './optimizer.js'
@@ -77,4 +78,25 @@ export interface TrainOptions {
   readonly yieldEveryMs?: number
   /** A millisecond clock for `samplesPerSecond`; `performance.now` by default. */
   readonly clock?: () => number
+  /**
+   * Report per-layer figures in every epoch event (`layers`, see
+   * {@link LayerStats}) for a model that lists its layers
+   * ({@link ModelGraph.layers}). They are computed inside the compiled step.
+   */
+  readonly layerStats?: boolean
+  /**
+   * Evaluate the training loss (and the model's metrics) at the final
+   * parameters, over the whole training set, for the `done` event's
+   * `finalTrainLoss` (and `finalMetrics`); `false` by default, since
+   * `trainLoss` is the mean of losses before each update and this costs a
+   * pass over the data.
+   */
+  readonly finalTrainLoss?: boolean
+  /**
+   * How a failed run is delivered: as an `error` event, after which the
+   * stream completes (`'event'`, the default), or on the Observable's error
+   * channel (`'error'`), as a {@link TrainFailure} (a `BackpropError`
+   * carrying the event), so that `lastValueFrom` rejects.
+   */
+  readonly failures?: 'event' | 'error'
 }

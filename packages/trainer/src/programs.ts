@@ -3,6 +3,7 @@ import { grad } from '@backprop/diff'
 import { build, type DType, type Graph, inputsOf, type NodeId, paramsOf, type Shape, sameShape, showShape, sizeOf } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
 import { configError, type TrainError } from './errors.js'
+import { appendLayerStats } from './layer-stats.js'
 import type { Model, ModelGraph } from './model.js'
 import type { GraphParam, Optimizer, StepInfo, UpdateInputs, UpdateNodes } from './optimizer.js'
 import { type ParamSpec, paramSpecs } from './params.js'
@@ -27,6 +28,8 @@ export interface Program {
   readonly t: FeedShape | undefined
   /** True when the program's second output is the predictions. */
   readonly predicts: boolean
+  /** Where the metrics' outputs start (they are the last outputs, in {@link Programs.metricNames} order). */
+  readonly metricsAt: number
 }
 
 /** A per-step scalar input of an {@link UpdateProgram}. @internal */
@@ -59,6 +62,8 @@ export interface UpdateProgram {
   readonly slots: ReadonlyMap<string, ParamSpec>
   /** The parameter each check output after the loss watches. */
   readonly checked: readonly string[]
+  /** Where the metrics' outputs start (after the checks). */
+  readonly metricsAt: number
 }
 
 /**
@@ -74,6 +79,14 @@ export interface Programs {
   readonly specs: ReadonlyMap<string, ParamSpec>
   /** Parameter names in the order of the training program's gradients. */
   readonly paramNames: readonly string[]
+  /**
+   * With per-layer statistics: the number of units of each layer. Training
+   * and in-place programs then end with three statistics outputs per layer
+   * (see `appendLayerStats`).
+   */
+  readonly layerWidths: readonly number[] | undefined
+  /** The names of the model's metrics, in the order of every program's last outputs. */
+  readonly metricNames: readonly string[]
   /** The program computing the loss and its gradients for `batch` samples. */
   training(batch: number): E.Either<TrainError, Program>
   /**
@@ -125,6 +138,11 @@ const inspect = (
   }
   if (outputs !== undefined && !(Number.isInteger(outputs) && outputs >= 0 && outputs < size)) {
     return E.left(configError(`${where}: outputs #${outputs} is not a node of the graph`))
+  }
+  for (const [name, id] of Object.entries(built.metrics ?? {})) {
+    if (!(Number.isInteger(id) && id >= 0 && id < size)) return E.left(configError(`${where}: metric '${name}' #${id} is not a node of the graph`))
+    const shape = graph.nodes[id]!.shape
+    if (sizeOf(shape) !== 1) return E.left(configError(`${where}: metric '${name}' must be a scalar, but it has shape ${showShape(shape)}`))
   }
   const inputs = inputsOf(graph)
   const feed = (role: 'x' | 't', width: number, required: boolean): E.Either<TrainError, FeedShape | undefined> => {
@@ -220,8 +238,10 @@ export const programs = (
   data: DataShape,
   firstBatch: number,
   optimizer?: Optimizer,
+  layerStats = false,
 ): E.Either<TrainError, Programs> => {
   const graphs = new Map<number, ModelGraph>()
+  let metricNames: readonly string[] = []
   const trainCache = new Map<number, Program>()
   const evalCache = new Map<number, Program>()
   const updateCache = new Map<number, UpdateProgram>()
@@ -237,6 +257,10 @@ export const programs = (
     const built = model(batch)
     if (E.isLeft(built)) return E.left(configError(`cannot build the model for batch ${batch}: ${built.left.message}`))
     if (specs !== undefined) {
+      const names = Object.keys(built.right.metrics ?? {})
+      if (names.join() !== metricNames.join()) {
+        return E.left(configError(`the model's graph for batch ${batch} names the metrics [${names}], the one for batch ${firstBatch} [${metricNames}]`))
+      }
       const mismatch = sameSpecs(specs, paramSpecs(built.right.graph))
       if (mismatch !== undefined) {
         return E.left(configError(`the model's graph for batch ${batch} does not match the one for batch ${firstBatch}: ${mismatch}`))
@@ -262,10 +286,11 @@ export const programs = (
     if (E.isLeft(target)) return target
     const { x, t } = feeds.right
     const batchInputs = t === undefined ? [x.name] : [x.name, t.name]
-    const exec = backend.compile(target.right.graph, target.right.outputs, { batchInputs })
+    const outputs = [...target.right.outputs, ...metricsOf(built.right)]
+    const exec = backend.compile(target.right.graph, outputs, { batchInputs })
     if (E.isLeft(exec)) return E.left(configError(`${backend.name} backend cannot compile the model: ${exec.left.message}`))
     executables.push(exec.right)
-    const program: Program = { exec: exec.right, x, t, predicts: target.right.predicts }
+    const program: Program = { exec: exec.right, x, t, predicts: target.right.predicts, metricsAt: target.right.outputs.length }
     cache.set(batch, program)
     return E.right(program)
   }
@@ -273,19 +298,37 @@ export const programs = (
   const first = graphFor(firstBatch)
   if (E.isLeft(first)) return first
   const specs = paramSpecs(first.right.graph)
+  metricNames = Object.keys(first.right.metrics ?? {})
+  const metricsOf = (built: ModelGraph): NodeId[] => metricNames.map((name) => built.metrics![name]!)
   const checked = inspect(first.right, firstBatch, data)
   if (E.isLeft(checked)) return checked
   if (specs.size === 0) return E.left(configError('the model has no parameters to train'))
   const paramNames = [...specs.keys()]
+  const firstLayers = layerStats ? first.right.layers : undefined
+  const layerWidths = firstLayers?.map((l) => sizeOf(first.right.graph.nodes[l.preActivation]!.shape) / firstBatch)
 
-  /** The graph of the loss's gradients, and each parameter with its node and gradient, in `paramNames` order. */
-  const derive = (built: ModelGraph): E.Either<TrainError, { graph: Graph; params: GraphParam[] }> => {
+  /**
+   * The graph of the loss's gradients, each parameter with its node and
+   * gradient in `paramNames` order, and the per-layer statistics nodes
+   * (none unless asked for).
+   */
+  const derive = (built: ModelGraph): E.Either<TrainError, { graph: Graph; params: GraphParam[]; stats: NodeId[] }> => {
     const byName = paramsOf(built.graph)
     const ids = paramNames.map((name) => byName.get(name)!)
-    const derived = grad(built.graph, built.loss, ids)
+    const layers = layerWidths === undefined ? [] : (built.layers ?? [])
+    if (layers.length !== (layerWidths?.length ?? 0)) {
+      return E.left(configError(`the model lists ${layers.length} layers for one batch size but ${layerWidths!.length} for batch ${firstBatch}`))
+    }
+    // The deltas come with the gradients: the walk passes through each layer's pre-activations anyway.
+    const derived = grad(built.graph, built.loss, [...ids, ...layers.map((l) => l.preActivation)])
     if (E.isLeft(derived)) return E.left(configError(`cannot differentiate the loss: ${derived.left.message}`))
-    const params = paramNames.map((name, i) => ({ name, node: ids[i]!, grad: derived.right.gradients[i]! }))
-    return E.right({ graph: derived.right.graph, params })
+    const gradients = derived.right.gradients
+    const params = paramNames.map((name, i) => ({ name, node: ids[i]!, grad: gradients[i]! }))
+    if (layers.length === 0) return E.right({ graph: derived.right.graph, params, stats: [] })
+    const gradientOf = (node: NodeId): NodeId => gradients[ids.indexOf(node)]!
+    const stats = appendLayerStats(derived.right.graph, layers, gradients.slice(ids.length), gradientOf)
+    if (E.isLeft(stats)) return E.left(configError(`cannot build the per-layer statistics: ${stats.left.message}`))
+    return E.right({ graph: stats.right.graph, params, stats: stats.right.outputs })
   }
 
   const training = (batch: number): E.Either<TrainError, Program> =>
@@ -293,9 +336,9 @@ export const programs = (
       batch,
       trainCache,
       (built) =>
-        E.map(({ graph, params }: { graph: Graph; params: GraphParam[] }) => ({
+        E.map(({ graph, params, stats }: { graph: Graph; params: GraphParam[]; stats: NodeId[] }) => ({
           graph,
-          outputs: [built.loss, ...params.map((p) => p.grad)],
+          outputs: [built.loss, ...params.map((p) => p.grad), ...stats],
           predicts: false,
         }))(derive(built)),
       specs,
@@ -320,7 +363,10 @@ export const programs = (
     const { graph, form, checks, scalars, slots } = update.right
     const { x, t } = feeds.right
     const batchInputs = t === undefined ? [x.name] : [x.name, t.name]
-    const exec = backend.compile(graph, [built.right.loss, ...checks], { batchInputs, updates: form.updates })
+    const exec = backend.compile(graph, [built.right.loss, ...checks, ...derived.right.stats, ...metricsOf(built.right)], {
+      batchInputs,
+      updates: form.updates,
+    })
     if (E.isLeft(exec)) return E.left(configError(`${backend.name} backend cannot compile the model: ${exec.left.message}`))
     if (!isStateful(exec.right)) {
       if (inPlace === 'held') {
@@ -337,7 +383,16 @@ export const programs = (
     }
     inPlace = 'held'
     executables.push(exec.right)
-    const program: UpdateProgram = { exec: exec.right, x, t, scalars, values: (info) => form.scalars(info), slots, checked: paramNames }
+    const program: UpdateProgram = {
+      exec: exec.right,
+      x,
+      t,
+      scalars,
+      values: (info) => form.scalars(info),
+      slots,
+      checked: paramNames,
+      metricsAt: 1 + checks.length + derived.right.stats.length,
+    }
     updateCache.set(batch, program)
     return E.right(program)
   }
@@ -345,6 +400,8 @@ export const programs = (
   return E.right({
     specs,
     paramNames,
+    layerWidths,
+    metricNames,
     training,
     updating,
     evaluation: (batch) =>

@@ -4,10 +4,11 @@ import { saveParams } from './checkpoint.js'
 import { doneAfter, plateau } from './early-stopping.js'
 import { configError, type TrainError } from './errors.js'
 import { evaluateOn } from './evaluate.js'
-import { type EpochEvent, type StepEvent, type TrainErrorEvent, type TrainEvent, withParams } from './events.js'
+import { type DoneEvent, type EpochEvent, type StepEvent, type TrainErrorEvent, type TrainEvent, withParams } from './events.js'
 import { fedStepper } from './fed-steps.js'
 import { batchDType } from './feeds.js'
 import { inPlaceStepper } from './in-place-steps.js'
+import { layerStatsAccumulator } from './layer-stats.js'
 import type { TrainOptions } from './options.js'
 import { checkParams, type Params } from './params.js'
 import { programs, type Programs } from './programs.js'
@@ -56,7 +57,7 @@ const prepare = (o: TrainOptions): E.Either<TrainError, Setup> => {
     return E.left(configError(`early stopping patience must be a positive integer, got ${o.earlyStopping.patience}`))
   }
   const batchSize = Math.min(requested, data.size)
-  const progs = programs(o.model, o.backend, data, batchSize, o.optimizer)
+  const progs = programs(o.model, o.backend, data, batchSize, o.optimizer, o.layerStats === true)
   if (E.isLeft(progs)) return progs
   const params = checkParams(progs.right.specs, o.params)
   if (E.isLeft(params)) {
@@ -139,8 +140,11 @@ export const runTraining = async (
     const kept = (): Kept => stepper?.kept() ?? { params: initial, step: 0 }
     let last: EpochEvent | undefined
     let stoppedEarly = false
+    const widths = progs.layerWidths
+    const layerFigures = widths === undefined ? undefined : layerStatsAccumulator(widths)
     for (epoch = 1; epoch <= o.epochs && !stoppedEarly; epoch++) {
       let lossSum = 0
+      const metricSums = progs.metricNames.map(() => 0)
       let count = 0
       let samples = 0
       let busy = 0
@@ -161,9 +165,11 @@ export const runTraining = async (
         if (outcome.type === 'failed') return fail(outcome.message, outcome.step, outcome.kept)
         const loss = outcome.loss
         step = at
+        layerFigures?.add(outcome.stats, batch.size)
         busy += outcome.ms
         samples += batch.size
         lossSum += loss
+        outcome.metrics.forEach((m, i) => (metricSums[i]! += m))
         count += 1
         if (stepEvery > 0 && step % stepEvery === 0) {
           emit(Object.freeze<StepEvent>({ type: 'step', step, epoch, loss }))
@@ -192,6 +198,9 @@ export const runTraining = async (
         testLoss,
         testAccuracy,
         samplesPerSecond: (samples * 1000) / Math.max(busy, 1e-3),
+        ...(progs.metricNames.length === 0
+          ? {}
+          : { metrics: Object.fromEntries(progs.metricNames.map((name, i) => [name, metricSums[i]! / count])) }),
       }
       stoppedEarly = stop?.(figures) ?? false
       if (o.checkpoint !== undefined && (epoch % everyEpochs === 0 || epoch === o.epochs || stoppedEarly)) {
@@ -200,10 +209,16 @@ export const runTraining = async (
         if (E.isLeft(saved)) return fail(saved.left.message, null, kept())
         checkpoint = saved.right
       }
-      last = withParams<EpochEvent>({ type: 'epoch', epoch, ...figures, steps: step, checkpoint, ...evaluation }, params)
+      const layers = layerFigures === undefined ? {} : { layers: layerFigures.take() }
+      last = withParams<EpochEvent>({ type: 'epoch', epoch, ...figures, steps: step, checkpoint, ...evaluation, ...layers }, params)
       emit(last)
     }
-    emit(doneAfter(last!, stoppedEarly))
+    if (o.finalTrainLoss !== true) return emit(doneAfter(last!, stoppedEarly))
+    const final = await evaluateOn(progs, o.data, last!.params, batchSize, false, stopped, pace)
+    if (final === undefined || stopped()) return
+    if (E.isLeft(final)) return fail(final.left.message, null, kept())
+    const metrics = progs.metricNames.length === 0 ? {} : { finalMetrics: final.right.metrics }
+    emit(withParams<DoneEvent>({ ...doneAfter(last!, stoppedEarly), finalTrainLoss: final.right.loss, ...metrics }, last!.params))
   } finally {
     await progs.dispose()
   }

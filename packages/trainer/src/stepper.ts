@@ -1,3 +1,4 @@
+import type { Tensor } from '@backprop/backend'
 import type { Batch, BatchArray } from '@backprop/data'
 import type * as E from 'fp-ts/lib/Either.js'
 import type { StepInfo } from './optimizer.js'
@@ -18,13 +19,14 @@ export interface Kept {
 
 /**
  * What one training step came to: accepted (with the batch's loss before
- * the update and the milliseconds of work it took), failed (the step and
+ * the update, the milliseconds of work it took and the step's per-layer
+ * statistics outputs, empty unless asked for), failed (the step and
  * its parameters not accepted), or cut short by unsubscribing.
  *
  * @internal
  */
 export type StepOutcome =
-  | { readonly type: 'ok'; readonly loss: number; readonly ms: number }
+  | { readonly type: 'ok'; readonly loss: number; readonly metrics: readonly number[]; readonly ms: number; readonly stats: readonly Tensor[] }
   | { readonly type: 'failed'; readonly message: string; readonly step: number | null; readonly kept: Kept }
   | { readonly type: 'stopped' }
 

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs'
-import { type TrainErrorEvent, type TrainEvent, withParams } from './events.js'
+import { type TrainErrorEvent, type TrainEvent, trainFailure, withParams } from './events.js'
 import type { Optimizer } from './optimizer.js'
 import type { TrainOptions } from './options.js'
 import { runTraining } from './run.js'
@@ -14,7 +14,9 @@ import { runTraining } from './run.js'
  * `epoch` event; finally one `done` event, or one `error` event when the run
  * fails (a NaN or infinite loss, gradient or new parameter, a backend
  * failure, a model that does not fit the data, a checkpoint that cannot be
- * written). The stream then completes; it never errors. Between steps the
+ * written). The stream then completes; it never errors, unless the
+ * `failures: 'error'` option asks for the failure on the error channel
+ * instead of the event (a {@link TrainFailure}). Between steps the
  * run yields to the event loop, so servers and timers stay responsive while
  * it trains.
  *
@@ -63,7 +65,9 @@ export const train = (options: TrainOptions): Observable<TrainEvent> =>
     let stopped = false
     const isStopped = (): boolean => stopped || subscriber.closed
     const emit = (event: TrainEvent): void => {
-      if (!isStopped()) subscriber.next(event)
+      if (isStopped()) return
+      if (event.type === 'error' && options.failures === 'error') subscriber.error(trainFailure(event))
+      else subscriber.next(event)
     }
     // Start on the next microtask, so that subscribing returns at once and
     // an immediate unsubscribe runs nothing at all.

@@ -8,12 +8,13 @@
  * - `sigmoid(x * w + b)` elementwise on 1M values;
  * - the time to build, differentiate and compile the training graph;
  * - the time to differentiate and simplify graphs of 25k, 50k and 100k nodes;
- * - `backprop diff "x*x" --wrt x` from the shell against `node -e 0`.
+ * - `backprop diff "x*x" --wrt x` from the shell against `node -e 0`;
+ * - loading the MNIST digits, first (parsing the package's files) and cached.
  *
  * Prints tables with this library's ratio to each peer and writes the same
  * figures as JSON (`tools/bench/results.json` unless `--out` says where).
  * `--quick` shortens every measurement (for a smoke run); `--only
- * training,matmul,elementwise,prepare,symbolic,workers,startup` runs some sections.
+ * training,matmul,elementwise,prepare,symbolic,workers,startup,data` runs some sections.
  * Benchmarks are not tests: nothing here fails on a slow figure.
  */
 import { writeFileSync } from 'node:fs'
@@ -26,6 +27,7 @@ import { type Jax, loadJax, loadTf, type Tf } from './peers.js'
 import { type Figures, renderSection, renderTargets, type Row, type Section, type Target } from './report.js'
 import { prepareTimes, scaleTimes } from './symbolic.js'
 import { startupJobs } from './startup.js'
+import { mnistLoadTimes } from './data.js'
 import { benchWorkers } from './workers.js'
 import { alternate, type Job, type Schedule } from './timing.js'
 
@@ -227,6 +229,20 @@ const main = async (): Promise<void> => {
       rows: [{ label: 'one call', figures: ms }],
     })
     json.startup = { msPerProcess: ms, ratio }
+  }
+
+  if (wanted('data')) {
+    log('MNIST load...')
+    const t = mnistLoadTimes(quick ? 3 : 10)
+    sections.push({
+      title: 'loadMnist: the first load in this process (reads and parses the package files) and a cached one (copies rows)',
+      unit: 'ms',
+      higherIsBetter: false,
+      ours: ['first', 'cached'],
+      peers: [],
+      rows: [{ label: '10,000 digits', figures: t }],
+    })
+    json.data = { mnistLoadMs: t }
   }
 
   const targets: Target[] = []

@@ -5,6 +5,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { defer } from 'rxjs'
 import { numberOption, parseArgs } from '../args.js'
+import { checkAgainstData, mnistImages } from '../dashboard-data.js'
 import { renderSvg } from '../svg.js'
 import { activationsFor, prepareRun, type TrainSettings } from '../training.js'
 import type { Command } from './command.js'
@@ -58,6 +59,8 @@ export const dashboardCommand: Command = async (argv, out) => {
       // The data set loads when the stream is subscribed, not while the page waits.
       startRun: (settings) => pipe(prepareRun(settings), E.map((run) => defer(() => run.events))),
       graphSvg: modelSvg,
+      validate: checkAgainstData,
+      sampleImages: mnistImages,
     })
     out(`dashboard on ${dashboard.url} (events at ${dashboard.url}events, runs kept in ${logDir}); Ctrl-C to stop`)
     await new Promise<void>((resolve) => process.once('SIGINT', () => void dashboard.close().then(resolve)))

@@ -1,20 +1,6 @@
-// Loads the reference case folders of CONTRACT.md §3 for the tests.
-import { readdirSync, readFileSync } from 'node:fs'
-import { dirname, isAbsolute, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+// Types the reference case files of CONTRACT.md §3 (found by @backprop/graph/testing/reference) for the cli's tests.
+import { referenceFiles } from '@backprop/graph/testing/reference'
 import type { FeedForwardSpec } from '@backprop/nn'
-
-/** The repository root, found from this file's location (apps/cli/src/testing). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
-
-/**
- * The folders of reference cases: `BACKPROP_REFERENCE_DIR` (relative paths are
- * taken from the repository root, since test runners change directory), or
- * `../shared/reference` beside the repository. The one place that decides
- * where cases come from.
- */
-export const referenceDirs = (): string[] =>
-  [process.env['BACKPROP_REFERENCE_DIR'] ?? '../shared/reference'].map((dir) => (isAbsolute(dir) ? dir : resolve(repoRoot, dir)))
 
 /** One point of a scalar-expression case. */
 export interface ScalarPoint {
@@ -70,18 +56,12 @@ export type ReferenceFile =
 
 const kinds: readonly string[] = ['scalar-expressions', 'layered-networks', 'feedforward-networks'] satisfies ReferenceFile['kind'][]
 
-/** Every `*.json` file of every folder, in name order. An unknown kind is an error, not a silent skip. */
-export const loadReference = (dirs = referenceDirs()): ReferenceFile[] =>
-  dirs.flatMap((dir) =>
-    readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .sort()
-      .map((file) => {
-        const data = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { kind: string; cases: unknown[] }
-        if (!kinds.includes(data.kind)) throw new Error(`${file}: unknown kind '${data.kind}'`)
-        return { file, ...data } as ReferenceFile
-      }),
-  )
+/** Every reference file (see `referenceFiles`), typed by its kind. An unknown kind is an error, not a silent skip. */
+export const loadReference = (files = referenceFiles()): ReferenceFile[] =>
+  files.map(({ name, kind, cases }) => {
+    if (!kinds.includes(kind)) throw new Error(`${name}: unknown kind '${kind}'`)
+    return { file: name, kind, cases } as ReferenceFile
+  })
 
 /** CONTRACT.md's tolerance: |actual - expected| <= 1e-9 |expected| + 1e-12. */
 export const close = (actual: number, expected: number): boolean =>

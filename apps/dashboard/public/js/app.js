@@ -1,13 +1,21 @@
 // @ts-check
 /**
- * The dashboard page: follows the training events at /events and the run's
- * status at /status/events (both Server-Sent Events), draws them, and
- * starts and stops runs from the form.
+ * The dashboard page: follows the live run's events at /events and its
+ * status at /status/events (both Server-Sent Events), lists the kept runs
+ * of /runs to compare them, draws it all, and starts and stops runs from
+ * the form.
  */
 import { createCharts } from './charts.js'
+import { palette, runLabels } from './compare.js'
+import { showConfusion, showMistakes } from './evaluation.js'
 import { fillForm, readForm, showErrors } from './form.js'
+import { duration, percent, show } from './format.js'
 import { showGraph } from './graph.js'
-import { addEvent, emptySeries } from './series.js'
+import { renderRuns, sortRuns } from './runs.js'
+import { addEvent, emptySeries, epochsCsv, seriesFromLines } from './series.js'
+
+/** @typedef {import('./series.js').Series} Series */
+/** @typedef {import('./runs.js').RunSummary} RunSummary */
 
 /**
  * The element with `id`, which index.html has.
@@ -29,10 +37,16 @@ const stopButton = byId('stop', HTMLButtonElement)
 const graphView = byId('graph-view', HTMLElement)
 const graphError = byId('graph-error', HTMLElement)
 const graphFit = byId('graph-fit', HTMLInputElement)
+const logScale = byId('log-scale', HTMLInputElement)
+const accuracyFull = byId('accuracy-full', HTMLInputElement)
+const smoothing = byId('smoothing', HTMLInputElement)
+const runsBody = /** @type {HTMLTableSectionElement} */ (byId('runs-table', HTMLTableElement).tBodies[0])
 const charts = createCharts({
   steps: byId('chart-steps', HTMLElement),
   loss: byId('chart-loss', HTMLElement),
   accuracy: byId('chart-accuracy', HTMLElement),
+  layers: byId('layer-charts', HTMLElement),
+  layersView: byId('layers-view', HTMLElement),
 })
 
 /**
@@ -46,30 +60,76 @@ const post = async (path, body) => {
   return { status: res.status, body: await res.json().catch(() => ({})) }
 }
 
-// ---- figures and charts -------------------------------------------------
+// ---- what the page knows ------------------------------------------------------
 
-let series = emptySeries(0)
+/** The live run's events, from /events. */
+let live = emptySeries(0)
+/** @type {{ state: string, run: number, id: string | null, settings: Record<string, unknown> | null, startedAt: string | null, message: string | null }} */
+let status = { state: 'idle', run: 0, id: null, settings: null, startedAt: null, message: null }
+/** @type {RunSummary[]} */
+let runs = []
+/** Kept runs being compared, by id. */
+const compared = new Set()
+/** Each compared run's colour, kept while it is compared. @type {Map<string, string>} */
+const colors = new Map()
+/** The run whose confusion matrix, layers and downloads are shown: a kept run's id, or null for the live run. */
+/** @type {string | null} */
+let focused = null
+/** Kept runs' events, fetched once per change of the run. @type {Map<string, { key: string, series: Series }>} */
+const kept = new Map()
+let sortKey = 'id'
+let sortAscending = false
+
+/** @param {string} id */
+const isLive = (id) => id === status.id
+/** @param {string} id @returns {Series | undefined} */
+const seriesOf = (id) => (isLive(id) ? live : kept.get(id)?.series)
+
+/** @param {string} id */
+const compare = (id) => {
+  compared.add(id)
+  if (!colors.has(id)) colors.set(id, palette.find((c) => ![...colors.values()].includes(c)) ?? palette[colors.size % palette.length])
+}
+/** @param {string} id */
+const uncompare = (id) => {
+  compared.delete(id)
+  colors.delete(id)
+}
+
+// ---- drawing ------------------------------------------------------------------
+
 let drawPending = false
-
-/**
- * @param {number | null} x
- * @param {(x: number) => string} format
- */
-const show = (x, format) => (x === null ? '–' : Number.isNaN(x) ? 'NaN' : x === Infinity ? '∞' : x === -Infinity ? '−∞' : format(x))
-const figure = (/** @type {number} */ x) => (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(3) : x.toPrecision(4))
 
 const draw = () => {
   drawPending = false
-  const f = series.figures
-  byId('run', HTMLElement).textContent = series.run === 0 ? '–' : String(series.run)
+  const f = live.figures
   byId('fig-epoch', HTMLElement).textContent = show(f.epoch, String)
   byId('fig-step', HTMLElement).textContent = show(f.step, String)
-  byId('fig-loss', HTMLElement).textContent = show(f.loss, figure)
-  byId('fig-train-loss', HTMLElement).textContent = show(f.trainLoss, figure)
-  byId('fig-test-loss', HTMLElement).textContent = show(f.testLoss, figure)
-  byId('fig-accuracy', HTMLElement).textContent = show(f.testAccuracy, (a) => `${(a * 100).toFixed(1)}%`)
+  byId('fig-loss', HTMLElement).textContent = show(f.loss)
+  byId('fig-train-loss', HTMLElement).textContent = show(f.trainLoss)
+  byId('fig-test-loss', HTMLElement).textContent = show(f.testLoss)
+  byId('fig-accuracy', HTMLElement).textContent = show(f.testAccuracy, percent)
   byId('fig-speed', HTMLElement).textContent = show(f.samplesPerSecond, (s) => Math.round(s).toLocaleString('en'))
-  charts.update(series)
+  drawProgress()
+
+  // Compared runs in the table's order; without a log directory, the live run alone.
+  const summaries = runs.filter((r) => compared.has(r.id))
+  const labels = runLabels(summaries)
+  const shown = summaries.flatMap((r) => {
+    const series = seriesOf(r.id)
+    return series === undefined ? [] : [{ id: r.id, label: labels.get(r.id) ?? r.id, color: colors.get(r.id) ?? palette[0], series }]
+  })
+  if (status.id === null && live.run !== 0) shown.unshift({ id: 'live', label: `run ${live.run}`, color: palette[0], series: live })
+  const focus = (focused === null ? undefined : seriesOf(focused)) ?? live
+  charts.update({
+    steps: live.run === 0 ? null : { x: live.stepX, y: live.stepLoss },
+    runs: shown,
+    focus,
+    logScale: logScale.checked,
+    accuracyFull: accuracyFull.checked,
+    smoothing: Number(smoothing.value),
+  })
+  drawEvaluation(focus)
 }
 
 /** Redraws at most once a frame, however fast events come. */
@@ -79,7 +139,161 @@ const scheduleDraw = () => {
   requestAnimationFrame(draw)
 }
 
+/** Epoch k of N, a bar, the time so far and the time left, for the live run. */
+const drawProgress = () => {
+  const box = byId('progress', HTMLElement)
+  const epochs = Number(status.settings?.['epochs'])
+  box.hidden = status.settings === null || !(epochs > 0) || live.run !== status.run
+  if (box.hidden) return
+  const done = live.events.filter((e) => e.type === 'epoch').length
+  // Within an epoch, steps tell how far it is, once the first epoch has told how many steps one takes.
+  const firstEpoch = live.events.find((e) => e.type === 'epoch')
+  const perEpoch = firstEpoch?.type === 'epoch' ? firstEpoch.steps : 0
+  const stepsInto = perEpoch > 0 && live.figures.step !== null ? live.figures.step - done * perEpoch : 0
+  const fraction = status.state === 'done' ? 1 : Math.min(1, (done + (perEpoch > 0 ? Math.max(0, stepsInto) / perEpoch : 0)) / epochs)
+  const current = Math.min(epochs, status.state === 'running' ? done + 1 : done)
+  byId('progress-text', HTMLElement).textContent = `epoch ${current} of ${epochs}`
+  byId('progress-bar', HTMLProgressElement).value = fraction
+  const started = status.startedAt === null ? NaN : Date.parse(status.startedAt)
+  const elapsed = (Date.now() - started) / 1000
+  const left = status.state === 'running' && fraction > 0 ? (elapsed / fraction) * (1 - fraction) : NaN
+  byId('progress-time', HTMLElement).textContent =
+    status.state === 'running' ? `${duration(elapsed)} elapsed, ${Number.isFinite(left) ? `about ${duration(left)} left` : 'ETA –'}` : status.state
+}
+setInterval(() => status.state === 'running' && drawProgress(), 1000)
+
+let mistakesShown = ''
+/** @param {Series} series */
+const drawEvaluation = (series) => {
+  const view = byId('evaluation', HTMLElement)
+  view.hidden = series.confusion === null
+  if (series.confusion === null) return
+  byId('confusion-of', HTMLElement).textContent = `(${focused ?? `run ${series.run}`}, epoch ${series.epochX.at(-1) ?? '–'})`
+  showConfusion(byId('confusion', HTMLTableElement), series.confusion)
+  void drawMistakes(series)
+}
+
+/**
+ * Fetches the misclassified test images of the focused run (image data sets only) and draws them.
+ * @param {Series} series
+ */
+const drawMistakes = async (series) => {
+  const id = focused ?? status.id
+  const key = `${id}|${series.misclassified.map((m) => m.sample).join(',')}`
+  if (key === mistakesShown) return
+  mistakesShown = key
+  const strip = byId('mistakes-view', HTMLElement)
+  if (id === null || series.misclassified.length === 0) {
+    strip.hidden = true
+    return
+  }
+  const res = await fetch(`/runs/${encodeURIComponent(id)}/samples?i=${series.misclassified.map((m) => m.sample).join(',')}`)
+  strip.hidden = !res.ok
+  if (res.ok) showMistakes(byId('mistakes', HTMLElement), series.misclassified, await res.json())
+}
+
 addEventListener('resize', () => charts.resize())
+for (const input of [logScale, accuracyFull, smoothing]) {
+  input.addEventListener('input', () => {
+    byId('smoothing-value', HTMLElement).textContent = smoothing.value
+    scheduleDraw()
+  })
+}
+
+// ---- the kept runs ------------------------------------------------------------
+
+const drawRuns = () => {
+  renderRuns(runsBody, sortRuns(runs, sortKey, sortAscending), {
+    compared,
+    colors,
+    focused: focused ?? status.id,
+    onCompare: (id, on) => {
+      if (on) compare(id)
+      else uncompare(id)
+      void loadCompared().then(scheduleDraw)
+      drawRuns()
+    },
+    onFocus: (id) => {
+      focused = id
+      compare(id)
+      void loadCompared().then(scheduleDraw)
+      drawRuns()
+    },
+    onDelete: (id) => void deleteRun(id),
+  })
+  byId('runs-empty', HTMLElement).hidden = runs.length > 0
+  for (const th of Array.from(document.querySelectorAll('#runs-table th[data-sort]'))) {
+    th.setAttribute('aria-sort', th.getAttribute('data-sort') === sortKey ? (sortAscending ? 'ascending' : 'descending') : 'none')
+  }
+}
+
+for (const th of Array.from(document.querySelectorAll('#runs-table th[data-sort]'))) {
+  th.addEventListener('click', () => {
+    const key = th.getAttribute('data-sort') ?? 'id'
+    sortAscending = key === sortKey ? !sortAscending : key !== 'id'
+    sortKey = key
+    drawRuns()
+  })
+}
+
+/** Fetches the events of compared kept runs that changed since they were fetched. */
+const loadCompared = async () => {
+  await Promise.all(
+    runs
+      .filter((r) => compared.has(r.id) && !isLive(r.id))
+      .map(async (r) => {
+        const key = `${r.state}|${r.epochs}`
+        if (kept.get(r.id)?.key === key) return
+        const res = await fetch(`/runs/${encodeURIComponent(r.id)}/events`)
+        if (res.ok) kept.set(r.id, { key, series: seriesFromLines(0, await res.text()) })
+      }),
+  )
+}
+
+const refreshRuns = async () => {
+  const res = await fetch('/runs').catch(() => undefined)
+  if (res === undefined || !res.ok) return
+  runs = await res.json()
+  const ids = new Set(runs.map((r) => r.id))
+  for (const id of [...compared]) if (!ids.has(id)) uncompare(id)
+  if (focused !== null && !ids.has(focused)) focused = null
+  drawRuns()
+  await loadCompared()
+  scheduleDraw()
+}
+setInterval(() => void refreshRuns(), 2000)
+
+/** @param {string} id */
+const deleteRun = async (id) => {
+  if (!confirm(`Delete run ${id} and its folder? This cannot be undone.`)) return
+  const res = await fetch(`/runs/${encodeURIComponent(id)}`, { method: 'DELETE' })
+  if (!res.ok) formError.textContent = (await res.json().catch(() => ({}))).error ?? `delete failed (${res.status})`
+  uncompare(id)
+  kept.delete(id)
+  await refreshRuns()
+}
+
+/**
+ * Saves `text` as a file.
+ * @param {string} name
+ * @param {string} type
+ * @param {string} text
+ */
+const download = (name, type, text) => {
+  const a = document.createElement('a')
+  a.href = URL.createObjectURL(new Blob([text], { type }))
+  a.download = name
+  a.click()
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000)
+}
+const focusName = () => focused ?? status.id ?? `run-${live.run}`
+const focusSeries = () => (focused === null ? undefined : seriesOf(focused)) ?? live
+byId('download-csv', HTMLButtonElement).addEventListener('click', () =>
+  download(`${focusName()}.csv`, 'text/csv', epochsCsv(focusSeries())),
+)
+byId('download-json', HTMLButtonElement).addEventListener('click', () =>
+  download(`${focusName()}.json`, 'application/json', `${JSON.stringify(focusSeries().events, null, 1)}\n`),
+)
 
 // ---- the event stream -----------------------------------------------------
 
@@ -96,31 +310,36 @@ events.addEventListener('error', () => {
 events.addEventListener('message', (message) => {
   // Event ids are `run-seq`: a new run number means a new run, so start its charts afresh.
   const run = Number(message.lastEventId.split('-')[0])
-  if (run !== series.run) series = emptySeries(run)
-  addEvent(series, JSON.parse(message.data))
+  if (run !== live.run) live = emptySeries(run)
+  addEvent(live, JSON.parse(message.data))
   scheduleDraw()
 })
 
 // ---- the run's status --------------------------------------------------------
 
 let shownRun = -1
-const status = new EventSource('/status/events')
-status.addEventListener('message', (message) => {
-  /** @type {{ state: string, run: number, settings: Record<string, unknown> | null, message: string | null }} */
-  const now = JSON.parse(message.data)
+const statusEvents = new EventSource('/status/events')
+statusEvents.addEventListener('message', (message) => {
+  status = JSON.parse(message.data)
   const state = byId('state', HTMLElement)
-  state.textContent = now.state
-  state.dataset['state'] = now.state
-  byId('state-message', HTMLElement).textContent = now.message ?? ''
-  byId('run', HTMLElement).textContent = now.run === 0 ? '–' : String(now.run)
-  startButton.disabled = now.state === 'running'
-  stopButton.disabled = now.state !== 'running'
-  // A run started here or in another browser: show its settings and its graph.
-  if (now.settings !== null && now.run !== shownRun) {
-    shownRun = now.run
-    fillForm(form, now.settings)
+  state.textContent = status.state
+  state.dataset['state'] = status.state
+  byId('state-message', HTMLElement).textContent = status.message ?? ''
+  byId('run', HTMLElement).textContent = status.run === 0 ? '–' : String(status.run)
+  startButton.disabled = status.state === 'running'
+  stopButton.disabled = status.state !== 'running'
+  // A run started here or in another browser: show its settings and its graph, and compare it.
+  if (status.settings !== null && status.run !== shownRun) {
+    shownRun = status.run
+    fillForm(form, status.settings)
     void drawGraph()
+    if (status.id !== null && status.state === 'running') {
+      compare(status.id)
+      focused = null
+    }
   }
+  void refreshRuns()
+  scheduleDraw()
 })
 
 // ---- the form ------------------------------------------------------------
@@ -168,6 +387,12 @@ stopButton.addEventListener('click', async () => {
   if (code !== 200) formError.textContent = body.error ?? `stop failed (${code})`
 })
 
+const fillDefaults = async () => {
+  fillForm(form, await (await fetch('/defaults')).json())
+  await validate()
+}
+byId('reset', HTMLButtonElement).addEventListener('click', () => void fillDefaults())
+
 graphFit.addEventListener('change', () => graphView.classList.toggle('fit', graphFit.checked))
 
 // ---- start ----------------------------------------------------------------
@@ -175,9 +400,6 @@ graphFit.addEventListener('change', () => graphView.classList.toggle('fit', grap
 const init = async () => {
   const res = await fetch('/status')
   const now = await res.json()
-  if (now.settings === null) {
-    fillForm(form, await (await fetch('/defaults')).json())
-    await drawGraph()
-  }
+  if (now.settings === null) await fillDefaults()
 }
 void init()

@@ -8,8 +8,11 @@
 
 /**
  * @typedef {{ type: 'step', step: number, epoch: number, loss: number }} StepEvent
+ * @typedef {{ layer: number | string, deltaRms: number, gradNorm: number, weightNorm?: number }} LayerStats
+ * @typedef {{ sample: number, actual: number, predicted: number }} Mistake
  * @typedef {{ type: 'epoch', epoch: number, steps: number, trainLoss: number, testLoss: number | null,
- *   testAccuracy: number | null, samplesPerSecond: number }} EpochEvent
+ *   testAccuracy: number | null, samplesPerSecond: number, confusion?: number[][], misclassified?: Mistake[],
+ *   layers?: LayerStats[] }} EpochEvent
  * @typedef {{ type: 'done', epochs: number, steps: number, trainLoss: number, testLoss: number | null,
  *   testAccuracy: number | null, samplesPerSecond: number }} DoneEvent
  * @typedef {{ type: 'error', message: string, step: number | null, epoch: number | null }} ErrorEvent
@@ -39,6 +42,11 @@
  * @property {(number | null)[]} trainLoss per epoch
  * @property {(number | null)[]} testLoss per epoch
  * @property {(number | null)[]} testAccuracy per epoch
+ * @property {Map<string, { epochX: number[], deltaRms: (number | null)[], gradNorm: (number | null)[] }>} layers
+ *   per-layer statistics by layer name, when the events carry them
+ * @property {number[][] | null} confusion the latest test confusion matrix
+ * @property {Mistake[]} misclassified the latest misclassified test samples
+ * @property {TrainEvent[]} events every event but the steps, in order (what `train --json` prints)
  * @property {Figures} figures
  */
 
@@ -60,6 +68,10 @@ export const emptySeries = (run) => ({
   trainLoss: [],
   testLoss: [],
   testAccuracy: [],
+  layers: new Map(),
+  confusion: null,
+  misclassified: [],
+  events: [],
   figures: {
     epoch: null,
     step: null,
@@ -98,6 +110,7 @@ const point = (x) => (x !== null && Number.isFinite(x) ? x : null)
  */
 export const addEvent = (series, event) => {
   const f = series.figures
+  if (event.type !== 'step') series.events.push(event)
   switch (event.type) {
     case 'step': {
       f.step = event.step
@@ -129,6 +142,16 @@ export const addEvent = (series, event) => {
       series.trainLoss.push(point(f.trainLoss))
       series.testLoss.push(point(f.testLoss))
       series.testAccuracy.push(point(f.testAccuracy))
+      if (Array.isArray(event.confusion)) series.confusion = event.confusion
+      if (Array.isArray(event.misclassified)) series.misclassified = event.misclassified
+      for (const stats of Array.isArray(event.layers) ? event.layers : []) {
+        const name = String(stats.layer)
+        const layer = series.layers.get(name) ?? { epochX: [], deltaRms: [], gradNorm: [] }
+        layer.epochX.push(event.epoch)
+        layer.deltaRms.push(point(num(stats.deltaRms)))
+        layer.gradNorm.push(point(num(stats.gradNorm)))
+        series.layers.set(name, layer)
+      }
       return
     }
     case 'done':
@@ -143,4 +166,32 @@ export const addEvent = (series, event) => {
       f.error = event.message
       return
   }
+}
+
+/**
+ * The series of a kept run from its `events.jsonl` text (one event per line;
+ * blank lines skipped).
+ * @param {number} run
+ * @param {string} text
+ * @returns {Series}
+ */
+export const seriesFromLines = (run, text) => {
+  const series = emptySeries(run)
+  for (const line of text.split('\n')) if (line.trim() !== '') addEvent(series, JSON.parse(line))
+  return series
+}
+
+/**
+ * The epoch figures of a series as CSV, one row per epoch, for a spreadsheet.
+ * @param {Series} series
+ * @returns {string}
+ */
+export const epochsCsv = (series) => {
+  const header = 'epoch,steps,trainLoss,testLoss,testAccuracy,samplesPerSecond'
+  /** @param {unknown} v */
+  const cell = (v) => (v === null || v === undefined ? '' : String(v))
+  const rows = series.events
+    .filter((e) => e.type === 'epoch')
+    .map((e) => (e.type === 'epoch' ? [e.epoch, e.steps, e.trainLoss, e.testLoss, e.testAccuracy, e.samplesPerSecond].map(cell).join(',') : ''))
+  return [header, ...rows].join('\n') + '\n'
 }

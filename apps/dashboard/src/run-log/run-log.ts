@@ -66,6 +66,8 @@ export interface RunLog {
   readonly list: () => Promise<readonly RunSummary[]>
   /** A run's `events.jsonl` lines that hold events (a torn last line left out), newline-terminated. */
   readonly events: (id: string) => Promise<E.Either<RunLogError, string>>
+  /** A run's settings, from its `settings.json`. */
+  readonly settings: (id: string) => Promise<E.Either<RunLogError, Readonly<Record<string, unknown>>>>
   /** Removes a run's folder, unless it is running. */
   readonly remove: (id: string) => Promise<E.Either<RunLogError, void>>
 }
@@ -170,6 +172,12 @@ export const runLog = (dir: string, isActive: (id: string) => boolean = () => fa
       const text = await readText(join(folder.right, eventsFile))
       const { lines } = parseEventLines(text ?? '')
       return E.right(lines.map((line) => `${line}\n`).join(''))
+    },
+    settings: async (id) => {
+      const folder = await folderOf(id)
+      if (E.isLeft(folder)) return folder
+      const { settings } = await summary(id)
+      return settings === null ? E.left({ _tag: 'NotFound', message: `run '${id}' has no readable settings.json` }) : E.right(settings)
     },
     remove: async (id) => {
       const folder = await folderOf(id)

@@ -44,6 +44,7 @@ export const kernels: { readonly [K in OpName]: Kernel } = {
   abs: unary('abs'),
   square: unary('square'),
   softplus: unary('softplus'),
+  erf: unary('erf'),
   sign: unary('sign'),
   stopGradient: identityKernel,
 

@@ -111,6 +111,22 @@ const unaryCases =
     },
   ]
 
+/**
+ * The error function for the reference, another way than the op table's:
+ * `2/sqrt(pi) e^(-x^2) sum_n 2^n x^(2n+1) / (1 3 5 ... (2n+1))`, whose
+ * terms are all positive (no cancellation), summed until they stop counting.
+ */
+const refErf = (x: number): number => {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? x : Math.sign(x)
+  let term = x
+  let sum = 0
+  for (let n = 0; sum + term !== sum; n++) {
+    sum += term
+    term *= (2 * x * x) / (2 * n + 3)
+  }
+  return Math.min(1, Math.max(-1, (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum))
+}
+
 /** Shape pairs covering equal shapes, scalars on either side, rows, columns, rank 3 and empty tensors. */
 const binaryShapes: readonly (readonly [readonly number[], readonly number[]])[] = [
   [[2, 3], [2, 3]],
@@ -337,6 +353,7 @@ export const opCases: { readonly [K in OpName]: readonly OpCase[] } = {
   abs: unaryCases('abs')({ ref: Math.abs, domain: [-3, 3], edges: [[-0, 0], [-2, 2], [3, 3]] }),
   square: unaryCases('square')({ ref: (x) => x * x, domain: [-3, 3], edges: [[-3, 9], [0, 0], [0.5, 0.25]] }),
   softplus: unaryCases('softplus')({ ref: (x) => Math.log(1 + Math.exp(x)), domain: [-6, 6], edges: [[0, Math.LN2], [1000, 1000], [-1000, 0], [Infinity, Infinity]] }),
+  erf: unaryCases('erf')({ ref: refErf, domain: [-3, 3], edges: [[0, 0], [1, 0.8427007929497149], [-2, -0.9953222650189527], [Infinity, 1], [-Infinity, -1], [NaN, NaN]] }),
   sign: unaryCases('sign')({ ref: Math.sign, domain: [-3, 3], edges: [[0, 0], [-0, 0], [-3, -1], [4, 1], [1e-30, 1]] }),
   stopGradient: unaryCases('stopGradient')({ ref: (x) => x, domain: [-3, 3], edges: [[NaN, NaN], [Infinity, Infinity], [-2, -2]] }),
   add: binaryCases('add')((a, b) => a + b, [range(-2, 2), range(-2, 2)]),

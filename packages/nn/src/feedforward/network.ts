@@ -2,6 +2,7 @@ import { build, type Builder, type DType, emptyGraph, type Graph, type GraphErro
 import { grad } from '@backprop/diff'
 import * as E from 'fp-ts/lib/Either.js'
 import { activate } from '../activations.js'
+import type { LayerNodes } from '../layered.js'
 import { lossOf } from '../losses.js'
 import type { Reduction } from '../spec.js'
 import { type FeedForwardLayout, layoutOf, type UnitGroup } from './layout.js'
@@ -43,6 +44,8 @@ export interface FeedForwardNetwork {
   readonly loss: NodeId
   /** Parameter names in layout order. */
   readonly paramNames: readonly string[]
+  /** Each group's pre-activations and weight blocks, for per-group statistics while training. */
+  readonly layers: readonly LayerNodes[]
 }
 
 /** The 0/1 matrix `[from.length, K]` that puts a group's columns at their places among the K outputs. */
@@ -127,6 +130,7 @@ export const feedForwardInto = (
     outputs,
     loss,
     paramNames: layout.paramNames,
+    layers: layout.groups.map((g, k) => ({ preActivation: preActivations[k]!, weights: g.blocks.map((bl) => params[bl.name]!) })),
   }
 }
 
