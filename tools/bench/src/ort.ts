@@ -12,11 +12,8 @@ import type { Job } from './timing.js'
 
 const [D, , K] = sizes
 
-/** A job and the executable behind it, to dispose of after timing. */
-export interface OrtJob extends Job {
-  /** Releases the ONNX Runtime session. */
-  readonly dispose: () => Promise<void>
-}
+/** A job whose `dispose` releases its ONNX Runtime session. */
+type OrtJob = Job & { readonly dispose: () => Promise<void> }
 
 const compileOrThrow = (compiled: E.Either<{ readonly message: string }, Executable>): Executable => {
   if (E.isLeft(compiled)) throw new Error(compiled.left.message)
