@@ -36,8 +36,10 @@ export function projectConfig(projectRoot: string): ViteUserConfig {
       include: ['src/**/*.test.ts'],
       passWithNoTests: true,
       // Nx runs several projects at once on a 2-core machine, where Vitest's 5 s
-      // default fails tests that are quick alone but share the cores.
-      testTimeout: 30_000,
+      // (10 s for hooks) defaults fail tests that are quick alone but share the
+      // cores with others; a busy machine can be several times slower still.
+      testTimeout: 60_000,
+      hookTimeout: 120_000,
       reporters: ['default', 'json'],
       outputFile: { json: join(workspaceRoot, 'test-results', `${rel}.json`) },
     },

@@ -70,6 +70,26 @@ describe('backprop diff', () => {
     expect(dy).toBeCloseTo(at.x ** 3 - at.x * Math.exp(at.x * at.y), 12)
   })
 
+  it.each([
+    ['relu(x)', 'x', 'step(x)'],
+    ['max(x, y)', 'x', '1 - step(y - x)'],
+    ['abs(x)', 'x', 'step(x) - step(-x)'],
+  ])('prints d/d%s of %s exactly at the kinks: %s', async (expr, v, printed) => {
+    expect((await backprop('diff', expr, '--wrt', v)).out).toBe(`d/d${v} = ${printed}`)
+  })
+
+  it.each(['relu(x)*y', 'max(x, y)', 'min(x, 2*y)', 'abs(x - y)', 'relu(x)^2 + abs(y)', 'max(relu(x), y)'])(
+    'prints derivatives of %s that equal the derivative graph everywhere, kinks included',
+    async (expr) => {
+      const lines = (await backprop('diff', expr, '--wrt', 'x,y')).out.split('\n')
+      for (const at of [{ x: 0, y: 0 }, { x: 1, y: 1 }, { x: 2, y: 1 }, { x: -0.5, y: 0.25 }, { x: 0, y: -1 }]) {
+        const graph = JSON.parse((await backprop('eval', expr, '--at', `x=${at.x},y=${at.y}`, '--wrt', 'x,y', '--json')).out)
+        expect(valueOf(lines[0]!.split(' = ')[1]!, at), `d/dx at ${JSON.stringify(at)}`).toBeCloseTo(graph.gradient.x, 14)
+        expect(valueOf(lines[1]!.split(' = ')[1]!, at), `d/dy at ${JSON.stringify(at)}`).toBeCloseTo(graph.gradient.y, 14)
+      }
+    },
+  )
+
   it('simplifies: d/dx of x*x + 3*x is 2*x + 3 in some order', async () => {
     const r = await backprop('diff', 'x*x + 3*x', '--wrt', 'x')
     const text = r.out.replace('d/dx = ', '')

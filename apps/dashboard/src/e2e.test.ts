@@ -1,12 +1,15 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TrainEvent } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
 import { type Browser, chromium } from 'playwright-core'
-import { concatMap, finalize, from, interval } from 'rxjs'
+import { concatMap, finalize, from, interval, take } from 'rxjs'
 import { startDashboard } from './server.js'
-import { epochEvent, stepEvent } from './testing/events.js'
+import { openRun } from './run-log/run-writer.js'
+import { doneEvent, epochEvent, runEvents, stepEvent } from './testing/events.js'
+import { postJson } from './testing/http-client.js'
 
 /**
  * End to end: the real server and page in headless Chromium (Debian's
@@ -126,3 +129,121 @@ describe('the dashboard in a browser', () => {
     }
   })
 })
+
+/** A finished-in-a-moment run of a classifier: 3 epochs of 10 steps, with confusion matrices and per-layer statistics. */
+const shortRun = (lr: number) =>
+  interval(5).pipe(
+    take(31),
+    concatMap((i): TrainEvent[] => {
+      if (i === 30) return [doneEvent(3, 30)]
+      const step = i + 1
+      const epoch = Math.ceil(step / 10)
+      const events: TrainEvent[] = [stepEvent(step, epoch, lr * 10 + 1 / step)]
+      if (step % 10 === 0) {
+        const layers = [1, 2].map((layer) => ({ layer, deltaRms: 0.1 / (epoch * layer), gradNorm: 1 / epoch, weightNorm: 2 }))
+        events.push({ ...epochEvent(epoch, step), confusion: [[5 + epoch, 5 - epoch], [2, 8]], layers } as TrainEvent)
+      }
+      return events
+    }),
+  )
+
+describe('the dashboard as a workbench', () => {
+  it('compares two runs, keeps them over a restart, lists a command-line run and gives a late joiner the whole history', { timeout: 180_000 }, async () => {
+    const logDir = mkdtempSync(join(tmpdir(), 'dashboard-e2e-'))
+    const startRun = (settings: { lr: number }) => E.right(shortRun(settings.lr))
+    let dashboard = await startDashboard({ port: 0, logDir, startRun })
+    let browser: Browser | undefined
+    try {
+      browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs })
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } })
+      page.setDefaultTimeout(45_000)
+      const problems: string[] = []
+      page.on('pageerror', (error) => problems.push(error.message))
+      await page.goto(dashboard.url)
+      await page.waitForFunction(() => (document.querySelector('#layers') as HTMLInputElement | null)?.value === '4,8,3')
+
+      // Two runs with different learning rates, started from the form.
+      for (const [run, lr] of [[1, '0.05'], [2, '0.2']] as const) {
+        await page.fill('#lr', lr)
+        await page.click('#start')
+        await page.waitForFunction(
+          (n) => document.querySelector('#run')?.textContent === String(n) && document.querySelector('#state')?.textContent === 'done',
+          run,
+        )
+      }
+      // A run the command line writes into the same directory appears in the list.
+      const cli = openRun(logDir, { dataset: 'iris', layers: [4, 8, 3], lr: 0.7, epochs: 1 }, 'cli')
+      if (E.isLeft(cli)) throw new Error(cli.left)
+      cli.right.append(epochEvent(1, 10))
+      cli.right.append(doneEvent(1, 10))
+      cli.right.close()
+      await page.waitForFunction(() => document.querySelectorAll('#runs-table tbody tr').length === 3)
+      expect(await page.textContent(`#runs-table tr[data-run="${cli.right.id}"]`)).toContain('0.7')
+
+      // Compare the two page runs: one legend entry per run, named by the setting that differs.
+      const ids = (await dashboardRuns(dashboard.url)).filter((r) => r.source === 'dashboard').map((r) => r.id)
+      expect(ids).toHaveLength(2)
+      for (const id of ids) {
+        const box = page.locator(`#runs-table tr[data-run="${id}"] input[type=checkbox]`)
+        if (!(await box.isChecked())) await box.check()
+      }
+      await page.waitForFunction(() => {
+        const legend = document.querySelector('#chart-accuracy .u-legend')?.textContent ?? ''
+        return legend.includes('lr 0.05') && legend.includes('lr 0.2')
+      })
+      // The confusion matrix of the focused run, with per-class accuracy, and a chart per layer.
+      await page.waitForFunction(() => document.querySelectorAll('#confusion tr[data-class]').length === 2)
+      expect(await page.textContent('#confusion tr[data-class="1"]')).toContain('80.0%')
+      expect(await page.locator('#layer-charts .chart canvas').count()).toBe(2)
+      // Sorting by learning rate puts the 0.7 run last, then first.
+      await page.click('#runs-table th[data-sort="lr"]')
+      expect(await page.getAttribute('#runs-table tbody tr:last-child', 'data-run')).toBe(cli.right.id)
+      await page.click('#runs-table th[data-sort="lr"]')
+      expect(await page.getAttribute('#runs-table tbody tr:first-child', 'data-run')).toBe(cli.right.id)
+      await page.screenshot({ path: join(screenshot, '..', 'dashboard-compare.png'), fullPage: true })
+
+      // A restart keeps every run.
+      await dashboard.close()
+      dashboard = await startDashboard({ port: 0, logDir, startRun: () => E.right(from(runEvents(3, 500))) })
+      await page.goto(dashboard.url)
+      await page.waitForFunction(() => document.querySelectorAll('#runs-table tbody tr').length === 3)
+
+      // A late joiner: a 1,500-step run has ended; a page opened now gets every step of it.
+      expect((await postJson(dashboard.url, '/start', {})).status).toBe(202)
+      const late = await browser.newPage()
+      await late.goto(dashboard.url)
+      const steps = await late.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            let count = 0
+            const source = new EventSource('/events')
+            source.onmessage = (m) => {
+              const event = JSON.parse(m.data) as { type: string }
+              if (event.type === 'step') count++
+              if (event.type === 'done') {
+                source.close()
+                resolve(count)
+              }
+            }
+          }),
+      )
+      expect(steps).toBe(1500)
+      await late.waitForFunction(() => document.querySelector('#fig-step')?.textContent === '1500')
+
+      // Deleting a run from the page removes its folder, after confirmation.
+      page.once('dialog', (dialog) => void dialog.accept())
+      await page.click(`#runs-table tr[data-run="${cli.right.id}"] button.delete`)
+      await page.waitForFunction((id) => document.querySelector(`#runs-table tr[data-run="${id}"]`) === null, cli.right.id)
+      expect(existsSync(join(logDir, cli.right.id))).toBe(false)
+      expect(problems).toEqual([])
+    } finally {
+      await browser?.close()
+      await dashboard.close()
+      rmSync(logDir, { recursive: true, force: true })
+    }
+  })
+})
+
+/** The runs the dashboard lists. */
+const dashboardRuns = async (url: string): Promise<{ id: string; source: string }[]> =>
+  (await (await fetch(`${url}runs`)).json()) as { id: string; source: string }[]

@@ -72,7 +72,7 @@ export const linear =
 
 /**
  * The rule of an op through which no gradient flows (constants, compares,
- * sign, stopGradient).
+ * step, sign, stopGradient).
  *
  * @category Rules
  */
@@ -125,6 +125,7 @@ export const rules: RuleTable = {
   square: elementwise((b, x) => b.mul(b.scalarLike(2, x), x)),
   softplus: elementwise((b, x) => b.sigmoid(x)),
   erf: elementwise((b, x) => b.mul(b.scalarLike(2 / Math.sqrt(Math.PI), x), b.exp(b.neg(b.square(x))))), // 2/sqrt(pi) e^(-x^2)
+  step: none,
   sign: none,
   stopGradient: none,
 

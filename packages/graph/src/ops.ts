@@ -37,6 +37,7 @@ export type UnaryOp =
   | 'square'
   | 'softplus'
   | 'erf'
+  | 'step'
   | 'sign'
   | 'stopGradient'
 
@@ -411,6 +412,8 @@ export const ops: { readonly [K in OpName]: OpDef } = {
   }),
   softplus: unary(softplus, { ...contract('\\operatorname{softplus}'), sign: { positive: 'always', nonNegative: 'always' } }),
   erf: unary(erf, { ...contract('\\operatorname{erf}'), ...closed, sign: { positive: 'operand', nonZero: 'operand' } }),
+  // 1 where x > 0, else 0 (NaN included): the derivative of relu, as printed derivatives write it.
+  step: unary((x) => (x > 0 ? 1 : 0), { ...contract('\\operatorname{step}'), ...closed, sign: { nonNegative: 'always' } }),
   // sign(0) = 0, so that abs'(0) = 0 as CONTRACT.md fixes.
   sign: unary((x) => (x > 0 ? 1 : x < 0 ? -1 : x), {
     ...fullOnly('\\operatorname{sign}'),

@@ -125,11 +125,14 @@ const full =
   (args, node, inputs, isFull) =>
     isFull ? fn(args, node, inputs, isFull) : lowered(args, node, inputs, isFull)
 const isZero = (n: Node): boolean => n.op === 'const' && n.shape.length === 0 && n.attrs.value === 0
-/** A step (1 where a > b) away from a = b: relu(a - b)/(a - b), or relu(a)/a when b is 0. */
-const step: Form = ([a, b], _node, [, nb]) => {
-  const d = isZero(nb!) ? a! : bin('-', a!, b!)
-  return bin('/', call('relu', d), d)
-}
+const num = (s: string): Doc => ({ t: 'num', s })
+/** `a - b`, or `a` when `b` is the constant 0, or `-b` when `a` is. */
+const difference = (a: Doc, b: Doc, na: Node, nb: Node): Doc =>
+  isZero(nb) ? a : isZero(na) ? { t: 'neg', x: b } : bin('-', a, b)
+/** `greater(a, b)` = step(a - b), exact everywhere (the sign of a - b is that of a > b). */
+const greater: Form = ([a, b], _node, [na, nb]) => call('step', difference(a!, b!, na!, nb!))
+/** `greaterEqual(a, b)` = 1 - step(b - a). */
+const greaterEqual: Form = ([a, b], _node, [na, nb]) => bin('-', num('1'), call('step', difference(b!, a!, nb!, na!)))
 const listed = (key: string, xs: readonly number[]): Doc => atom(`${key}=${showShape(xs)}`)
 const keepdims = (node: Node): Doc[] => (node.attrs.keepdims ? [atom('keepdims=true')] : [])
 const reduce: Form = ([x], node) => call(node.op, x!, listed('axes', node.attrs.axes!), ...keepdims(node))
@@ -145,7 +148,7 @@ const forms: { readonly [K in OpName]?: Form } = {
   param: (_, node) => atom(node.attrs.name!),
   const: (_, node) => constDoc(node),
   neg: ([x]) => ({ t: 'neg', x: x! }),
-  sign: full(([x]) => bin('/', call('abs', x!), x!)), // sign u = abs(u)/u for u != 0
+  sign: full(([x]) => bin('-', call('step', x!), call('step', { t: 'neg', x: x! }))), // step(u) - step(-u)
   stopGradient: full(([x]) => x!), // the value is x
   add: infix('+'),
   sub: infix('-'),
@@ -153,9 +156,12 @@ const forms: { readonly [K in OpName]?: Form } = {
   div: infix('/'),
   pow: ([l, r]) => ({ t: 'pow', l: l!, r: r! }),
   mulNoNan: full(infix('*')), // a*b wherever b is finite
-  greater: full(step),
-  greaterEqual: full(step),
-  equal: full(() => ({ t: 'num', s: '0' })), // 0 wherever a != b
+  greater: full(greater),
+  greaterEqual: full(greaterEqual),
+  // 1 - step(a - b) - step(b - a): 1 exactly where a = b.
+  equal: full((args, node, inputs, isFull) =>
+    bin('-', greaterEqual([args[1]!, args[0]!], node, [inputs[1]!, inputs[0]!], isFull), call('step', difference(args[1]!, args[0]!, inputs[1]!, inputs[0]!))),
+  ),
   where: full(([c, a, b]) => bin('+', bin('*', c!, a!), bin('*', bin('-', { t: 'num', s: '1' }, c!), b!))),
   transpose: ([x], node) => {
     const perm = node.attrs.perm!
@@ -196,11 +202,13 @@ const docsOf = (graph: Graph, outputs: readonly NodeId[], dialect: TextDialect):
  * `Math.E` print as `pi` and `e`, the infinities as `1e999` and `-1e999`,
  * and NaN as `(0/0)` (which reads back as a division, not a constant).
  *
- * In the `contract` dialect, ops outside the syntax print in forms that
- * are exact away from their kinks: `sign(u)` as `abs(u)/u`, `greater(a, b)`
- * and `greaterEqual(a, b)` as `relu(a - b)/(a - b)`, `equal(a, b)` as `0`,
- * `where(c, a, b)` as `c*a + (1 - c)*b`, `mulNoNan(a, b)` as `a*b` and
- * `stopGradient(x)` as `x`.
+ * In the `contract` dialect, ops outside the syntax print in forms equal to
+ * them: `greater(a, b)` as `step(a - b)` (`step(a)` when `b` is 0),
+ * `greaterEqual(a, b)` as `1 - step(b - a)`, `sign(u)` as
+ * `step(u) - step(-u)`, `equal(a, b)` as `1 - step(a - b) - step(b - a)`,
+ * exact at the kinks too; and, exact where their operands are finite,
+ * `where(c, a, b)` as `c*a + (1 - c)*b` (for a 0/1 condition),
+ * `mulNoNan(a, b)` as `a*b` and `stopGradient(x)` as `x`.
  *
  * The text is a tree: a subexpression shared in the graph is printed at
  * each use. Tensor ops print in a readable call form that the parser does

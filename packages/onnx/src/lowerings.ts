@@ -128,6 +128,7 @@ export const lowerings: { readonly [K in OpName]: Lowering } = {
     e.emit('Add', [e.emit('Relu', [x!]), log1p(e, e.emit('Exp', [e.emit('Neg', [e.emit('Abs', [x!])])]))]),
   ),
   erf: floatOnly('Erf', erf64),
+  step: (e, [x]) => compare('Greater')(e, [x!, e.scalar(0)]),
   sign: same('Sign'),
   stopGradient: same('Identity'),
 

@@ -45,6 +45,7 @@ export const kernels: { readonly [K in OpName]: Kernel } = {
   square: unary('square'),
   softplus: unary('softplus'),
   erf: unary('erf'),
+  step: unary('step'),
   sign: unary('sign'),
   stopGradient: identityKernel,
 

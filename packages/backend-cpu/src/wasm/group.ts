@@ -18,6 +18,7 @@ export const wasmOps: ReadonlySet<ElementwiseOp> = new Set<ElementwiseOp>([
   'sqrt',
   'square',
   'relu',
+  'step',
   'sign',
   'add',
   'sub',
@@ -117,6 +118,8 @@ const emitOp = (f: Func, L: Lanes, vector: boolean, name: ElementwiseOp, args: r
       return ins(L[name], L.v[name])
     case 'relu':
       return choose(() => f.get(a!), zero, () => (f.get(a!), zero(), ins(L.gt, L.v.gt)))
+    case 'step':
+      return choose(one, zero, () => (f.get(a!), zero(), ins(L.gt, L.v.gt)))
     case 'sign':
       return choose(
         one,

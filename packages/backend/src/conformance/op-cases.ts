@@ -354,6 +354,7 @@ export const opCases: { readonly [K in OpName]: readonly OpCase[] } = {
   square: unaryCases('square')({ ref: (x) => x * x, domain: [-3, 3], edges: [[-3, 9], [0, 0], [0.5, 0.25]] }),
   softplus: unaryCases('softplus')({ ref: (x) => Math.log(1 + Math.exp(x)), domain: [-6, 6], edges: [[0, Math.LN2], [1000, 1000], [-1000, 0], [Infinity, Infinity]] }),
   erf: unaryCases('erf')({ ref: refErf, domain: [-3, 3], edges: [[0, 0], [1, 0.8427007929497149], [-2, -0.9953222650189527], [Infinity, 1], [-Infinity, -1], [NaN, NaN]] }),
+  step: unaryCases('step')({ ref: (x) => (x > 0 ? 1 : 0), domain: [-3, 3], edges: [[0, 0], [-0, 0], [1e-30, 1], [-2, 0], [Infinity, 1], [-Infinity, 0], [NaN, 0]] }),
   sign: unaryCases('sign')({ ref: Math.sign, domain: [-3, 3], edges: [[0, 0], [-0, 0], [-3, -1], [4, 1], [1e-30, 1]] }),
   stopGradient: unaryCases('stopGradient')({ ref: (x) => x, domain: [-3, 3], edges: [[NaN, NaN], [Infinity, Infinity], [-2, -2]] }),
   add: binaryCases('add')((a, b) => a + b, [range(-2, 2), range(-2, 2)]),
