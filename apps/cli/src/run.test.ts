@@ -38,6 +38,22 @@ describe('backprop eval', () => {
     })
   })
 
+  it('evaluates erf, gelu and step with their first and second derivatives', async () => {
+    const at = async (expr: string) =>
+      JSON.parse((await backprop('eval', expr, '--at', 'x=0.5', '--wrt', 'x', '--order', '2', '--json')).out)
+    // erf(0.5), and gelu(0.5) = 0.5 Phi(0.5) with its derivatives Phi + x phi and phi (2 - x^2), to 15 digits (mpmath).
+    const dErf = (2 / Math.sqrt(Math.PI)) * Math.exp(-0.25)
+    const erf = await at('erf(x)')
+    expect(erf.value).toBeCloseTo(0.5204998778130465, 15)
+    expect(erf.gradient.x).toBeCloseTo(dErf, 15)
+    expect(erf.hessian.x.x).toBeCloseTo(-2 * 0.5 * dErf, 15)
+    const gelu = await at('gelu(x)')
+    expect(gelu.value).toBeCloseTo(0.345731230637007, 14)
+    expect(gelu.gradient.x).toBeCloseTo(0.867495124656163, 14)
+    expect(gelu.hessian.x.x).toBeCloseTo(0.616114321837524, 14)
+    expect(await at('step(x - 0.5) + step(x)')).toEqual({ value: 1, gradient: { x: 0 }, hessian: { x: { x: 0 } } })
+  })
+
   it('omits gradient without --wrt and Hessian without --order 2', async () => {
     expect(JSON.parse((await backprop('eval', 'x*3', '--at', 'x=2', '--json')).out)).toEqual({ value: 6 })
     expect(JSON.parse((await backprop('eval', 'x*3', '--at', 'x=2', '--wrt', 'x', '--json')).out)).toEqual({

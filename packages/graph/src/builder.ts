@@ -51,6 +51,8 @@ export interface Builder extends ElementwiseMethods {
   unary(op: UnaryOp, x: NodeId): NodeId
   /** Elementwise op of two broadcast operands. */
   binary(op: BinaryOp, a: NodeId, b: NodeId): NodeId
+  /** `x/2 * (1 + erf(x/sqrt(2)))`, the Gaussian error linear unit: a composite of `erf`, no op of its own. */
+  gelu(x: NodeId): NodeId
   /** `a` where `cond` is non-zero, else `b`. */
   where(cond: NodeId, a: NodeId, b: NodeId): NodeId
   /** Matrix product of `[m,k]` and `[k,n]`. */

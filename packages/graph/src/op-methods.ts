@@ -66,6 +66,10 @@ export abstract class OpMethods implements Builder {
     const count = sizeOf(this.node(x).shape) / sizeOf(this.node(total).shape)
     return this.mul(total, this.scalarLike(1 / count, x))
   }
+  gelu(x: NodeId): NodeId {
+    const half = this.div(x, this.scalarLike(2, x))
+    return this.mul(half, this.add(this.scalarLike(1, x), this.erf(this.div(x, this.scalarLike(Math.SQRT2, x)))))
+  }
   softmax(x: NodeId, axis = -1): NodeId {
     return this.apply('softmax', [x], { axis })
   }

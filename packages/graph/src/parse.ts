@@ -49,8 +49,10 @@ export interface Parsed {
 // read from the op table's `syntax` field.
 const functionsOf = (dialects: readonly string[]): ReadonlySet<string> =>
   new Set(opNames.filter((op) => dialects.includes(ops[op].syntax ?? '')))
-const contractFunctions = functionsOf(['contract'])
-const fullFunctions = functionsOf(['contract', 'full'])
+// Functions of the contract built from ops by a builder method, not ops of their own.
+const composites: ReadonlyMap<string, (b: Builder, x: NodeId) => NodeId> = new Map([['gelu', (b, x) => b.gelu(x)]])
+const contractFunctions = new Set([...functionsOf(['contract']), ...composites.keys()])
+const fullFunctions = new Set([...contractFunctions, ...functionsOf(['full'])])
 const constants: ReadonlyMap<string, number> = new Map([
   ['pi', Math.PI],
   ['e', Math.E],
@@ -220,12 +222,13 @@ class Parser {
       return list
     })
     this.expect(')')
+    const composite = composites.get(t.text)
     const op = t.text as OpName
-    const arity = ops[op].arity
+    const arity = composite === undefined ? ops[op].arity : 1
     if (args.length !== arity) {
-      parseError(`${op} takes ${arity} argument${arity === 1 ? '' : 's'}, got ${args.length}`, t.column)
+      parseError(`${t.text} takes ${arity} argument${arity === 1 ? '' : 's'}, got ${args.length}`, t.column)
     }
-    return this.b.apply(op, args)
+    return composite === undefined ? this.b.apply(op, args) : composite(this.b, args[0]!)
   }
 }
 
