@@ -3,7 +3,9 @@
  * wasm backends) and jax-js (`jit`), in one run, alternating the systems:
  *
  * - the MNIST 784-128-10 training step (relu, softmax cross-entropy, SGD,
- *   one thread) at batch 64 and 512, in float32 and float64, samples/s;
+ *   one thread) at batch 64 and 512, in float32 and float64, samples/s, with
+ *   ONNX Runtime (`ort`, 1 and 2 intra-op threads) beside it, and a check that
+ *   ort and cpu compute the same losses;
  * - float32 matrix products at n = 128, 512, 1024 (and 512 with either
  *   factor stored transposed), GFLOPS;
  * - `sigmoid(x * w + b)` elementwise on 1M values;
@@ -25,7 +27,7 @@ import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { DType } from '@backprop/graph'
-import { checkEntrywise, checkProduct, checkStep, type Tracked, tracked } from './agreement.js'
+import { checkEntrywise, checkProduct, checkStep, type Tracked, type TrainingJob, tracked } from './agreement.js'
 import { elementwiseJobs, matmulJobs, type Transposition } from './kernels.js'
 import { backpropFeedJob, backpropJob, jaxJob, referenceStep, tfJob } from './mnist.js'
 import { type Jax, loadJax, loadTf, type Tf } from './peers.js'
@@ -34,6 +36,7 @@ import { prepareTimes, scaleTimes } from './symbolic.js'
 import { startupJobs } from './startup.js'
 import { mnistLoadTimes } from './data.js'
 import { benchWorkers } from './workers.js'
+import { compareLosses, ortMatmulJob, ortStepJob } from './ort.js'
 import { benchWatchers } from './watchers.js'
 import { alternate, type Job, type Schedule } from './timing.js'
 
@@ -93,6 +96,7 @@ const main = async (): Promise<void> => {
   }
 
   let training: { batch: number; dtype: DType; samplesPerSecond: Figures }[] = []
+  const lossChecks: { dtype: DType; maxRelDiff: number }[] = []
   if (wanted('training')) {
     const rows: Row[] = []
     const failures: string[] = []
@@ -101,6 +105,8 @@ const main = async (): Promise<void> => {
         log(`training step, batch ${batch}, ${dtype}...`)
         const { ms, timed } = await measure({
           backprop: () => backpropJob(batch, dtype, true),
+          ort: () => ortStepJob(1, batch, dtype),
+          'ort:2': () => ortStepJob(2, batch, dtype),
           'backprop (js)': () => backpropJob(batch, dtype, false),
           'backprop (feeding params)': () => backpropFeedJob(batch, dtype),
           'tfjs-cpu': tf && dtype === 'f32' ? () => tfJob(tf, 'cpu', batch) : null,
@@ -111,7 +117,9 @@ const main = async (): Promise<void> => {
         const reference = referenceStep(batch)
         for (const [name, t] of Object.entries(timed)) {
           const index = t.runs()
-          const wrong = await checkStep(t.job, (params) => reference(params, index))
+          // ort's steps are compared with cpu's by compareLosses below.
+          if (!('params' in t.job)) continue
+          const wrong = await checkStep(t.job as TrainingJob, (params) => reference(params, index))
           if (wrong !== undefined) failures.push(`batch ${batch}, ${dtype}, ${name}: ${wrong}`)
         }
         const figures = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v === null ? null : (batch * 1000) / v]))
@@ -124,11 +132,14 @@ const main = async (): Promise<void> => {
       unit: 'samples/s',
       higherIsBetter: true,
       ours: ['backprop', 'backprop (js)', 'backprop (feeding params)'],
-      peers: ['tfjs-cpu', 'tfjs-wasm', 'jax-js'],
+      peers: ['ort', 'ort:2', 'tfjs-cpu', 'tfjs-wasm', 'jax-js'],
       rows,
       failures,
     })
     json.training = training
+    log('ort against cpu: losses of the same steps...')
+    for (const dtype of ['f32', 'f64'] as const) lossChecks.push({ dtype, ...(await compareLosses(64, dtype)) })
+    json.ortLosses = lossChecks
   }
 
   const matmul: { n: number; layout: Transposition; gflops: Figures }[] = []
@@ -150,11 +161,15 @@ const main = async (): Promise<void> => {
       const { ms, timed } = await measure({
         backprop: () => jobs.backprop(true),
         'backprop (js)': n <= 512 ? () => jobs.backprop(false) : null,
+        ort: layout === 'NN' ? () => ortMatmulJob(1, n) : null,
+        'ort:2': layout === 'NN' ? () => ortMatmulJob(2, n) : null,
         'tfjs-cpu': tf && n <= 512 ? () => jobs.tf(tf, 'cpu') : null,
         'tfjs-wasm': tf ? () => jobs.tf(tf, 'wasm') : null,
         'jax-js': jax ? () => jobs.jax(jax) : null,
       })
-      failures.push(...disagreements(timed, (c) => checkProduct(jobs.a, jobs.b, n, c)).map((w) => `${label}, ${w}`))
+      // ort multiplies factors of its own (ortMatmulJob): checked are the systems given jobs.a and jobs.b.
+      const given = Object.fromEntries(Object.entries(timed).filter(([name]) => !name.startsWith('ort')))
+      failures.push(...disagreements(given, (c) => checkProduct(jobs.a, jobs.b, n, c)).map((w) => `${label}, ${w}`))
       const figures = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v === null ? null : (2 * n ** 3) / (v * 1e6)]))
       rows.push({ label, figures })
       matmul.push({ n, layout, gflops: figures })
@@ -164,7 +179,7 @@ const main = async (): Promise<void> => {
       unit: 'GFLOPS',
       higherIsBetter: true,
       ours: ['backprop', 'backprop (js)'],
-      peers: ['tfjs-cpu', 'tfjs-wasm', 'jax-js'],
+      peers: ['ort', 'ort:2', 'tfjs-cpu', 'tfjs-wasm', 'jax-js'],
       rows,
       failures,
     })
@@ -323,6 +338,18 @@ const main = async (): Promise<void> => {
       value: `${workers.heldRatio512.toFixed(2)}x`,
       met: workers.heldRatio512 >= 1.7,
     })
+  }
+  for (const t of training) {
+    const cpu = t.samplesPerSecond.backprop ?? null
+    const ort = t.samplesPerSecond.ort ?? null
+    const goal = t.batch === 64 ? 2 : 3
+    if (t.dtype === 'f32' && cpu !== null && ort !== null) {
+      targets.push({ target: `ort (1 thread) over cpu, training f32, batch ${t.batch}: >= ${goal}x`, value: `${(ort / cpu).toFixed(2)}x`, met: ort >= goal * cpu })
+    }
+  }
+  for (const c of lossChecks) {
+    const tolerance = c.dtype === 'f32' ? 1e-5 : 1e-12
+    targets.push({ target: `ort and cpu losses agree, 8 steps ${c.dtype} (relative ${tolerance})`, value: c.maxRelDiff.toExponential(1), met: c.maxRelDiff <= tolerance })
   }
   for (const t of training) {
     const ours = t.samplesPerSecond.backprop ?? null
