@@ -103,7 +103,7 @@ const main = async (): Promise<void> => {
     for (const dtype of ['f32', 'f64'] as const) {
       for (const batch of [64, 512]) {
         log(`training step, batch ${batch}, ${dtype}...`)
-        const { ms, timed } = await measure({
+        const { ms, timed } = await measure<Job>({
           backprop: () => backpropJob(batch, dtype, true),
           ort: () => ortStepJob(1, batch, dtype),
           'ort:2': () => ortStepJob(2, batch, dtype),
@@ -122,6 +122,7 @@ const main = async (): Promise<void> => {
           const wrong = await checkStep(t.job as TrainingJob, (params) => reference(params, index))
           if (wrong !== undefined) failures.push(`batch ${batch}, ${dtype}, ${name}: ${wrong}`)
         }
+        for (const t of Object.values(timed)) await t.job.dispose?.()
         const figures = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v === null ? null : (batch * 1000) / v]))
         rows.push({ label: `batch ${batch}, ${dtype}`, figures })
         training = [...training, { batch, dtype, samplesPerSecond: figures }]
@@ -170,6 +171,7 @@ const main = async (): Promise<void> => {
       // ort multiplies factors of its own (ortMatmulJob): checked are the systems given jobs.a and jobs.b.
       const given = Object.fromEntries(Object.entries(timed).filter(([name]) => !name.startsWith('ort')))
       failures.push(...disagreements(given, (c) => checkProduct(jobs.a, jobs.b, n, c)).map((w) => `${label}, ${w}`))
+      for (const t of Object.values(timed)) await t.job.dispose?.()
       const figures = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v === null ? null : (2 * n ** 3) / (v * 1e6)]))
       rows.push({ label, figures })
       matmul.push({ n, layout, gflops: figures })
