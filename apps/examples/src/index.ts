@@ -47,6 +47,22 @@ export {
   type MnistProgress,
   mnistCurve,
 } from './mnist-curve.js'
-export { fixed, reportLinearRegression, reportLogsigNeuron, reportMnist, reportXor, vector } from './report.js'
+export {
+  fixed,
+  reportGeneralNetwork,
+  reportLinearRegression,
+  reportLogsigNeuron,
+  reportMnist,
+  reportVanishingGradients,
+  reportXor,
+  vector,
+} from './report.js'
+export { type GeneralNetworkResult, generalNetwork, skipNetFile } from './general-network.js'
+export {
+  type DepthRun,
+  type VanishingGradientsOptions,
+  type VanishingGradientsResult,
+  vanishingGradients,
+} from './vanishing-gradients.js'
 export { type Terminal, liveCurve } from './live.js'
 export { type ExampleEntry, examples, runExamples } from './cli.js'
