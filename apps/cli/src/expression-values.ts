@@ -1,5 +1,6 @@
 // Kept apart from expression.ts so that `diff` and `graph` load no backend.
-import { tensor } from '@backprop/backend'
+import { type Tensor, tensor } from '@backprop/backend'
+import { grad } from '@backprop/diff'
 import { evaluate } from '@backprop/backend-cpu'
 import { ancestors, type Graph, type NodeId } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
@@ -19,12 +20,8 @@ export interface Evaluation {
  */
 export const evaluateAt = (d: Derivatives, at: Readonly<Record<string, number>>): E.Either<{ message: string }, Evaluation> => {
   const outputs = [d.value, ...d.gradient, ...(d.hessian ?? []).flat()]
-  const names = inputNames(d.graph, outputs)
-  const missing = names.find((name) => at[name] === undefined)
-  if (missing !== undefined) return E.left({ message: `no value for '${missing}': add ${missing}=<number> to --at` })
-  const feeds = Object.fromEntries(names.map((name) => [name, tensor([at[name]!], [], 'f64')]))
   return pipe(
-    evaluate(d.graph, outputs, feeds),
+    valuesAt(d.graph, outputs, at),
     E.map((tensors) => {
       const v = tensors.map((t) => t.data[0]!)
       const n = d.wrt.length
@@ -37,6 +34,43 @@ export const evaluateAt = (d: Derivatives, at: Readonly<Record<string, number>>)
     }),
   )
 }
+
+/** The float64 values of `outputs` at `at`, which must give a value to every input they depend on. */
+const valuesAt = (graph: Graph, outputs: readonly NodeId[], at: Readonly<Record<string, number>>): E.Either<{ message: string }, Tensor[]> => {
+  const names = inputNames(graph, outputs)
+  const missing = names.find((name) => at[name] === undefined)
+  if (missing !== undefined) return E.left({ message: `no value for '${missing}': add ${missing}=<number> to --at` })
+  const feeds = Object.fromEntries(names.map((name) => [name, tensor([at[name]!], [], 'f64')]))
+  return evaluate(graph, outputs, feeds)
+}
+
+/**
+ * The numbers `graph --at` writes on a drawing of an expression E and its
+ * derivative nodes: every node's value at the point, and for every forward
+ * node v (those E depends on) its adjoint dE/dv, the lecture's recursion
+ * evaluated at the point (from the symbolic gradient of E with respect to
+ * every forward node). By node id, one line each.
+ */
+export const annotationsAt = (
+  graph: Graph,
+  value: NodeId,
+  drawn: readonly NodeId[],
+  at: Readonly<Record<string, number>>,
+): E.Either<{ message: string }, Map<NodeId, string[]>> => {
+  const forward = ancestors(graph, [value])
+  return pipe(
+    grad(graph, value, forward),
+    E.chain(({ graph: withAdjoints, gradients }) => valuesAt(withAdjoints, [...drawn, ...gradients], at)),
+    E.map((tensors) => {
+      const notes = new Map<NodeId, string[]>(drawn.map((id, k) => [id, [`= ${show(tensors[k]!)}`]]))
+      forward.forEach((id, k) => notes.get(id)?.push(`∂E/∂v = ${show(tensors[drawn.length + k]!)}`))
+      return notes
+    }),
+  )
+}
+
+/** A scalar as JavaScript prints it (exactly, shortest round trip); a tensor as its list of values. */
+const show = (t: Tensor): string => (t.data.length === 1 ? String(t.data[0]) : `[${Array.from(t.data).join(', ')}]`)
 
 /** Names of the inputs that `outputs` depend on. */
 const inputNames = (graph: Graph, outputs: readonly NodeId[]): string[] =>

@@ -144,6 +144,23 @@ describe('backprop graph', () => {
     expect(svg.out).toMatch(/<svg[\s\S]*<\/svg>/)
     expect(svg.out).toContain('cos')
   })
+
+  it('--at writes every node\'s value and every forward node\'s adjoint, as on the lecture\'s slides', async () => {
+    // E = 1/2 (w^T x - t)^2 with w = (0.5, -1), x = (2, 0.25), t = 3: z = w^T x = 0.75, u = z - t = -2.25, E = 2.53125;
+    // dE/du = u = -2.25 = dE/dz, dE/dw1 = dE/dz x1 = -4.5, dE/dw2 = -0.5625, dE/dx1 = dE/dz w1 = -1.125, dE/dt = 2.25
+    const r = await backprop('graph', '0.5*(w1*x1 + w2*x2 - t)^2', '--wrt', 'w1,w2', '--at', 'w1=0.5,w2=-1,x1=2,x2=0.25,t=3', '--format', 'dot')
+    expect(r.status).toBe(0)
+    const label = (head: string) => r.out.match(new RegExp(`label="${head}\\\\n([^"]*)"`))?.[1]?.split('\\n')
+    expect(label('w1')).toEqual(['= 0.5', '∂E/∂v = -4.5'])
+    expect(label('w2')).toEqual(['= -1', '∂E/∂v = -0.5625'])
+    expect(label('x1')).toEqual(['= 2', '∂E/∂v = -1.125'])
+    expect(label('t')).toEqual(['= 3', '∂E/∂v = 2.25'])
+    expect(label('E')).toEqual(['×', '= 2.53125', '∂E/∂v = 1'])
+    expect(label('∂E/∂w1')).toContain('= -4.5') // derivative nodes show their values
+    expect(r.out).toContain('= 0.75\\n∂E/∂v = -2.25') // z = w^T x and its adjoint
+    const svg = await backprop('graph', 'sin(x)*x', '--wrt', 'x', '--at', 'x=0', '--format', 'svg')
+    expect(svg.out).toMatch(/<svg[\s\S]*∂E\/∂v = 0[\s\S]*<\/svg>/)
+  })
 })
 
 describe('bad input', () => {
@@ -153,6 +170,8 @@ describe('bad input', () => {
     [['diff', 'foo(x)', '--wrt', 'x'], "error: unknown function 'foo' at column 1"],
     [['eval', 'x + y', '--at', 'x=1', '--json'], "error: no value for 'y': add y=<number> to --at"],
     [['eval', 'x', '--at', 'x=abc', '--json'], "error: --at: 'x=abc' is not of the form name=number"],
+    [['graph', 'x * y', '--wrt', 'x', '--at', 'x=1'], "error: no value for 'y': add y=<number> to --at"],
+    [['graph', 'x * y', '--at', 'x=1,y'], "error: --at: 'y' is not of the form name=number"],
     [['diff', 'x', '--wrt', 'x', '--format', 'png'], "error: --format must be one of text|latex|dot|json, got 'png'"],
     [['diff', 'x', '--with', 'x'], 'error: unknown option --with (expected one of: --wrt, --format)'],
     [['frobnicate'], "error: unknown command 'frobnicate'"],

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import * as E from 'fp-ts/lib/Either.js'
-import { jsonLine } from '@backprop/trainer'
+import { jsonLine, type TrainEvent } from '@backprop/trainer'
 import type { Observable } from 'rxjs'
 import { type HttpError, readJson, send, sendError, sendJson } from './http.js'
 import type { DashboardOptions } from './options.js'
@@ -47,6 +47,9 @@ const invalid = (fields: FieldErrors): Checked => {
   return E.left({ error: { status: 400, message }, fields })
 }
 
+/** The SSE message of each event (with the id it was last sent under), while the event is alive. */
+const encoded = new WeakMap<TrainEvent, { readonly id: string; readonly text: string }>()
+
 /**
  * Training events on the wire: exactly a `train --json` line each (`params`
  * rides along non-enumerable, so JSON leaves it out), with the id
@@ -54,7 +57,15 @@ const invalid = (fields: FieldErrors): Checked => {
  * replay arrives whole.
  */
 const entryEncoding: SseEncoding<WatchedEntry> = {
-  message: ({ run, seq, event }) => sseMessage(jsonLine(event), `${run}-${seq}`),
+  message: (entry) => {
+    // Every client is sent the same text for an event: make it once, not once per client.
+    const id = `${entry.run}-${entry.seq}`
+    const known = encoded.get(entry.event)
+    if (known?.id === id) return known.text
+    const text = sseMessage(jsonLine(entry.event), id)
+    encoded.set(entry.event, { id, text })
+    return text
+  },
   droppable: (entry) => entry.event.type === 'step' && !entry.replayed,
 }
 

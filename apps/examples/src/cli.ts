@@ -6,6 +6,9 @@ import { logsigNeuron } from './logsig-neuron.js'
 import { mnistCurve } from './mnist-curve.js'
 import { reportLinearRegression, reportLogsigNeuron, reportMnist, reportXor } from './report.js'
 import { xor } from './xor.js'
+import { reportDeltas, reportNewton, reportSkipL2 } from './research-report.js'
+import { skipConnectionL2 } from './skip-l2.js'
+import { newtonRosenbrock } from './newton.js'
 
 /**
  * One runnable example: its name on the command line, a one-line summary,
@@ -52,6 +55,21 @@ export const examples: readonly ExampleEntry[] = [
       live.finish()
       return E.map(reportMnist)(result)
     },
+  },
+  {
+    name: 'newton',
+    summary: "Newton's method on Rosenbrock's function with the symbolic Hessian",
+    run: async () => E.right(reportNewton(newtonRosenbrock())),
+  },
+  {
+    name: 'skip-l2',
+    summary: 'a tanh network with a skip connection and an L2 penalty, its MSE part as a metric',
+    run: async () => E.right(reportSkipL2(await skipConnectionL2())),
+  },
+  {
+    name: 'deltas',
+    summary: 'the deltas of a 3-5-4-2 network from the gradient graph, against y - t and the delta rule',
+    run: async () => E.right(reportDeltas()),
   },
 ]
 

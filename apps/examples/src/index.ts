@@ -5,7 +5,12 @@
  * against the least-squares solution ({@link linearRegression}), a logsig
  * neuron with its gradient checked against the lecture's formula
  * ({@link logsigNeuron}), XOR with a 2-2-1 logsig network ({@link xor}), and
- * a short MNIST run that streams its loss curve ({@link mnistCurve}).
+ * a short MNIST run that streams its loss curve ({@link mnistCurve}); and
+ * three research tasks on the short path, each beside its JAX equivalent:
+ * Newton's method with the symbolic Hessian ({@link newtonRosenbrock}), a
+ * network with a skip connection and an L2 penalty trained with metrics
+ * ({@link skipConnectionL2}) and the deltas of a 3-5-4-2 network
+ * ({@link deltas342}).
  * `src/main.ts` runs one by name and prints its curve as a text chart.
  *
  * @example
@@ -49,4 +54,8 @@ export {
 } from './mnist-curve.js'
 export { fixed, reportLinearRegression, reportLogsigNeuron, reportMnist, reportXor, vector } from './report.js'
 export { type Terminal, liveCurve } from './live.js'
+export { newtonRosenbrock } from './newton.js'
+export { skipConnectionL2 } from './skip-l2.js'
+export { deltas342 } from './deltas.js'
+export { reportDeltas, reportNewton, reportSkipL2 } from './research-report.js'
 export { type ExampleEntry, examples, runExamples } from './cli.js'

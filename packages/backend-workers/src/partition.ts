@@ -304,6 +304,13 @@ export const partition = (graph: Graph, outputs: readonly NodeId[], request: Sha
         case 'matmul':
           keep = (axis) => uniformOf(node.inputs[axis]!).has(axis)
           break
+        // Parts and joins are never taken as uniform (so never resharded): a conservative
+        // answer that at worst leaves a graph unsplit.
+        case 'slice':
+        case 'index':
+        case 'concat':
+          keep = () => false
+          break
         default:
           keep = (axis) => node.inputs.every((_, k) => constantAlong(k, alignedAxis(input(k).shape, rank, axis)))
       }
@@ -422,6 +429,24 @@ export const partition = (graph: Graph, outputs: readonly NodeId[], request: Sha
           if (x.kind === 'partial') return node.op === 'sum' ? partial() : fail(id, 'takes a maximum of a sum over the batch')
           if (axes.includes(batchAxis)) return node.op === 'sum' ? partial() : fail(id, 'takes the maximum across the batch')
           return [{ kind: 'batch', axis: reducedTarget(batchAxis, axes, node.attrs.keepdims ?? false) }, same()]
+        }
+        // A part of a sum is the sum of the parts; a part of samples keeps them apart unless it
+        // picks along the batch axis.
+        case 'slice':
+        case 'index': {
+          if (x.kind !== 'batch') return partial()
+          if (node.attrs.axis === batchAxis) return fail(id, 'selects samples along the batch axis')
+          const dropped = node.op === 'index' && node.attrs.axis! < batchAxis
+          return [{ kind: 'batch', axis: dropped ? batchAxis - 1 : batchAxis }, same()]
+        }
+        case 'concat': {
+          const [a, c] = ins as [State, State]
+          if (a.kind === 'partial' && c.kind === 'partial') return partial()
+          if (a.kind !== 'batch' || c.kind !== 'batch' || a.axis !== c.axis) {
+            return fail(id, 'joins samples with values that are not samples on the same axis')
+          }
+          if (node.attrs.axis === a.axis) return fail(id, 'joins along the batch axis')
+          return [{ kind: 'batch', axis: a.axis }, same()]
         }
         case 'softmax':
         case 'logSoftmax':

@@ -196,18 +196,55 @@ describe('higher order', () => {
     expect(values[1]).toBeCloseTo(2 * expected[1]![0]! - expected[1]![1]!, 12)
   })
 
-  it('jacobian of a vector function has one row per output element', () => {
+  it('jacobian of a vector function is one [m, n] node', () => {
     const v = buildOrThrow(emptyGraph, (b) => {
       const u = b.input('u', [2])
       return { u, y: b.mul(b.exp(u), b.sum(u)) } // y_i = e^{u_i} (u_1 + u_2)
     })
     const j = right(jacobian(v.graph, v.result.y, [v.result.u]))
+    expect(j.graph.nodes[j.result[0]!]!.shape).toEqual([2, 2])
     const [u1, u2] = [0.3, -0.4]
-    const rows = evaluate64(j.graph, j.result.map((r) => r[0]!), { u: { shape: [2], data: [u1, u2] } })
+    const [J] = evaluate64(j.graph, j.result, { u: { shape: [2], data: [u1, u2] } })
     const s = u1 + u2
-    expect(rows[0]![0]).toBeCloseTo(Math.exp(u1) * (s + 1), 12)
-    expect(rows[0]![1]).toBeCloseTo(Math.exp(u1), 12)
-    expect(rows[1]![0]).toBeCloseTo(Math.exp(u2), 12)
-    expect(rows[1]![1]).toBeCloseTo(Math.exp(u2) * (s + 1), 12)
+    const expected = [Math.exp(u1) * (s + 1), Math.exp(u1), Math.exp(u2), Math.exp(u2) * (s + 1)]
+    expected.forEach((e, k) => expect(J![k]).toBeCloseTo(e, 12))
+  })
+
+  it('hessian of a function of a vector is an [n, n] node, and of a matrix [r, c, r, c]', () => {
+    // Rosenbrock f(x) = (1 - x0)^2 + 100 (x1 - x0^2)^2
+    const f = buildOrThrow(emptyGraph, (b) => {
+      const x = b.input('x', [2])
+      const [x0, x1] = [b.index(x, 0), b.index(x, 1)]
+      const one = b.scalar(1)
+      return { x, f: b.add(b.square(b.sub(one, x0)), b.mul(b.scalar(100), b.square(b.sub(x1, b.square(x0))))) }
+    })
+    const h = right(hessian(f.graph, f.result.f, [f.result.x]))
+    const H = h.result.hessian[0]![0]!
+    expect(h.graph.nodes[H]!.shape).toEqual([2, 2])
+    const [x0, x1] = [-1.2, 1]
+    const [g, hh] = evaluate64(h.graph, [h.result.gradient[0]!, H], { x: { shape: [2], data: [x0, x1] } })
+    expect([...g!]).toEqual([-2 * (1 - x0) - 400 * x0 * (x1 - x0 * x0), 200 * (x1 - x0 * x0)].map((v) => expect.closeTo(v, 10)))
+    const expected = [2 - 400 * (x1 - x0 * x0) + 800 * x0 * x0, -400 * x0, -400 * x0, 200]
+    expected.forEach((e, k) => expect(hh![k]).toBeCloseTo(e, 10))
+
+    // E = sum(W^3) for W [2,3]: d2E/dW_ij dW_kl = 6 W_ij where (i,j) = (k,l), else 0.
+    const m = buildOrThrow(emptyGraph, (b) => {
+      const W = b.input('W', [2, 3])
+      return { W, e: b.sum(b.mul(W, b.square(W))) }
+    })
+    const hm = right(hessian(m.graph, m.result.e, [m.result.W]))
+    expect(hm.graph.nodes[hm.result.hessian[0]![0]!]!.shape).toEqual([2, 3, 2, 3])
+    const w = [0.5, -1, 2, 0.25, 3, -0.5]
+    const [HW] = evaluate64(hm.graph, [hm.result.hessian[0]![0]!], { W: { shape: [2, 3], data: w } })
+    HW!.forEach((v, k) => expect(v).toBeCloseTo(Math.floor(k / 6) === k % 6 ? 6 * w[k % 6]! : 0, 12))
+  })
+
+  it('hessian refuses an output of more than one element', () => {
+    const v = buildOrThrow(emptyGraph, (b) => {
+      const x = b.input('x', [3])
+      return { x, y: b.square(x) }
+    })
+    const h = hessian(v.graph, v.result.y, [v.result.x])
+    expect(E.isLeft(h) && h.left.message).toMatch(/has shape \[3\], not a scalar/)
   })
 })

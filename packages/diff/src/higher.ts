@@ -21,19 +21,14 @@ const extend = <R>(graph: Graph, recipe: (b: Builder) => R): E.Either<GraphError
     build(graph, recipe),
   )
 
-const oneHot = (b: Builder, of: NodeId, k: number): NodeId => {
-  const { shape, dtype } = b.node(of)
-  const values = new Array<number>(sizeOf(shape)).fill(0)
-  values[k] = 1
-  return b.constant(values, shape, dtype)
-}
-
 /**
- * The Jacobian of `output` with respect to each `wrt` node, one row per
- * element of `output` (row-major): `result[k][j]` is the gradient of element
- * k of `output` with respect to `wrt[j]`, with the shape of `wrt[j]`. Each row
- * is a vector-Jacobian product with a one-hot seed, so the graph grows with
- * the number of output elements: meant for small outputs.
+ * The Jacobian of `output` with respect to each `wrt` node, appended to the
+ * graph being built: for `wrt[j]`, one node of shape `[...output shape,
+ * ...wrt[j] shape]` whose element `[k..., l...]` is d output[k...] /
+ * d wrt[j][l...] (for a scalar output, the gradient itself). Each row is the
+ * gradient of one element of `output` (an `index` of it), so the graph grows
+ * with the number of output elements: meant for small outputs. Use inside a
+ * build; {@link jacobian} is the stand-alone form.
  *
  * @category Higher order
  */
@@ -42,17 +37,31 @@ export const jacobianInto = (
   output: NodeId,
   wrt: readonly NodeId[],
   options: GradOptions = {},
-): NodeId[][] => {
+): NodeId[] => {
   const { shape } = b.node(output)
-  if (shape.length === 0) return [gradInto(b, output, wrt, options)]
-  return Array.from({ length: sizeOf(shape) }, (_, k) =>
-    gradInto(b, output, wrt, { ...options, seed: oneHot(b, output, k) }),
-  )
+  if (shape.length === 0) return gradInto(b, output, wrt, options)
+  const m = sizeOf(shape)
+  const flat = b.reshape(output, [m])
+  const rows = Array.from({ length: m }, (_, k) => gradInto(b, b.index(flat, k), wrt, options))
+  return wrt.map((w, j) => {
+    const inner = b.node(w).shape
+    const n = sizeOf(inner)
+    const stacked = b.concat(rows.map((row) => b.reshape(row[j]!, [1, n])), 0)
+    return b.reshape(stacked, [...shape, ...inner])
+  })
 }
 
 /**
  * {@link jacobianInto} as a graph-to-graph function.
  *
+ * @example
+ * ```ts
+ * const { graph, result: [x, y] } = buildOrThrow(emptyGraph, (b) => {
+ *   const x = b.input('x', [3])
+ *   return [x, b.mul(b.sin(x), b.slice(x, 0, 3))]
+ * })
+ * jacobian(graph, y, [x]) // Right({ result: [id of the [3,3] Jacobian], ... })
+ * ```
  * @category Higher order
  */
 export const jacobian = (
@@ -60,12 +69,15 @@ export const jacobian = (
   output: NodeId,
   wrt: readonly NodeId[],
   options: GradOptions = {},
-): E.Either<GraphError, Derived<NodeId[][]>> => extend(graph, (b) => jacobianInto(b, output, wrt, options))
+): E.Either<GraphError, Derived<NodeId[]>> => extend(graph, (b) => jacobianInto(b, output, wrt, options))
 
 /**
- * First and second derivatives of a scalar `output`, appended to the graph
- * being built: the gradient and `hessian[i][j]` = d2E/(dv_i dv_j). Use
- * inside a build; {@link hessian} is the stand-alone form.
+ * First and second derivatives of an `output` of one element, appended to
+ * the graph being built: the gradient, and `hessian[i][j]` = d2E/(dv_i dv_j),
+ * the Jacobian of the gradient with respect to v_j, of shape `[...shape of
+ * v_i, ...shape of v_j]` (`[n, n]` for one vector of n). It is the
+ * derivative of the gradient graph, never a finite difference. Use inside a
+ * build; {@link hessian} is the stand-alone form.
  *
  * @category Higher order
  */
@@ -75,24 +87,34 @@ export const hessianInto = (
   wrt: readonly NodeId[],
   options: GradOptions = {},
 ): { gradient: NodeId[]; hessian: NodeId[][] } => {
-  const nonScalar = [output, ...wrt].find((id) => b.node(id).shape.length !== 0)
-  if (nonScalar !== undefined) {
+  const { shape } = b.node(output)
+  if (sizeOf(shape) !== 1) {
     fail(
       graphError('ShapeError', {
         op: 'hessian',
-        message: `hessian: node #${nonScalar} is not a scalar; use jacobian of the gradient or hvp for tensors`,
+        message: `hessian: node #${output} has shape [${shape}], not a scalar; use jacobian of the gradient or hvp`,
       }),
     )
   }
-  const gradient = gradInto(b, output, wrt, options)
-  return { gradient, hessian: gradient.map((g) => gradInto(b, g, wrt, options)) }
+  const scalar = shape.length === 0 ? output : b.reshape(output, [])
+  const gradient = gradInto(b, scalar, wrt, options)
+  return { gradient, hessian: gradient.map((g) => jacobianInto(b, g, wrt, options)) }
 }
 
 /**
- * First and second derivatives of a scalar `output` with respect to scalar
- * nodes: the Hessian is the gradient of the gradient graph, never a finite
- * difference. `hessian[i][j]` is d2E/(dv_i dv_j).
+ * First and second derivatives of a scalar `output` with respect to nodes
+ * of any shape: the Hessian is the derivative of the gradient graph, never
+ * a finite difference. `hessian[i][j]` is d2E/(dv_i dv_j), of shape
+ * `[...shape of v_i, ...shape of v_j]`: `[n, n]` for a vector of n.
  *
+ * @example
+ * ```ts
+ * const { graph, result: [x, f] } = buildOrThrow(emptyGraph, (b) => {
+ *   const x = b.input('x', [2])
+ *   return [x, b.mul(b.square(b.index(x, 0)), b.index(x, 1))]
+ * })
+ * hessian(graph, f, [x]) // Right({ result: { gradient: [g], hessian: [[H]] } }), H of shape [2,2]
+ * ```
  * @category Higher order
  */
 export const hessian = (

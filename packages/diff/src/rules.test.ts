@@ -68,6 +68,10 @@ const cases: { readonly [K in OpName]: OpCase | 'leaf' | 'no-gradient' } = {
   transpose: { shapes: [[2, 3, 4]], apply: (b, [x]) => b.transpose(x!, [1, 2, 0]) },
   reshape: { shapes: [[2, 3]], apply: (b, [x]) => b.reshape(x!, [3, 2]) },
   broadcast: { shapes: [[3, 1]], apply: (b, [x]) => b.broadcast(x!, [2, 3, 4]) },
+  // Squared and multiplied, so that second derivatives flow back through the op too.
+  slice: { shapes: [[2, 4]], apply: (b, [x]) => b.square(b.slice(x!, 1, 3, 1)) },
+  index: { shapes: [[2, 3, 2]], apply: (b, [x]) => b.square(b.index(x!, 2, 1)) },
+  concat: { shapes: [[2, 3], [1, 3]], apply: (b, [x, y]) => b.mul(b.concat([x!, y!], 0), b.concat([y!, x!], 0)) },
   sum: { shapes: [[2, 3, 4]], apply: (b, [x]) => b.sum(x!, [0, 2]) },
   reduceMax: { shapes: [[2, 3, 4]], apply: (b, [x]) => b.reduceMax(x!, [1], true) },
   softmax: { shapes: [[2, 3]], apply: (b, [x]) => b.softmax(x!, 0) },

@@ -1,4 +1,4 @@
-import type { Builder, Node, NodeId, OpName } from '@backprop/graph'
+import type { Builder, Node, NodeId, OpName, Shape } from '@backprop/graph'
 
 /**
  * What a derivative rule sees: the builder to append derivative nodes with,
@@ -38,6 +38,17 @@ export type Rule = (ctx: RuleContext) => ReadonlyArray<NodeId | undefined>
  * @category Rules
  */
 export type RuleTable = { readonly [K in OpName]: Rule }
+
+/**
+ * `g` placed at `start` along `axis` of zeros of `shape`: the gradient of a
+ * slice, written with `concat` so that it differentiates again (into
+ * slices).
+ */
+const padTo = (b: Builder, g: NodeId, shape: Shape, axis: number, start: number): NodeId => {
+  const { dtype, shape: part } = b.node(g)
+  const zeros = (n: number): NodeId[] => (n === 0 ? [] : [b.scalar(0, dtype, shape.map((d, i) => (i === axis ? n : d)))])
+  return b.concat([...zeros(start), g, ...zeros(shape[axis]! - start - part[axis]!)], axis)
+}
 
 /**
  * A rule for an elementwise op of one operand from its local derivative:
@@ -161,6 +172,18 @@ export const rules: RuleTable = {
   transpose: ({ b, g, node }) => [b.transpose(g, inversePerm(node.attrs.perm!))],
   reshape: ({ b, g, x: [u] }) => [b.reshape(g, b.node(u!).shape)],
   broadcast: linear((_b, g) => [g]), // the walker sums g back to the operand's shape
+  slice: ({ b, g, node, x: [u] }) => [padTo(b, g, b.node(u!).shape, node.attrs.axis!, node.attrs.start!)],
+  // x[i] is x[i:i+1] with the axis dropped: put it back, then as slice.
+  index: ({ b, g, node, x: [u] }) => {
+    const { axis, start } = node.attrs
+    const kept = b.node(u!).shape.map((d, i) => (i === axis ? 1 : d))
+    return [padTo(b, b.reshape(g, kept), b.node(u!).shape, axis!, start!)]
+  },
+  concat: ({ b, g, node, x: [u] }) => {
+    const { axis } = node.attrs
+    const cut = b.node(u!).shape[axis!]!
+    return [b.slice(g, 0, cut, axis), b.slice(g, cut, node.shape[axis!]!, axis)]
+  },
   sum: ({ b, g, x: [u], node }) => {
     const operand = b.node(u!)
     return [b.broadcast(kept(b, g, operand, node.attrs.axes!), operand.shape)]

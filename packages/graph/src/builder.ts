@@ -75,6 +75,12 @@ export interface Builder extends ElementwiseMethods {
   logSoftmax(x: NodeId, axis?: number): NodeId
   /** `log(sum(exp(x)))` along `axis`, computed stably. */
   logSumExp(x: NodeId, axis?: number, keepdims?: boolean): NodeId
+  /** Positions `start` (inclusive) to `end` (exclusive) of `x` along `axis`, like `x[start:end]`. */
+  slice(x: NodeId, start: number, end: number, axis?: number): NodeId
+  /** Position `i` of `x` along `axis` (first by default), that axis dropped, like `x[i]`. */
+  index(x: NodeId, i: number, axis?: number): NodeId
+  /** `xs` joined along `axis` (first by default); all other extents must agree. */
+  concat(xs: readonly NodeId[], axis?: number): NodeId
 }
 
 /**
@@ -102,6 +108,8 @@ export const nodeKey = (op: OpName, dtype: DType, inputs: readonly NodeId[], att
   if (attrs.keepdims) key += '|k'
   if (attrs.axis !== undefined) key += `|x=${attrs.axis}`
   if (attrs.perm !== undefined) key += `|p=${attrs.perm.join(',')}`
+  if (attrs.start !== undefined) key += `|b=${attrs.start}`
+  if (attrs.end !== undefined) key += `|e=${attrs.end}`
   return key
 }
 
@@ -124,7 +132,9 @@ const isPlain = (attrs: Attrs): boolean =>
     attrs.axes === undefined &&
     !attrs.keepdims &&
     attrs.axis === undefined &&
-    attrs.perm === undefined)
+    attrs.perm === undefined &&
+    attrs.start === undefined &&
+    attrs.end === undefined)
 
 // Numbers for the op names, to key a node by its op without hashing the name.
 const opCode: { readonly [K in OpName]: number } = Object.fromEntries(
@@ -307,7 +317,9 @@ const kindOf = (op: OpName, inputs: readonly NodeId[], attrs: Attrs): number => 
       attrs.axes === undefined &&
       !attrs.keepdims &&
       attrs.axis === undefined &&
-      attrs.perm === undefined
+      attrs.perm === undefined &&
+      attrs.start === undefined &&
+      attrs.end === undefined
     return scalar ? SCALAR : KEYED
   }
   return inputs.length >= 1 && inputs.length <= 2 && isPlain(attrs) ? OPERANDS : KEYED

@@ -59,6 +59,11 @@ describe('toDot', () => {
     expect(dot).toContain(`n${e} [label="E\\n×"`)
   })
 
+  it('shows notes under the op, after the shape', () => {
+    const noted = toDot(extended.graph, [e, dw], { derivativeFrom: from, labels: { [e]: 'E' }, notes: new Map([[e, ['= 0.5', '∂E/∂v = 1']]]) })
+    expect(noted).toContain(`n${e} [label="E\\n×\\n= 0.5\\n∂E/∂v = 1"`)
+  })
+
   it('labels ops by symbol, leaves by name or value, and shows non-scalar shapes', () => {
     expect(dot).toContain('[label="w\\n[3,1]"')
     expect(dot).toContain('[label="0.5"')

@@ -23,6 +23,8 @@ export interface DotOptions {
   readonly isForward?: (id: NodeId) => boolean
   /** Names shown above the op of some nodes, e.g. `E` or `∂E/∂w`. */
   readonly labels?: ReadonlyMap<NodeId, string> | Readonly<Record<number, string>>
+  /** Lines shown under the op of some nodes, e.g. their value and adjoint at a point. */
+  readonly notes?: ReadonlyMap<NodeId, readonly string[]>
   /** A caption for the whole drawing. */
   readonly title?: string
   /** Layout direction; `'BT'` (inputs at the bottom, as in the lecture) by default. */
@@ -94,7 +96,7 @@ export const toDot = (graph: Graph, outputs: readonly NodeId[], opts: DotOptions
   const vertex = (id: NodeId): string => {
     const node = graph.nodes[id]!
     const name = labelOf(opts.labels, id)
-    const lines = name === undefined ? describe(node) : [name, ...describe(node)]
+    const lines = [...(name === undefined ? [] : [name]), ...describe(node), ...(opts.notes?.get(id) ?? [])]
     const style = isForward(id) ? forwardStyle : derivativeStyle
     const emphasis = isOutput.has(id) ? ', peripheries=2, penwidth=1.5' : ''
     return `n${id} [label=${quote(lines.join('\n'))}, ${style}${emphasis}];`

@@ -27,10 +27,14 @@ export interface Attrs {
   readonly axes?: readonly number[]
   /** `sum`, `reduceMax`, `logSumExp`: keep reduced axes with extent 1. */
   readonly keepdims?: boolean
-  /** `softmax`, `logSoftmax`, `logSumExp`: the axis (normalised). */
+  /** `softmax`, `logSoftmax`, `logSumExp`, `slice`, `index`, `concat`: the axis (normalised). */
   readonly axis?: number
   /** `transpose`: the axis permutation. */
   readonly perm?: readonly number[]
+  /** `slice`: the first position taken along `axis`; `index`: the one position taken. */
+  readonly start?: number
+  /** `slice`: the position after the last one taken along `axis`. */
+  readonly end?: number
 }
 
 /**

@@ -64,7 +64,7 @@ export interface GraphJson {
   readonly outputs: readonly number[]
 }
 
-type AttrField = 'name' | 'value' | 'values' | 'axes' | 'keepdims' | 'axis' | 'perm'
+type AttrField = 'name' | 'value' | 'values' | 'axes' | 'keepdims' | 'axis' | 'perm' | 'start' | 'end'
 const none: readonly AttrField[] = []
 /** The attribute fields each op has (besides `shape`, which mirrors the node's shape). */
 const attrFields: { readonly [K in OpName]: readonly AttrField[] } = {
@@ -78,6 +78,9 @@ const attrFields: { readonly [K in OpName]: readonly AttrField[] } = {
   logSoftmax: ['axis'],
   logSumExp: ['axis', 'keepdims'],
   transpose: ['perm'],
+  slice: ['axis', 'start', 'end'],
+  index: ['axis', 'start'],
+  concat: ['axis'],
 }
 /** Ops whose `shape` attribute is the node's shape. */
 const shapeAttr: ReadonlySet<OpName> = new Set(['input', 'param', 'const', 'reshape', 'broadcast'])
@@ -181,6 +184,9 @@ const readAttr = (path: string, field: AttrField, v: unknown): Attrs => {
       return Number.isInteger(v) ? { axis: v as number } : expected(path, 'an integer', v)
     case 'keepdims':
       return typeof v === 'boolean' ? { keepdims: v } : expected(path, 'true or false', v)
+    case 'start':
+    case 'end':
+      return Number.isInteger(v) ? { [field]: v as number } : expected(path, 'an integer', v)
   }
 }
 

@@ -79,6 +79,17 @@ export abstract class OpMethods implements Builder {
   logSumExp(x: NodeId, axis = -1, keepdims = false): NodeId {
     return this.apply('logSumExp', [x], { axis, keepdims })
   }
+  slice(x: NodeId, start: number, end: number, axis = 0): NodeId {
+    return this.apply('slice', [x], { axis, start, end })
+  }
+  index(x: NodeId, i: number, axis = 0): NodeId {
+    return this.apply('index', [x], { axis, start: i })
+  }
+  // A join of n parts is n - 1 binary concat nodes: one arity for every table.
+  concat(xs: readonly NodeId[], axis = 0): NodeId {
+    if (xs.length === 0) this.apply('concat', [], { axis })
+    return xs.reduce((joined, x) => this.apply('concat', [joined, x], { axis }))
+  }
 }
 
 // b.<op>(...operands) for each elementwise op of one or two operands.

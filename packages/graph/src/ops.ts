@@ -79,6 +79,9 @@ export type OpName =
   | 'transpose'
   | 'reshape'
   | 'broadcast'
+  | 'slice'
+  | 'index'
+  | 'concat'
   | 'sum'
   | 'reduceMax'
   | 'softmax'
@@ -375,6 +378,22 @@ const view = (infer: OpDef['infer']): OpDef => ({
   sign: { positive: 'operand', nonZero: 'operand' },
 })
 
+/** The normalised axis of a `slice`, `index` or `concat` node of rank-`rank` operands. */
+const axisOf = (op: string, attrs: Attrs, rank: number): number => {
+  if (rank === 0) shapeError(op, 'needs an operand of rank 1 or more')
+  const [axis] = normalizeAxes([attrs.axis ?? 0], rank) ?? shapeError(op, `axis ${attrs.axis} invalid for rank ${rank}`)
+  return axis!
+}
+
+/** A position along an axis of `extent`, counted from the end when negative (as in `x[-1]`). */
+const positionOf = (op: string, p: number | undefined, extent: number, last: number): number => {
+  const at = p !== undefined && p < 0 ? p + extent : p
+  if (at === undefined || !Number.isInteger(at) || at < 0 || at > last) {
+    shapeError(op, `position ${p} is outside 0..${last} of an axis of ${extent}`)
+  }
+  return at!
+}
+
 // Fact shorthands, used in the rows below.
 const closed = { finite: 'operands' } as const
 const linear = { linearIn: [[0]] } as const
@@ -545,6 +564,40 @@ export const ops: { readonly [K in OpName]: OpDef } = {
     }
     return { shape, dtype: x!.dtype, attrs: { shape } }
   }),
+
+  // x[start:end] along one axis: a view, as a reshape is.
+  slice: view((op, [x], attrs) => {
+    const axis = axisOf(op, attrs, x!.shape.length)
+    const extent = x!.shape[axis]!
+    const start = positionOf(op, attrs.start, extent, extent)
+    const end = positionOf(op, attrs.end, extent, extent)
+    if (end < start) shapeError(op, `end ${end} comes before start ${start}`)
+    const shape = x!.shape.map((d, i) => (i === axis ? end - start : d))
+    return { shape, dtype: x!.dtype, attrs: { axis, start, end } }
+  }),
+  // x[i] along one axis, which is dropped.
+  index: view((op, [x], attrs) => {
+    const axis = axisOf(op, attrs, x!.shape.length)
+    const extent = x!.shape[axis]!
+    const start = positionOf(op, attrs.start, extent, extent - 1)
+    return { shape: x!.shape.filter((_, i) => i !== axis), dtype: x!.dtype, attrs: { axis, start } }
+  }),
+  concat: {
+    arity: 2,
+    kind: 'structural',
+    commutative: false,
+    cost: noCost,
+    ...closed,
+    sign: { positive: 'allOperands', nonNegative: 'allOperands', nonZero: 'allOperands' },
+    infer: (op, inputs, attrs) => {
+      const dtype = sameDType(op, inputs)
+      const [a, b] = inputs as [Node, Node]
+      const axis = axisOf(op, attrs, a.shape.length)
+      const fits = a.shape.length === b.shape.length && a.shape.every((d, i) => i === axis || d === b.shape[i])
+      if (!fits) shapeError(op, `cannot join ${showShape(a.shape)} and ${showShape(b.shape)} along axis ${axis}`)
+      return { shape: a.shape.map((d, i) => (i === axis ? d + b.shape[i]! : d)), dtype, attrs: { axis } }
+    },
+  },
 
   sum: reduction(closed),
   reduceMax: reduction(closed),

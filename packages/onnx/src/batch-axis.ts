@@ -60,6 +60,10 @@ export const batchAxes = (
           }
         } else if (node.op === 'broadcast') {
           return fail(`${showShape(first!.node.shape)} -> ${showShape(node.shape)} moves the batch axis off axis 0`)
+        } else if (node.op === 'slice' || node.op === 'index' || node.op === 'concat') {
+          // Parts and joins along other axes keep axis 0; an index drops no axis before it.
+          if (node.attrs.axis === 0) return fail(`${node.op} along the batch axis 0 selects or joins samples`)
+          if (node.op === 'concat' && !operands.every((o) => o.batched)) return fail('concat joins samples with values that are not')
         } else {
           // Reductions and ops along an axis: the batch axis survives unless it is reduced.
           const reduced = node.op === 'sum' || node.op === 'reduceMax' ? node.attrs.axes! : node.op === 'logSumExp' ? [node.attrs.axis!] : []

@@ -151,6 +151,13 @@ export const lowerings: { readonly [K in OpName]: Lowering } = {
   // allowzero: an extent 0 in the target is 0, not "copy the input's extent".
   reshape: (e, [x]) => e.emit('Reshape', [x!, e.shape()], { allowzero: 1 }),
   broadcast: (e, [x]) => e.emit('Expand', [x!, e.shape()]),
+  slice: (e, [x]) => {
+    const { axis, start, end } = e.node.attrs
+    return e.emit('Slice', [x!, e.constant([start!], [1], 'i64'), e.constant([end!], [1], 'i64'), e.constant([axis!], [1], 'i64')])
+  },
+  // A scalar index drops the axis, as ours does.
+  index: (e, [x]) => e.emit('Gather', [x!, e.constant([e.node.attrs.start!], [], 'i64')], { axis: e.node.attrs.axis! }),
+  concat: (e, x) => e.emit('Concat', x, { axis: e.node.attrs.axis! }),
   sum: (e, [x]) => reduceOver(e, 'ReduceSum', x!, e.node.attrs.axes!, e.node.attrs.keepdims!, true),
   reduceMax: (e, [x]) => reduceOver(e, 'ReduceMax', x!, e.node.attrs.axes!, e.node.attrs.keepdims!, false),
   softmax: (e, x) => e.emit('Softmax', x, { axis: e.node.attrs.axis! }),

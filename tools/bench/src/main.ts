@@ -14,7 +14,7 @@
  * Prints tables with this library's ratio to each peer and writes the same
  * figures as JSON (`tools/bench/results.json` unless `--out` says where).
  * `--quick` shortens every measurement (for a smoke run); `--only
- * training,matmul,elementwise,prepare,symbolic,workers,startup,data` runs some sections.
+ * training,matmul,elementwise,prepare,symbolic,workers,startup,data,watchers` runs some sections.
  * Benchmarks are not tests: nothing here fails on a slow figure.
  */
 import { writeFileSync } from 'node:fs'
@@ -29,6 +29,7 @@ import { prepareTimes, scaleTimes } from './symbolic.js'
 import { startupJobs } from './startup.js'
 import { mnistLoadTimes } from './data.js'
 import { benchWorkers } from './workers.js'
+import { benchWatchers } from './watchers.js'
 import { alternate, type Job, type Schedule } from './timing.js'
 
 const args = process.argv.slice(2)
@@ -245,7 +246,29 @@ const main = async (): Promise<void> => {
     json.data = { mnistLoadMs: t }
   }
 
+  let watchers: Awaited<ReturnType<typeof benchWatchers>> | undefined
+  if (wanted('watchers')) {
+    log('a dashboard run with 50 watchers against none...')
+    watchers = await benchWatchers({ quick })
+    sections.push({
+      title: `Dashboard: one seeded iris run (${watchers.epochs} epochs, a step event per step) with ${watchers.watchers} clients on /events against none`,
+      unit: 'ms per run',
+      higherIsBetter: false,
+      ours: [`${watchers.watchers} watchers`],
+      peers: ['no watcher'],
+      rows: [{ label: 'one run', figures: { [`${watchers.watchers} watchers`]: watchers.watched, 'no watcher': watchers.alone } }],
+    })
+    json.watchers = watchers
+  }
+
   const targets: Target[] = []
+  if (watchers) {
+    targets.push({
+      target: `${watchers.watchers} watchers slow a run by at most 5%`,
+      value: `${watchers.ratio.toFixed(3)}x`,
+      met: watchers.ratio <= 1.05,
+    })
+  }
   if (startup) {
     targets.push({ target: 'backprop diff within 3x the time of node -e 0', value: `${startup.ratio.toFixed(2)}x`, met: startup.ratio <= 3 })
   }

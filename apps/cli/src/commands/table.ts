@@ -27,7 +27,7 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import('./eval.js')).evalCommand,
   },
   graph: {
-    usage: 'EXPR [--wrt x] --format dot|svg                   draw the graph with its derivative',
+    usage: 'EXPR [--wrt x] [--at x=0.5] --format dot|svg       draw the graph with its derivative (and its numbers at a point)',
     load: async () => (await import('./graph.js')).graphCommand,
   },
   train: {

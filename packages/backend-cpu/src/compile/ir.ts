@@ -139,11 +139,16 @@ export type Instr =
       readonly out: StorageId
     }
   | {
-      /** Copies a strided view into a contiguous storage. */
+      /**
+       * Copies a strided view into a contiguous storage, or, with `into`,
+       * into the elements of `out` at that offset and those strides (a part
+       * of a concatenation).
+       */
       readonly kind: 'gather'
       readonly dtype: DType
       readonly from: View
       readonly out: StorageId
+      readonly into?: { readonly offset: number; readonly strides: readonly number[] }
     }
 
 /** The storages an instruction reads. @internal */

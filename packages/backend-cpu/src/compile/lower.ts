@@ -1,4 +1,4 @@
-import { ancestors, type Graph, type NodeId, type OpName, ops, sameShape, sizeOf } from '@backprop/graph'
+import { ancestors, type Graph, type NodeId, type OpName, ops, sameShape, sizeOf, stridesOf } from '@backprop/graph'
 import { chooseLayout } from './layout.js'
 import {
   type ElementwiseOp,
@@ -12,7 +12,7 @@ import {
   type StorageId,
   type View,
 } from './ir.js'
-import { broadcastView, contiguous, isContiguous, reshapeView, transposeView } from './views.js'
+import { broadcastView, contiguous, isContiguous, reshapeView, sliceView, transposeView } from './views.js'
 
 /**
  * A graph lowered to instructions over storages: what an executable runs,
@@ -266,6 +266,23 @@ export const lower = (graph: Graph, outputs: readonly NodeId[], options: LowerOp
       case 'transpose':
         views[id] = transposeView(input(0), node.attrs.perm!)
         break
+      case 'slice':
+      case 'index': {
+        const { axis, start, end } = node.attrs
+        views[id] = sliceView(input(0), axis!, start!, end ?? start! + 1, node.op === 'index')
+        break
+      }
+      case 'concat': {
+        // Each operand copied into its part of one buffer.
+        const out = temp(node.dtype, sizeOf(node.shape))
+        const strides = stridesOf(node.shape)
+        const axis = node.attrs.axis!
+        const cut = nodes[node.inputs[0]!]!.shape[axis]!
+        instrs.push({ kind: 'gather', dtype: node.dtype, from: input(0), out, into: { offset: 0, strides } })
+        instrs.push({ kind: 'gather', dtype: node.dtype, from: input(1), out, into: { offset: cut * strides[axis]!, strides } })
+        views[id] = contiguous(out, node.shape)
+        break
+      }
       case 'matmul': {
         const out = temp(node.dtype, sizeOf(node.shape))
         const [m, n] = node.shape as [number, number]

@@ -110,3 +110,18 @@ export const reshapeView = (view: View, shape: Shape): View | undefined => {
   }
   return { storage: view.storage, offset: view.offset, shape, strides }
 }
+
+/**
+ * Positions `start` to `end` of the view along `axis` (`slice`), or with
+ * `drop` the one position `start` with the axis removed (`index`): the same
+ * storage from a later offset.
+ *
+ * @internal
+ */
+export const sliceView = (view: View, axis: number, start: number, end: number, drop: boolean): View => {
+  const offset = view.offset + start * view.strides[axis]!
+  if (drop) {
+    return { storage: view.storage, offset, shape: view.shape.filter((_, i) => i !== axis), strides: view.strides.filter((_, i) => i !== axis) }
+  }
+  return { storage: view.storage, offset, shape: view.shape.map((d, i) => (i === axis ? end - start : d)), strides: view.strides }
+}

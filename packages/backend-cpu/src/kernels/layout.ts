@@ -54,3 +54,47 @@ export const broadcastKernel: Kernel = (node, [input]) => {
   if (sizeOf(input!.shape) === size) return ([x]) => x!
   return ([x]) => gather(x!, strides, node.shape, allocate(dtype, size))
 }
+
+/**
+ * Positions `start` to `end` of the operand along one axis (`slice`), or
+ * the one position `start` with the axis dropped (`index`, whose elements
+ * are those of the slice `start..start+1`): rows of the operand copied out.
+ *
+ * @category Kernels
+ */
+export const sliceKernel: Kernel = (node, [input]) => {
+  const { axis, start } = node.attrs
+  const shape = input!.shape
+  const inner = sizeOf(shape.slice(axis! + 1))
+  const outer = sizeOf(shape.slice(0, axis!))
+  const block = (node.op === 'index' ? 1 : node.attrs.end! - start!) * inner
+  const stride = shape[axis!]! * inner
+  const dtype = node.dtype
+  return ([x]) => {
+    const out = allocate(dtype, outer * block)
+    for (let o = 0; o < outer; o++) out.set(x!.subarray(o * stride + start! * inner, o * stride + start! * inner + block), o * block)
+    return out
+  }
+}
+
+/**
+ * The two operands joined along one axis: for each position of the outer
+ * axes, a block of the first then a block of the second.
+ *
+ * @category Kernels
+ */
+export const concatKernel: Kernel = (node, [a, b]) => {
+  const axis = node.attrs.axis!
+  const inner = sizeOf(node.shape.slice(axis + 1))
+  const outer = sizeOf(node.shape.slice(0, axis))
+  const [first, second] = [a!.shape[axis]! * inner, b!.shape[axis]! * inner]
+  const dtype = node.dtype
+  return ([x, y]) => {
+    const out = allocate(dtype, outer * (first + second))
+    for (let o = 0; o < outer; o++) {
+      out.set(x!.subarray(o * first, (o + 1) * first), o * (first + second))
+      out.set(y!.subarray(o * second, (o + 1) * second), o * (first + second) + first)
+    }
+    return out
+  }
+}

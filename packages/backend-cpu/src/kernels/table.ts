@@ -2,7 +2,7 @@ import { type OpName, ops } from '@backprop/graph'
 import type { Kernel } from '../kernel.js'
 import { binaryKernel, identityKernel, ternaryKernel, unaryKernel } from './elementwise.js'
 import { constKernel, feedKernel } from './leaf.js'
-import { broadcastKernel, transposeKernel } from './layout.js'
+import { broadcastKernel, concatKernel, sliceKernel, transposeKernel } from './layout.js'
 import { matmulKernel } from './matmul.js'
 import { reduceMaxKernel, sumKernel } from './reduce.js'
 import { logSoftmaxKernel, logSumExpKernel, softmaxKernel } from './softmax.js'
@@ -66,6 +66,9 @@ export const kernels: { readonly [K in OpName]: Kernel } = {
   transpose: transposeKernel,
   reshape: identityKernel,
   broadcast: broadcastKernel,
+  slice: sliceKernel,
+  index: sliceKernel,
+  concat: concatKernel,
   sum: sumKernel,
   reduceMax: reduceMaxKernel,
   softmax: softmaxKernel,

@@ -199,6 +199,42 @@ export const jsAxis = (instr: Of<'axis'>, arena: Arena): (() => void) => {
 }
 
 /**
+ * Copies `shape` elements from `src` read with `from` strides to `dst`
+ * written with `to` strides, an odometer over the axes: the strided form of
+ * a gather (a part of a concatenation).
+ */
+const stridedCopy = (
+  X: Float32Array | Float64Array,
+  src: number,
+  from: readonly number[],
+  dst: number,
+  to: readonly number[],
+  shape: readonly number[],
+): (() => void) => {
+  const rank = shape.length
+  const size = shape.reduce((p, d) => p * d, 1)
+  const index = new Int32Array(rank)
+  return () => {
+    index.fill(0)
+    let p = src
+    let q = dst
+    for (let n = 0; n < size; n++) {
+      X[q] = X[p]!
+      for (let axis = rank - 1; axis >= 0; axis--) {
+        if (++index[axis]! < shape[axis]!) {
+          p += from[axis]!
+          q += to[axis]!
+          break
+        }
+        index[axis] = 0
+        p -= from[axis]! * (shape[axis]! - 1)
+        q -= to[axis]! * (shape[axis]! - 1)
+      }
+    }
+  }
+}
+
+/**
  * Copies a strided view into a contiguous storage, row by row along the
  * last axis; the outer axes advance like an odometer.
  *
@@ -214,6 +250,7 @@ export const jsGather = (instr: Of<'gather'>, arena: Arena): (() => void) => {
   const rank = shape.length
   const size = shape.reduce((p, d) => p * d, 1)
   if (size === 0) return () => undefined
+  if (instr.into !== undefined) return stridedCopy(X, src, strides, dst + instr.into.offset, instr.into.strides, shape)
   const inner = rank === 0 ? 1 : shape[rank - 1]!
   const step = rank === 0 ? 0 : strides[rank - 1]!
   const index = new Int32Array(Math.max(rank - 1, 0))

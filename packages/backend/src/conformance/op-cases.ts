@@ -1,6 +1,6 @@
 import type { BinaryOp, Builder, DType, NodeId, OpName, UnaryOp } from '@backprop/graph'
 import { choose, uniform } from './harness.js'
-import { type Ref, refAlongAxis, refMap, refMatmul, refReduce, refTranspose } from './reference.js'
+import { type Ref, refAlongAxis, refConcat, refMap, refMatmul, refReduce, refSlice, refTranspose } from './reference.js'
 
 /**
  * One conformance case of an op: operand values (fed as inputs named `x0`,
@@ -265,6 +265,65 @@ const broadcastCases: OpCase[] = [
   expected: ([x]) => refMap((v) => v, [x!], to!),
 }))
 
+// Parts and joins; some of transposed or sliced operands, which a backend may
+// read as strided views.
+const sliceCases: OpCase[] = (
+  [
+    [[5], 0, 1, 4, false],
+    [[2, 3, 4], 1, 0, 2, false],
+    [[2, 3, 4], 2, 1, 4, false],
+    [[2, 3, 4], 0, 1, 2, false],
+    [[3, 4], 1, 2, 2, false], // empty
+    [[2, 3, 4], 1, 0, 2, true], // of the transpose [4,3,2]
+  ] as const
+).map(([shape, axis, start, end, transposed]) => ({
+  label: `${show(shape)}${transposed ? ' transposed' : ''} axis ${axis} ${start}:${end}`,
+  operands: [uniform(shape, -3, 3, seedOf(`slice ${show(shape)}`))],
+  build: (b, [x]) => b.slice(transposed ? b.transpose(x!) : x!, start, end, axis),
+  expected: ([x]) => refSlice(transposed ? refTranspose(x!, x!.shape.map((_, i) => x!.shape.length - 1 - i)) : x!, axis, start, end),
+}))
+
+const indexCases: OpCase[] = (
+  [
+    [[4], 0, 2],
+    [[4], 0, -1],
+    [[2, 3, 4], 0, 1],
+    [[2, 3, 4], 1, 2],
+    [[2, 3, 4], 2, 0],
+    [[1, 1], 1, 0],
+  ] as const
+).map(([shape, axis, i]) => ({
+  label: `${show(shape)} axis ${axis} at ${i}`,
+  operands: [uniform(shape, -3, 3, seedOf(`index ${show(shape)}`))],
+  build: (b, [x]) => b.index(x!, i, axis),
+  expected: ([x]) => refSlice(x!, axis, i < 0 ? i + shape[axis]! : i, (i < 0 ? i + shape[axis]! : i) + 1, true),
+}))
+
+const concatCases: OpCase[] = (
+  [
+    [[2], [3], 0],
+    [[2, 3], [1, 3], 0],
+    [[2, 3], [2, 2], 1],
+    [[2, 3, 2], [2, 1, 2], 1],
+    [[2, 0], [2, 3], 1],
+  ] as const
+).map(([a, c, axis]): OpCase => ({
+  label: `${show(a)} and ${show(c)} axis ${axis}`,
+  operands: [uniform(a, -3, 3, seedOf(`concat a ${show(a)}`)), uniform(c, -3, 3, seedOf(`concat b ${show(c)}`))],
+  build: (b, [x, y]) => b.concat([x!, y!], axis),
+  expected: ([x, y]) => refConcat(x!, y!, axis),
+})).concat([
+  {
+    label: 'three parts, one a slice of a transpose',
+    operands: [uniform([3, 2], -3, 3, seedOf('concat three')), uniform([1, 3], -3, 3, seedOf('concat three b'))],
+    build: (b, [x, y]) => b.concat([y!, b.slice(b.transpose(x!), 0, 1, 0), b.transpose(x!)], 0),
+    expected: ([x, y]) => {
+      const t = refTranspose(x!, [1, 0])
+      return refConcat(refConcat(y!, refSlice(t, 0, 0, 1), 0), t, 0)
+    },
+  },
+])
+
 // --- Reductions and axis ops -----------------------------------------------
 
 const normalise = (axes: readonly number[], rank: number): number[] =>
@@ -373,6 +432,9 @@ export const opCases: { readonly [K in OpName]: readonly OpCase[] } = {
   transpose: transposeCases,
   reshape: reshapeCases,
   broadcast: broadcastCases,
+  slice: sliceCases,
+  index: indexCases,
+  concat: concatCases,
   sum: reductionCases('sum'),
   reduceMax: reductionCases('max'),
   softmax: axisCases('softmax'),

@@ -172,3 +172,26 @@ export const refAlongAxis = (
   if (kind !== 'logSumExp') return { shape: x.shape, values: outValues }
   return { shape: keepdims ? fiberShape : x.shape.filter((_, a) => a !== axis), values: outValues }
 }
+
+/** Positions `start` to `end` (exclusive) of `x` along `axis`; with `drop`, that axis (of extent 1) removed. @internal */
+export const refSlice = (x: Ref, axis: number, start: number, end: number, drop = false): Ref => {
+  const kept = x.shape.map((d, i) => (i === axis ? end - start : d))
+  const values = Array.from({ length: count(kept) }, (_, flat) => {
+    const index = unravel(flat, kept)
+    index[axis] = index[axis]! + start
+    return x.values[ravel(index, x.shape)]!
+  })
+  return { shape: drop ? kept.filter((_, i) => i !== axis) : kept, values }
+}
+
+/** `a` and `b` joined along `axis`. @internal */
+export const refConcat = (a: Ref, b: Ref, axis: number): Ref => {
+  const shape = a.shape.map((d, i) => (i === axis ? d + b.shape[i]! : d))
+  const values = Array.from({ length: count(shape) }, (_, flat) => {
+    const index = unravel(flat, shape)
+    const first = index[axis]! < a.shape[axis]!
+    if (!first) index[axis] = index[axis]! - a.shape[axis]!
+    return first ? a.values[ravel(index, a.shape)]! : b.values[ravel(index, b.shape)]!
+  })
+  return { shape, values }
+}

@@ -60,6 +60,12 @@ const foldNode = (b: Builder, node: Node, xs: readonly Node[]): NodeId | undefin
     case 'broadcast':
       if (s !== undefined) return splat(b, s, node)
       return small(node) ? constant(b, elementwise((v) => v, xs, node.shape), node.shape, node.dtype) : undefined
+    // A part of equal elements, or a join of two parts of the same element.
+    case 'slice':
+    case 'index':
+      return s !== undefined ? splat(b, s, node) : undefined
+    case 'concat':
+      return allSplat && Object.is(splats[0], splats[1]) ? splat(b, splats[0]!, node) : undefined
     case 'transpose':
       if (s !== undefined) return splat(b, s, node)
       return small(node) ? constant(b, transposeValues(x, node.attrs.perm!), node.shape, node.dtype) : undefined

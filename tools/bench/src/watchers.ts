@@ -1,0 +1,99 @@
+// How much watchers cost a run on the dashboard: the same seeded iris run
+// started through the dashboard with no client and with 50 clients following
+// /events (from another process, as browsers would), alternating, in one
+// process. Both sides must end with the same final loss.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { cpuBackend } from '@backprop/backend-cpu'
+import { startDashboard } from '@backprop/dashboard'
+import { loadIris } from '@backprop/data'
+import { initParams, layered } from '@backprop/nn'
+import { adam, type TrainEvent, train } from '@backprop/trainer'
+import * as E from 'fp-ts/lib/Either.js'
+import { defer, finalize, tap } from 'rxjs'
+
+/** A process holding `count` event-stream connections to `url`; it prints `ready` once all are open. */
+const watcherProcess = (url: string, count: number): Promise<ChildProcess> =>
+  new Promise((resolve, reject) => {
+    const script = `
+      const http = require('node:http')
+      let open = 0
+      for (let i = 0; i < ${count}; i++) {
+        http.get(${JSON.stringify(`${url}events`)}, { headers: { accept: 'text/event-stream' } }, (res) => {
+          res.on('data', () => {})
+          if (++open === ${count}) console.log('ready')
+        })
+      }`
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve(child))
+    child.on('error', reject)
+  })
+
+const spec = { sizes: [4, 16, 3], activations: ['tanh', 'softmax'], loss: 'softmax-cross-entropy' } as const
+
+/** One run through a fresh dashboard with `watchers` clients: its time in ms and final train loss. */
+const timedRun = async (watchers: number, epochs: number): Promise<{ ms: number; trainLoss: number }> => {
+  const split = loadIris({ seed: 1, normalize: true })
+  const params = initParams(spec, { seed: 1 })
+  if (E.isLeft(split) || E.isLeft(params)) throw new Error('cannot load iris')
+  let finished: (loss: number) => void = () => undefined
+  const ended = new Promise<number>((resolve) => (finished = resolve))
+  let last: TrainEvent | undefined
+  const dashboard = await startDashboard({
+    port: 0,
+    startRun: () =>
+      E.right(
+        defer(() =>
+          train({
+            model: (batch) => layered({ ...spec, batch }),
+            backend: cpuBackend(),
+            data: split.right.train,
+            test: split.right.test,
+            params: params.right,
+            optimizer: adam({ lr: 0.01 }),
+            epochs,
+            batchSize: 4,
+            seed: 1,
+          }),
+        ).pipe(
+          tap((e) => (last = e)),
+          finalize(() => finished(last?.type === 'done' ? last.trainLoss : NaN)),
+        ),
+      ),
+  })
+  const child = watchers > 0 ? await watcherProcess(dashboard.url, watchers) : undefined
+  try {
+    const started = performance.now()
+    const res = await fetch(`${dashboard.url}start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    if (res.status !== 202) throw new Error(`start answered ${res.status}`)
+    const trainLoss = await ended
+    return { ms: performance.now() - started, trainLoss }
+  } finally {
+    child?.kill()
+    await dashboard.close()
+  }
+}
+
+/**
+ * Times the run with no watcher and with `watchers` watchers, alternating
+ * `rounds` times; the ratio of the medians says what the watchers cost.
+ */
+export const benchWatchers = async ({ quick, watchers = 50 }: { readonly quick: boolean; readonly watchers?: number }) => {
+  const rounds = quick ? 2 : 5
+  const epochs = quick ? 10 : 40
+  const times: Record<'alone' | 'watched', number[]> = { alone: [], watched: [] }
+  const losses = new Set<number>()
+  await timedRun(0, 2) // warm-up: the first run compiles and loads
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of r % 2 === 0 ? (['alone', 'watched'] as const) : (['watched', 'alone'] as const)) {
+      const run = await timedRun(mode === 'alone' ? 0 : watchers, epochs)
+      times[mode].push(run.ms)
+      losses.add(run.trainLoss)
+    }
+  }
+  // Same seed, same steps: a watcher that changed the run would show here.
+  if (losses.size !== 1) throw new Error(`the runs ended with different losses: ${[...losses].join(', ')}`)
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const alone = median(times.alone)
+  const watched = median(times.watched)
+  return { watchers, epochs, steps: epochs * 30, alone, watched, ratio: watched / alone }
+}
