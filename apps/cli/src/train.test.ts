@@ -120,7 +120,7 @@ describe('backprop train', () => {
     const corrupt = await backprop(...base, '--resume', file)
     expect(corrupt.status).toBe(2)
     expect(corrupt.err).toHaveLength(1)
-    expect(corrupt.err[0]).toMatch(/^error: .*params\.json.*not a checkpoint/)
+    expect(corrupt.err[0]).toMatch(/^error: .*params\.json.*not a model file/)
   })
 
   it('names the line of a malformed CSV file', async () => {

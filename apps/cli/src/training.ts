@@ -5,12 +5,13 @@ import { parseOrtSpec, ortBackend } from '@backprop/backend-ort'
 import { parseWorkersSpec, workersBackend } from '@backprop/backend-workers'
 import { loadCsv, loadIris, loadMnist, type Split } from '@backprop/data'
 import type { DType } from '@backprop/graph'
-import { type Activation, type FeedForwardSpec, feedForward, feedForwardParams, initParams, type Loss, layered } from '@backprop/nn'
+import { type Activation, type Architecture, type FeedForwardSpec, feedForward, feedForwardParams, initParams, type Loss, layered } from '@backprop/nn'
 import { adam, gd, loadParams, momentum, type Optimizer, type Params, sgd, type TrainEvent, train } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { Observable } from 'rxjs'
 import { choiceOption, listOption, numberOption, type ParsedArgs } from './args.js'
+import { describeModel } from './model-description.js'
 import { netFitsData, readNetFile } from './net-file.js'
 
 /** Hidden-layer activations `train` offers. */
@@ -215,7 +216,7 @@ export const prepareRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
   s.net !== undefined ? prepareNetRun(s, s.net) : prepareLayeredRun(s)
 
 /** The training options every run shares, whatever its model. */
-const runOptions = (s: TrainSettings, split: Split) => ({
+const runOptions = (s: TrainSettings, split: Split, architecture: Architecture) => ({
   data: split.train,
   test: split.test,
   optimizer: makeOptimizer(s),
@@ -223,7 +224,7 @@ const runOptions = (s: TrainSettings, split: Split) => ({
   batchSize: s.batch,
   seed: s.seed,
   layerStats: s.layerStats === true,
-  ...(s.checkpoint !== undefined ? { checkpoint: { path: s.checkpoint } } : {}),
+  ...(s.checkpoint !== undefined ? { checkpoint: { path: s.checkpoint, model: describeModel(s, split, architecture) } } : {}),
 })
 
 /** Parameters from `--resume`, or fresh ones from `init`. */
@@ -264,7 +265,7 @@ const prepareLayeredRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
         model: (batch) => layered({ sizes, activations, loss: s.loss as Loss, reduction: s.reduction, batch, dtype: s.dtype }),
         backend,
         params,
-        ...runOptions(s, split),
+        ...runOptions(s, split, { kind: 'layered', sizes, activations, loss: s.loss as Loss }),
       }),
     })),
   )
@@ -287,7 +288,7 @@ const prepareNetRun = (s: TrainSettings, path: string): E.Either<string, Prepare
         model: (batch) => feedForward({ ...net, batch, reduction: s.reduction, dtype: s.dtype }),
         backend,
         params,
-        ...runOptions(s, split),
+        ...runOptions(s, split, { kind: 'feedforward', spec: net }),
       }),
     })),
   )

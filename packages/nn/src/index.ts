@@ -76,3 +76,11 @@ export {
   type FeedForwardDeltaRuleResult,
   feedForwardDeltaRule,
 } from './feedforward/delta-rule.js'
+export {
+  type Architecture,
+  type InputScaling,
+  type Predictor,
+  decodeArchitecture,
+  predictor,
+  shapeOf,
+} from './architecture.js'

@@ -46,8 +46,8 @@ describe('encode and decode', () => {
 
   it.each([
     ['invalid JSON', '{"format": "backprop-params", "version": 1, "params": {"W": {"shape": [2]', /invalid JSON/],
-    ['another format', '{"format": "something", "version": 1, "params": {}}', /not a checkpoint/],
-    ['a future version', '{"format": "backprop-params", "version": 2, "params": {}}', /unsupported checkpoint version 2/],
+    ['another format', '{"format": "something", "version": 1, "params": {}}', /not a model file: expected "format": "backprop-model"/],
+    ['a future version', '{"format": "backprop-params", "version": 2, "params": {}}', /unsupported backprop-params version 2; this build reads version 1/],
     ['no params', '{"format": "backprop-params", "version": 1}', /no "params" object/],
     ['a bad shape', '{"format":"backprop-params","version":1,"params":{"W":{"shape":[2,-1],"dtype":"f64","data":[]}}}', /'W' has no valid shape/],
     ['a bad dtype', '{"format":"backprop-params","version":1,"params":{"W":{"shape":[1],"dtype":"i32","data":[1]}}}', /'W' has dtype "i32"/],

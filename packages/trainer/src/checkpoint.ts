@@ -4,6 +4,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { readFileSync } from 'node:fs'
 import { type AtomicIo, nodeIo, writeAtomic } from './atomic-write.js'
 import { checkpointError, type TrainError } from './errors.js'
+import { decodeDescription, encodeDescription, MODEL_FORMAT, MODEL_VERSION, type ModelDescription } from './model-file.js'
 import { firstNonFinite, type Params } from './params.js'
 
 /**
@@ -34,12 +35,27 @@ export const CHECKPOINT_VERSION = 1
  *
  * @category Checkpoints
  */
-export const encodeParams = (params: Params): string => {
+export const encodeParams = (params: Params, model?: ModelDescription): string => {
   const entries = Object.keys(params).map((name) => {
     const p = params[name]!
     return `${JSON.stringify(name)}:{"shape":${JSON.stringify(p.shape)},"dtype":${JSON.stringify(p.dtype)},"data":[${Array.from(p.data).join(',')}]}`
   })
-  return `{"format":${JSON.stringify(CHECKPOINT_FORMAT)},"version":${CHECKPOINT_VERSION},"params":{${entries.join(',')}}}\n`
+  const head = model ? encodeDescription(model) : `"format":${JSON.stringify(CHECKPOINT_FORMAT)},"version":${CHECKPOINT_VERSION}`
+  return `{${head},"params":{${entries.join(',')}}}\n`
+}
+
+/**
+ * What a checkpoint or model file holds: the parameters, and for a
+ * self-describing model file (written with a {@link ModelDescription}) the
+ * description too.
+ *
+ * @category Checkpoints
+ */
+export interface ModelFile {
+  /** The parameter values by name. */
+  readonly params: Params
+  /** The model's architecture, dtype, names and scaling; absent in a parameter-only file. */
+  readonly model?: ModelDescription
 }
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
@@ -67,38 +83,52 @@ const decodeParam = (name: string, raw: unknown): E.Either<string, Tensor> => {
 }
 
 /**
- * Parses and validates a checkpoint written by {@link encodeParams}; `source`
- * (a path) names it in error messages. Anything malformed (bad JSON, wrong
- * format or version, a shape that the data does not fill, a value that is
- * not a finite number) is a `CheckpointError`, never a partial result.
+ * Parses and validates a file written by {@link encodeParams}: a
+ * self-describing model file, or a parameter-only checkpoint of the older
+ * format; `source` (a path) names it in error messages. Anything malformed
+ * (bad JSON, an unknown format or version, an architecture that does not
+ * build, a shape that the data does not fill, a value that is not a finite
+ * number) is a `CheckpointError`, never a partial result.
  *
  * @category Checkpoints
  */
-export const decodeParams = (text: string, source: string): E.Either<TrainError, Params> => {
+export const decodeModelFile = (text: string, source: string): E.Either<TrainError, ModelFile> => {
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (e) {
-    return E.left(checkpointError(source, `not a checkpoint: invalid JSON (${e instanceof Error ? e.message : String(e)})`))
+    return E.left(checkpointError(source, `not a model file: invalid JSON (${e instanceof Error ? e.message : String(e)})`))
   }
-  if (!isRecord(json) || json['format'] !== CHECKPOINT_FORMAT) {
-    return E.left(checkpointError(source, `not a checkpoint: expected "format": "${CHECKPOINT_FORMAT}"`))
+  const format = isRecord(json) ? json['format'] : undefined
+  if (!isRecord(json) || (format !== CHECKPOINT_FORMAT && format !== MODEL_FORMAT)) {
+    return E.left(checkpointError(source, `not a model file: expected "format": "${MODEL_FORMAT}" (or "${CHECKPOINT_FORMAT}")`))
   }
-  if (json['version'] !== CHECKPOINT_VERSION) {
+  const version = format === MODEL_FORMAT ? MODEL_VERSION : CHECKPOINT_VERSION
+  if (json['version'] !== version) {
     return E.left(
-      checkpointError(source, `unsupported checkpoint version ${JSON.stringify(json['version'])}; this build reads version ${CHECKPOINT_VERSION}`),
+      checkpointError(source, `unsupported ${format} version ${JSON.stringify(json['version'])}; this build reads version ${version}`),
     )
   }
+  const model = format === MODEL_FORMAT ? decodeDescription(json, source) : undefined
+  if (model !== undefined && E.isLeft(model)) return model
   const raw = json['params']
-  if (!isRecord(raw)) return E.left(checkpointError(source, 'the checkpoint has no "params" object'))
+  if (!isRecord(raw)) return E.left(checkpointError(source, 'the file has no "params" object'))
   const out: Record<string, Tensor> = {}
   for (const name of Object.keys(raw)) {
     const p = decodeParam(name, raw[name])
     if (E.isLeft(p)) return E.left(checkpointError(source, p.left))
     out[name] = p.right
   }
-  return E.right(out)
+  return E.right(model === undefined ? { params: out } : { params: out, model: model.right })
 }
+
+/**
+ * The parameters of a checkpoint or model file (see {@link decodeModelFile}).
+ *
+ * @category Checkpoints
+ */
+export const decodeParams = (text: string, source: string): E.Either<TrainError, Params> =>
+  E.map((file: ModelFile) => file.params)(decodeModelFile(text, source))
 
 /**
  * Options of {@link saveParams}.
@@ -108,6 +138,8 @@ export const decodeParams = (text: string, source: string): E.Either<TrainError,
 export interface SaveOptions {
   /** The file operations to use; the real file system by default. */
   readonly io?: AtomicIo
+  /** Write a self-describing model file: this description with the parameters. */
+  readonly model?: ModelDescription
 }
 
 /**
@@ -134,22 +166,22 @@ export const saveParams = async (
       return E.left(checkpointError(path, `not written: parameter '${name}' element ${bad} is ${params[name]!.data[bad]}`))
     }
   }
-  const failure = await writeAtomic(path, encodeParams(params), options.io ?? nodeIo)
+  const failure = await writeAtomic(path, encodeParams(params, options.model), options.io ?? nodeIo)
   return failure === undefined ? E.right(path) : E.left(checkpointError(path, `cannot write the checkpoint: ${failure}`))
 }
 
 /**
- * Reads and validates a checkpoint written by {@link saveParams}. A missing,
- * unreadable or corrupt file is a `CheckpointError` whose message names the
- * path and the problem.
+ * Reads and validates a model file or checkpoint written by
+ * {@link saveParams}. A missing, unreadable or corrupt file is a
+ * `CheckpointError` whose message names the path and the problem.
  *
  * @example
  * ```ts
- * const params = loadParams('model.json') // Right({ W1, b1, ... }) or Left(error)
+ * const file = loadModelFile('model.json') // Right({ params, model }) or Left(error)
  * ```
  * @category Checkpoints
  */
-export const loadParams = (path: string): E.Either<TrainError, Params> => {
+export const loadModelFile = (path: string): E.Either<TrainError, ModelFile> => {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
@@ -157,5 +189,16 @@ export const loadParams = (path: string): E.Either<TrainError, Params> => {
     const code = (e as { code?: unknown }).code
     return E.left(checkpointError(path, code === 'ENOENT' ? 'no such file' : `cannot read: ${e instanceof Error ? e.message : String(e)}`))
   }
-  return decodeParams(text, path)
+  return decodeModelFile(text, path)
 }
+
+/**
+ * The parameters of a model file or checkpoint (see {@link loadModelFile}).
+ *
+ * @example
+ * ```ts
+ * const params = loadParams('model.json') // Right({ W1, b1, ... }) or Left(error)
+ * ```
+ * @category Checkpoints
+ */
+export const loadParams = (path: string): E.Either<TrainError, Params> => E.map((file: ModelFile) => file.params)(loadModelFile(path))

@@ -56,11 +56,15 @@ export { type EvaluateModelOptions, type Evaluation, type Misclassified, evaluat
 export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
+  type ModelFile,
   type SaveOptions,
+  decodeModelFile,
   decodeParams,
   encodeParams,
+  loadModelFile,
   loadParams,
   saveParams,
 } from './checkpoint.js'
+export { MODEL_FORMAT, MODEL_VERSION, type ModelDescription } from './model-file.js'
 export { type AtomicIo, nodeIo } from './atomic-write.js'
 export { train } from './train.js'

@@ -4,6 +4,7 @@ import type { AtomicIo } from './atomic-write.js'
 import type { EarlyStopping } from './early-stopping.js'
 import type { LayerStats } from './layer-stats.js'
 import type { Model } from './model.js'
+import type { ModelDescription } from './model-file.js'
 import type { Optimizer } from './optimizer.js'
 import type { Params } from './params.js'
 
@@ -19,6 +20,8 @@ export interface CheckpointOptions {
   readonly everyEpochs?: number
   /** The file operations to use; the real file system by default. */
   readonly io?: AtomicIo
+  /** Write a self-describing model file: this description with the parameters. */
+  readonly model?: ModelDescription
 }
 
 /**

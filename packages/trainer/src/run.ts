@@ -204,7 +204,7 @@ export const runTraining = async (
       }
       stoppedEarly = stop?.(figures) ?? false
       if (o.checkpoint !== undefined && (epoch % everyEpochs === 0 || epoch === o.epochs || stoppedEarly)) {
-        const saved = await saveParams(o.checkpoint.path, params, o.checkpoint.io ? { io: o.checkpoint.io } : {})
+        const saved = await saveParams(o.checkpoint.path, params, { ...(o.checkpoint.io ? { io: o.checkpoint.io } : {}), ...(o.checkpoint.model ? { model: o.checkpoint.model } : {}) })
         if (stopped()) return
         if (E.isLeft(saved)) return fail(saved.left.message, null, kept())
         checkpoint = saved.right

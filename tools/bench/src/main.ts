@@ -3,7 +3,9 @@
  * wasm backends) and jax-js (`jit`), in one run, alternating the systems:
  *
  * - the MNIST 784-128-10 training step (relu, softmax cross-entropy, SGD,
- *   one thread) at batch 64 and 512, in float32 and float64, samples/s;
+ *   one thread) at batch 64 and 512, in float32 and float64, samples/s, with
+ *   ONNX Runtime (`ort`, 1 and 2 intra-op threads) beside it, and a check that
+ *   ort and cpu compute the same losses;
  * - float32 matrix products at n = 128, 512, 1024, GFLOPS;
  * - `sigmoid(x * w + b)` elementwise on 1M values;
  * - the time to build, differentiate and compile the training graph;
@@ -29,6 +31,7 @@ import { prepareTimes, scaleTimes } from './symbolic.js'
 import { startupJobs } from './startup.js'
 import { mnistLoadTimes } from './data.js'
 import { benchWorkers } from './workers.js'
+import { compareLosses, ortMatmulJob, ortStepJob } from './ort.js'
 import { benchWatchers } from './watchers.js'
 import { alternate, type Job, type Schedule } from './timing.js'
 
@@ -50,6 +53,7 @@ const measure = async (jobs: Readonly<Record<string, (() => Job) | null>>): Prom
   const names = Object.keys(jobs).filter((k) => jobs[k] !== null)
   const made = names.map((k) => jobs[k]!())
   const ms = await alternate(made, schedule)
+  for (const job of made) await job.dispose?.()
   const result: Record<string, number | null> = Object.fromEntries(Object.keys(jobs).map((k) => [k, null]))
   names.forEach((k, i) => (result[k] = ms[i]!))
   return result
@@ -72,6 +76,7 @@ const main = async (): Promise<void> => {
   }
 
   let training: { batch: number; dtype: DType; samplesPerSecond: Figures }[] = []
+  const lossChecks: { dtype: DType; maxRelDiff: number }[] = []
   if (wanted('training')) {
     const rows: Row[] = []
     for (const dtype of ['f32', 'f64'] as const) {
@@ -79,6 +84,8 @@ const main = async (): Promise<void> => {
         log(`training step, batch ${batch}, ${dtype}...`)
         const ms = await measure({
           backprop: () => backpropJob(batch, dtype, true),
+          ort: () => ortStepJob(1, batch, dtype),
+          'ort:2': () => ortStepJob(2, batch, dtype),
           'backprop (js)': () => backpropJob(batch, dtype, false),
           'backprop (feeding params)': () => backpropFeedJob(batch, dtype),
           'tfjs-cpu': tf && dtype === 'f32' ? () => tfJob(tf, 'cpu', batch) : null,
@@ -95,10 +102,13 @@ const main = async (): Promise<void> => {
       unit: 'samples/s',
       higherIsBetter: true,
       ours: ['backprop', 'backprop (js)', 'backprop (feeding params)'],
-      peers: ['tfjs-cpu', 'tfjs-wasm', 'jax-js'],
+      peers: ['ort', 'ort:2', 'tfjs-cpu', 'tfjs-wasm', 'jax-js'],
       rows,
     })
     json.training = training
+    log('ort against cpu: losses of the same steps...')
+    for (const dtype of ['f32', 'f64'] as const) lossChecks.push({ dtype, ...(await compareLosses(64, dtype)) })
+    json.ortLosses = lossChecks
   }
 
   const matmul: { n: number; gflops: Figures }[] = []
@@ -111,6 +121,8 @@ const main = async (): Promise<void> => {
       const ms = await measure({
         backprop: () => jobs.backprop(true),
         'backprop (js)': n <= 512 ? () => jobs.backprop(false) : null,
+        ort: () => ortMatmulJob(1, n),
+        'ort:2': () => ortMatmulJob(2, n),
         'tfjs-cpu': tf && n <= 512 ? () => jobs.tf(tf, 'cpu') : null,
         'tfjs-wasm': tf ? () => jobs.tf(tf, 'wasm') : null,
         'jax-js': jax ? () => jobs.jax(jax) : null,
@@ -124,7 +136,7 @@ const main = async (): Promise<void> => {
       unit: 'GFLOPS',
       higherIsBetter: true,
       ours: ['backprop', 'backprop (js)'],
-      peers: ['tfjs-cpu', 'tfjs-wasm', 'jax-js'],
+      peers: ['ort', 'ort:2', 'tfjs-cpu', 'tfjs-wasm', 'jax-js'],
       rows,
     })
     json.matmul = matmul
@@ -279,6 +291,18 @@ const main = async (): Promise<void> => {
       value: `${workers.heldRatio512.toFixed(2)}x`,
       met: workers.heldRatio512 >= 1.7,
     })
+  }
+  for (const t of training) {
+    const cpu = t.samplesPerSecond.backprop ?? null
+    const ort = t.samplesPerSecond.ort ?? null
+    const goal = t.batch === 64 ? 2 : 3
+    if (t.dtype === 'f32' && cpu !== null && ort !== null) {
+      targets.push({ target: `ort (1 thread) over cpu, training f32, batch ${t.batch}: >= ${goal}x`, value: `${(ort / cpu).toFixed(2)}x`, met: ort >= goal * cpu })
+    }
+  }
+  for (const c of lossChecks) {
+    const tolerance = c.dtype === 'f32' ? 1e-5 : 1e-12
+    targets.push({ target: `ort and cpu losses agree, 8 steps ${c.dtype} (relative ${tolerance})`, value: c.maxRelDiff.toExponential(1), met: c.maxRelDiff <= tolerance })
   }
   for (const t of training) {
     const ours = t.samplesPerSecond.backprop ?? null

@@ -6,6 +6,8 @@
 export interface Job {
   readonly run: () => unknown
   readonly enter?: () => Promise<void>
+  /** Releases what the job holds (a native session), after timing. */
+  readonly dispose?: () => Promise<void>
 }
 
 /** Runs `job` repeatedly for at least `ms` milliseconds and `minRuns` runs; returns milliseconds per run. */

@@ -34,6 +34,14 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     usage: '[options] [--net FILE.json] [--json] [--log-dir DIR]   train a layered network (or the general one of --net)',
     load: async () => (await import('./train.js')).trainCommand,
   },
+  predict: {
+    usage: '--model FILE --input rows.csv [--json]      apply a trained model to the rows of a CSV file',
+    load: async () => (await import('./predict.js')).predictCommand,
+  },
+  export: {
+    usage: '--model FILE --format onnx --out model.onnx  write a trained model as ONNX',
+    load: async () => (await import('./export.js')).exportCommand,
+  },
   dashboard: {
     usage: '[--port P] [--log-dir DIR]                    live training dashboard, runs kept in DIR (./runs)',
     load: async () => (await import('./dashboard.js')).dashboardCommand,
