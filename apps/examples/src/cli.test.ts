@@ -14,15 +14,15 @@ describe('runExamples', () => {
   it('lists every example without an argument', async () => {
     const { term, text, errors } = recorder()
     expect(await runExamples([], term)).toBe(0)
-    for (const name of ['linear-regression', 'logsig-neuron', 'xor', 'mnist-curve', 'newton', 'skip-l2', 'deltas']) expect(text()).toContain(`  ${name} `)
-    expect(examples.map((e) => e.name)).toEqual(['linear-regression', 'logsig-neuron', 'xor', 'mnist-curve', 'newton', 'skip-l2', 'deltas'])
+    for (const name of ['linear-regression', 'logsig-neuron', 'xor', 'mnist-curve', 'newton', 'skip-l2', 'deltas', 'general-network', 'vanishing-gradients']) expect(text()).toContain(`  ${name} `)
+    expect(examples.map((e) => e.name)).toEqual(['linear-regression', 'logsig-neuron', 'xor', 'mnist-curve', 'newton', 'skip-l2', 'deltas', 'general-network', 'vanishing-gradients'])
     expect(errors).toEqual([])
   })
 
   it('refuses an unknown name and extra arguments with one line and status 2', async () => {
     const unknown = recorder()
     expect(await runExamples(['xr'], unknown.term)).toBe(2)
-    expect(unknown.errors).toEqual(["error: unknown example 'xr'; expected one of linear-regression, logsig-neuron, xor, mnist-curve, newton, skip-l2, deltas"])
+    expect(unknown.errors).toEqual(["error: unknown example 'xr'; expected one of linear-regression, logsig-neuron, xor, mnist-curve, newton, skip-l2, deltas, general-network, vanishing-gradients"])
     expect(unknown.out).toEqual([])
     const extra = recorder()
     expect(await runExamples(['xor', 'more'], extra.term)).toBe(2)

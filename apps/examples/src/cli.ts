@@ -4,7 +4,16 @@ import { linearRegression } from './linear-regression.js'
 import { liveCurve, type Terminal } from './live.js'
 import { logsigNeuron } from './logsig-neuron.js'
 import { mnistCurve } from './mnist-curve.js'
-import { reportLinearRegression, reportLogsigNeuron, reportMnist, reportXor } from './report.js'
+import { generalNetwork } from './general-network.js'
+import {
+  reportGeneralNetwork,
+  reportLinearRegression,
+  reportLogsigNeuron,
+  reportMnist,
+  reportVanishingGradients,
+  reportXor,
+} from './report.js'
+import { vanishingGradients } from './vanishing-gradients.js'
 import { xor } from './xor.js'
 import { reportDeltas, reportNewton, reportSkipL2 } from './research-report.js'
 import { skipConnectionL2 } from './skip-l2.js'
@@ -70,6 +79,16 @@ export const examples: readonly ExampleEntry[] = [
     name: 'deltas',
     summary: 'the deltas of a 3-5-4-2 network from the gradient graph, against y - t and the delta rule',
     run: async () => E.right(reportDeltas()),
+  },
+  {
+    name: 'general-network',
+    summary: "a general feed-forward network with skip connections from a spec file; its deltas against the general delta rule",
+    run: async () => E.map(reportGeneralNetwork)(await generalNetwork()),
+  },
+  {
+    name: 'vanishing-gradients',
+    summary: 'the same deep network with logsig and with relu: per-layer delta RMS side by side',
+    run: async () => E.map(reportVanishingGradients)(await vanishingGradients()),
   },
 ]
 

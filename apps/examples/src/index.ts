@@ -52,7 +52,23 @@ export {
   type MnistProgress,
   mnistCurve,
 } from './mnist-curve.js'
-export { fixed, reportLinearRegression, reportLogsigNeuron, reportMnist, reportXor, vector } from './report.js'
+export {
+  fixed,
+  reportGeneralNetwork,
+  reportLinearRegression,
+  reportLogsigNeuron,
+  reportMnist,
+  reportVanishingGradients,
+  reportXor,
+  vector,
+} from './report.js'
+export { type GeneralNetworkResult, generalNetwork, skipNetFile } from './general-network.js'
+export {
+  type DepthRun,
+  type VanishingGradientsOptions,
+  type VanishingGradientsResult,
+  vanishingGradients,
+} from './vanishing-gradients.js'
 export { type Terminal, liveCurve } from './live.js'
 export { newtonRosenbrock } from './newton.js'
 export { skipConnectionL2 } from './skip-l2.js'

@@ -6,6 +6,8 @@ import type { LogsigNeuronResult } from './logsig-neuron.js'
 import type { MnistCurveResult } from './mnist-curve.js'
 import { formatNumber, lineChart } from './plot.js'
 import type { XorResult } from './xor.js'
+import { type GeneralNetworkResult, skipNetFile } from './general-network.js'
+import type { VanishingGradientsResult } from './vanishing-gradients.js'
 
 /**
  * A number with `digits` significant digits and no trailing zeros.
@@ -110,3 +112,37 @@ export const reportMnist = (r: MnistCurveResult): string[] => [
   ),
   `test accuracy ${percent(r.testAccuracy)} on ${r.testSize} held-out digits (chance is 10%)`,
 ]
+
+/**
+ * The report of the general-network example: the grouping, the loss curve,
+ * the accuracy and how closely the symbolic deltas match the delta rule.
+ *
+ * @category Reports
+ */
+export const reportGeneralNetwork = (r: GeneralNetworkResult): string[] => [
+  `general feed-forward network (${r.spec.units.length} units, skip connections) from ${skipNetFile}`,
+  `units grouped into tensors: ${r.groups.map((g) => `[${g.join(', ')}]`).join(' ')}`,
+  'training loss per epoch:',
+  ...lineChart(r.trainLoss, { xLabel: 'epoch', height: 6 }),
+  `test accuracy ${percent(r.testAccuracy)}`,
+  `deltas on the test set: symbolic gradient vs the general delta rule differ by at most ${r.deltaDifference.toExponential(1)}`,
+  `train it from the command line: backprop train --net ${skipNetFile} --dataset iris --optimizer adam --lr 0.05`,
+]
+
+/**
+ * The report of the vanishing-gradients example: each layer's delta RMS in
+ * the first epoch, logsig and relu side by side.
+ *
+ * @category Reports
+ */
+export const reportVanishingGradients = (r: VanishingGradientsResult): string[] => {
+  const [logsig, relu] = [r.logsig.epochs[0]!, r.relu.epochs[0]!]
+  return [
+    `a ${r.sizes.join('-')} network on iris, first epoch: RMS of the deltas dE/da per layer (layer 1 at the inputs)`,
+    'layer   logsig      relu',
+    ...logsig.map((l, i) => `${String(l.layer).padStart(5)}   ${l.deltaRms.toExponential(2).padEnd(10)}  ${relu[i]!.deltaRms.toExponential(2)}`),
+    `layer 1 gets ${r.logsig.reach.toExponential(1)} of the last hidden layer's delta with logsig, ${fixed(r.relu.reach, 2)} with relu:`,
+    "logsig' <= 1/4 shrinks the deltas at every layer on the way down (vanishing gradients); relu' = 1 on active units keeps them",
+    `training loss per epoch: logsig ${vector([...r.logsig.trainLoss], 3)}, relu ${vector([...r.relu.trainLoss], 3)}`,
+  ]
+}
