@@ -128,7 +128,7 @@ const main = async (): Promise<void> => {
         const reference = referenceStep(batch)
         for (const [name, t] of Object.entries(timed)) {
           const index = t.runs()
-          const wrong = await checkStep(t.job, (params) => reference(params, index))
+          const wrong = await checkStep(t.job, (params, later) => reference(params, index + later))
           if (wrong !== undefined) failures.push(`batch ${batch}, ${dtype}, ${name}: ${wrong}`)
         }
         for (const t of Object.values(timed)) await t.job.dispose?.()
