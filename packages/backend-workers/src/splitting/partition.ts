@@ -1,16 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js'
-import {
-  ancestors,
-  type Builder,
-  build,
-  emptyGraph,
-  type Graph,
-  type Node,
-  type NodeId,
-  ops,
-  type Shape,
-  sizeOf,
-} from '@backprop/graph'
+import { ancestors, type Builder, build, emptyGraph, type Graph, type Node, type NodeId } from '@backprop/graph'
+import { batchRule, replaced, type RuleContext, type State } from './batch-rules.js'
 
 /**
  * How the shards' values of one requested output make the full value:
@@ -83,63 +73,10 @@ export interface Partition {
   readonly after: readonly boolean[]
 }
 
-/**
- * What the analysis knows of a node of the full graph:
- *
- * - `free`: its value does not depend on any batch input. `uniform` lists
- *   the axes of extent M along which the value is constant (it was
- *   broadcast there), so that a shard may use m of those rows instead;
- * - `batch`: its value depends on the batch inputs, sample by sample, with
- *   the samples along `axis` (extent M in the full graph, m in a shard);
- * - `partial`: the batch has been summed out, and the node's value is the
- *   sum over the shards of the shard graphs' values of it;
- * - `after` (with `cut` only): it depends on a partial sum other than
- *   through transposes and reshapes, and is computed whole once the parts
- *   are added up; no shard computes it.
- */
-type State =
-  | { readonly kind: 'free'; readonly uniform: ReadonlySet<number> }
-  | { readonly kind: 'batch'; readonly axis: number }
-  | { readonly kind: 'partial' }
-  | { readonly kind: 'after' }
-
 /** Thrown inside the build to stop with the reason the graph cannot be split. */
 class NotSplittable extends Error {}
 
 const none: ReadonlySet<number> = new Set()
-
-const replaced = (shape: Shape, axis: number, extent: number): number[] =>
-  shape.map((d, i) => (i === axis ? extent : d))
-
-/** Product of the extents before `axis`. */
-const prefix = (shape: Shape, axis: number): number => sizeOf(shape.slice(0, axis))
-
-/**
- * The axis of `to` that a reshape from `from` maps axis `axis` onto: the one
- * with the same extent and the same product of extents before it, so that
- * the reshape regroups only the axes before and after it.
- */
-const reshapedAxis = (from: Shape, to: Shape, axis: number): number | undefined => {
-  const before = prefix(from, axis)
-  for (let j = 0; j < to.length; j++) {
-    if (to[j] === from[axis] && prefix(to, j) === before) return j
-  }
-  return undefined
-}
-
-/** The operand axis aligned with output axis `axis` under broadcasting (negative: the operand has no such axis). */
-const alignedAxis = (operand: Shape, rank: number, axis: number): number => axis - (rank - operand.length)
-
-/** Reduction output axis `axis` -> the operand's axis. */
-const reducedSource = (axis: number, reduced: readonly number[], keepdims: boolean, rank: number): number => {
-  if (keepdims) return axis
-  const kept = Array.from({ length: rank }, (_, i) => i).filter((i) => !reduced.includes(i))
-  return kept[axis]!
-}
-
-/** Operand axis -> the reduction's output axis (the operand axis must not be reduced). */
-const reducedTarget = (axis: number, reduced: readonly number[], keepdims: boolean): number =>
-  keepdims ? axis : axis - reduced.filter((r) => r < axis).length
 
 const label = (id: NodeId, node: Node): string => `node #${id} (${node.op})`
 
@@ -163,8 +100,11 @@ const label = (id: NodeId, node: Node): string => `node #${id} (${node.op})`
  * - batch-independent constants broadcast to M rows (the upstream gradient
  *   of a sum, say) are rebuilt with m rows where they meet the batch.
  *
- * The shard graph is rebuilt through the builder, so every shape follows
- * from the inputs' new extent. Anything else (a maximum or softmax across
+ * What each op does to the batch axis is its batch rule (see `batchRule`):
+ * a row per op that is not elementwise, and one rule for all elementwise
+ * ops from their facts in the op table. This function walks the graph and
+ * keeps the states. The shard graph is rebuilt through the builder, so
+ * every shape follows from the inputs' new extent. Anything else (a maximum or softmax across
  * the batch axis, a nonlinear op of a partial sum, two values whose samples
  * lie on different axes) is not split: the result is a `Left` naming the
  * first node that mixes samples, and the caller runs the graph unsplit.
@@ -180,289 +120,57 @@ export const partition = (graph: Graph, outputs: readonly NodeId[], request: Sha
 
   const recipe = (b: Builder): NodeId[] => {
     const resharded = new Map<string, NodeId>()
-    const stateOf = (id: NodeId): State => states[id]!
-    const uniformOf = (id: NodeId): ReadonlySet<number> => {
-      const s = stateOf(id)
-      return s.kind === 'free' ? s.uniform : none
+    const context: RuleContext = {
+      graph,
+      samples: M,
+      rows: m,
+      role,
+      b,
+      state: (id) => states[id]!,
+      uniform: (id) => {
+        const s = states[id]!
+        return s.kind === 'free' ? s.uniform : none
+      },
+      shard: (id) => shard[id]!,
+      reshard: (id, axis) => {
+        const key = `${id}:${axis}`
+        const known = resharded.get(key)
+        if (known !== undefined) return known
+        if (!context.uniform(id).has(axis)) throw new Error(`internal: node #${id} is not uniform along axis ${axis}`)
+        const node = graph.nodes[id]!
+        const out = batchRule(node.op).reshard(context, id, node, axis)
+        resharded.set(key, out)
+        return out
+      },
+      same: (node) => b.apply(node.op, node.inputs.map((i) => shard[i]!), node.attrs, node.dtype),
+      fail: (id, why) => {
+        throw new NotSplittable(`${label(id, graph.nodes[id]!)} ${why}`)
+      },
     }
 
-    /**
-     * The shard graph's version of free node `id` with m instead of M rows
-     * along `axis`, which must be one of its uniform axes. Mirrors the
-     * uniform-axis rules below.
-     */
-    const reshard = (id: NodeId, axis: number): NodeId => {
-      const key = `${id}:${axis}`
-      const known = resharded.get(key)
-      if (known !== undefined) return known
-      if (!uniformOf(id).has(axis)) throw new Error(`internal: node #${id} is not uniform along axis ${axis}`)
-      const node = graph.nodes[id]!
-      const rank = node.shape.length
-      const input = (k: number): Node => graph.nodes[node.inputs[k]!]!
-      // An operand broadcast along `at` is used as it is; otherwise its rows along `at` are resharded too.
-      const operand = (k: number, at: number): NodeId =>
-        at < 0 || input(k).shape[at] === 1 ? shard[node.inputs[k]!]! : reshard(node.inputs[k]!, at)
-      let out: NodeId
-      switch (node.op) {
-        case 'const':
-          out = b.apply('const', [], { ...node.attrs, shape: replaced(node.shape, axis, m) }, node.dtype)
-          break
-        case 'broadcast':
-          out = b.broadcast(operand(0, alignedAxis(input(0).shape, rank, axis)), replaced(node.shape, axis, m))
-          break
-        case 'transpose':
-          out = b.apply('transpose', [reshard(node.inputs[0]!, node.attrs.perm![axis]!)], node.attrs)
-          break
-        case 'reshape':
-          out = b.reshape(
-            reshard(node.inputs[0]!, reshapedAxis(node.shape, input(0).shape, axis)!),
-            replaced(node.shape, axis, m),
-          )
-          break
-        case 'sum':
-        case 'reduceMax': {
-          const source = reducedSource(axis, node.attrs.axes!, node.attrs.keepdims ?? false, input(0).shape.length)
-          out = b.apply(node.op, [reshard(node.inputs[0]!, source)], node.attrs)
-          break
-        }
-        case 'softmax':
-        case 'logSoftmax':
-          out = b.apply(node.op, [reshard(node.inputs[0]!, axis)], node.attrs)
-          break
-        case 'logSumExp': {
-          const source = node.attrs.keepdims || axis < node.attrs.axis! ? axis : axis + 1
-          out = b.apply('logSumExp', [reshard(node.inputs[0]!, source)], node.attrs)
-          break
-        }
-        case 'matmul':
-          out =
-            axis === 0
-              ? b.matmul(reshard(node.inputs[0]!, 0), shard[node.inputs[1]!]!)
-              : b.matmul(shard[node.inputs[0]!]!, reshard(node.inputs[1]!, 1))
-          break
-        default:
-          if (ops[node.op].kind !== 'elementwise') throw new Error(`internal: cannot reshard ${label(id, node)}`)
-          out = b.apply(
-            node.op,
-            node.inputs.map((_, k) => operand(k, alignedAxis(input(k).shape, rank, axis))),
-            node.attrs,
-          )
-      }
-      resharded.set(key, out)
-      return out
-    }
-
-    /** The axes of extent M of `node` along which it is constant, for a free node. */
+    /** The axes of extent M of free node `node` along which it is constant. */
     const uniformAxes = (node: Node): ReadonlySet<number> => {
-      const rank = node.shape.length
       const candidates = node.shape.flatMap((d, i) => (d === M ? [i] : []))
       if (candidates.length === 0) return none
-      const input = (k: number): Node => graph.nodes[node.inputs[k]!]!
-      // Operand k is constant along output axis `axis` when it is broadcast there or uniform there itself.
-      const constantAlong = (k: number, at: number): boolean =>
-        at < 0 || input(k).shape[at] === 1 || uniformOf(node.inputs[k]!).has(at)
-      let keep: (axis: number) => boolean
-      switch (node.op) {
-        case 'const':
-          keep = () => node.attrs.values === undefined
-          break
-        case 'input':
-        case 'param':
-          keep = () => false
-          break
-        case 'broadcast':
-          keep = (axis) => constantAlong(0, alignedAxis(input(0).shape, rank, axis))
-          break
-        case 'transpose':
-          keep = (axis) => uniformOf(node.inputs[0]!).has(node.attrs.perm![axis]!)
-          break
-        case 'reshape':
-          keep = (axis) => {
-            const source = reshapedAxis(node.shape, input(0).shape, axis)
-            return source !== undefined && uniformOf(node.inputs[0]!).has(source)
-          }
-          break
-        case 'sum':
-        case 'reduceMax':
-          keep = (axis) => {
-            const reduced = node.attrs.axes!
-            const source = reducedSource(axis, reduced, node.attrs.keepdims ?? false, input(0).shape.length)
-            return !reduced.includes(source) && uniformOf(node.inputs[0]!).has(source)
-          }
-          break
-        case 'softmax':
-        case 'logSoftmax':
-          // Along its own axis a softmax depends on the extent (1/M), so that axis is not kept.
-          keep = (axis) => axis !== node.attrs.axis && uniformOf(node.inputs[0]!).has(axis)
-          break
-        case 'logSumExp':
-          keep = (axis) => {
-            const source = node.attrs.keepdims || axis < node.attrs.axis! ? axis : axis + 1
-            return source !== node.attrs.axis && uniformOf(node.inputs[0]!).has(source)
-          }
-          break
-        case 'matmul':
-          keep = (axis) => uniformOf(node.inputs[axis]!).has(axis)
-          break
-        // Parts and joins are never taken as uniform (so never resharded): a conservative
-        // answer that at worst leaves a graph unsplit.
-        case 'slice':
-        case 'index':
-        case 'concat':
-          keep = () => false
-          break
-        default:
-          keep = (axis) => node.inputs.every((_, k) => constantAlong(k, alignedAxis(input(k).shape, rank, axis)))
-      }
-      return new Set(candidates.filter(keep))
-    }
-
-    const fail = (id: NodeId, why: string): never => {
-      throw new NotSplittable(`${label(id, graph.nodes[id]!)} ${why}`)
-    }
-
-    /**
-     * Elementwise op with a partial-sum operand: only ops linear in it are
-     * allowed, as the op's batch facts in the op table say (`OpDef.batch`).
-     */
-    const partialElementwise = (id: NodeId, node: Node, kinds: readonly State['kind'][]): NodeId => {
-      const same = (): NodeId => b.apply(node.op, node.inputs.map((i) => shard[i]!), node.attrs)
-      if (kinds.includes('batch')) return fail(id, 'combines a sum over the batch with single samples')
-      const facts = ops[node.op].batch
-      const partials = kinds.flatMap((k, i) => (k === 'partial' ? [i] : []))
-      const group = facts?.linearIn.find((g) => partials.every((p) => g.includes(p)))
-      if (group === undefined) return fail(id, 'is not linear in a sum over the batch')
-      if (group.every((k) => kinds[k] === 'partial')) return same()
-      // A signed sum of a partial sum and batch-independent terms (p + c, c - p): the first
-      // shard adds the terms, the others pass their part through with its sign.
-      if (facts!.signs === undefined || partials.length !== 1) return fail(id, 'is not linear in a sum over the batch')
-      if (role === 'first') return same()
-      const p = partials[0]!
-      let part = shard[node.inputs[p]!]!
-      if (facts!.signs[p]! < 0) part = b.neg(part)
-      const shape = graph.nodes[node.inputs[p]!]!.shape
-      return shape.join() === node.shape.join() ? part : b.broadcast(part, node.shape)
-    }
-
-    /** Elementwise op of batch and free operands: the samples must lie on one output axis. */
-    const batchElementwise = (id: NodeId, node: Node): { axis: number; node: NodeId } => {
-      const rank = node.shape.length
-      let axis: number | undefined
-      for (const i of node.inputs) {
-        const s = stateOf(i)
-        if (s.kind !== 'batch') continue
-        const at = s.axis + rank - graph.nodes[i]!.shape.length
-        if (axis !== undefined && axis !== at) fail(id, 'combines samples lying on different axes')
-        axis = at
-      }
-      const operands = node.inputs.map((i) => {
-        if (stateOf(i).kind === 'batch') return shard[i]!
-        const operand = graph.nodes[i]!
-        const at = alignedAxis(operand.shape, rank, axis!)
-        if (at < 0 || operand.shape[at] === 1) return shard[i]!
-        if (uniformOf(i).has(at)) return reshard(i, at)
-        return fail(id, `combines the samples with a batch-independent value of ${M} rows that differ`)
-      })
-      return { axis: axis!, node: b.apply(node.op, operands, node.attrs) }
+      const rule = batchRule(node.op)
+      return new Set(candidates.filter((axis) => rule.uniform(context, node, axis)))
     }
 
     const visit = (id: NodeId, node: Node): [State, NodeId] => {
-      const ins = node.inputs.map(stateOf)
+      const ins = node.inputs.map(context.state)
       const kinds = ins.map((s) => s.kind)
-      const same = (): NodeId => b.apply(node.op, node.inputs.map((i) => shard[i]!), node.attrs, node.dtype)
-      const free = (): [State, NodeId] => [{ kind: 'free', uniform: uniformAxes(node) }, same()]
-      const partial = (make: () => NodeId = same): [State, NodeId] => [{ kind: 'partial' }, make()]
       if (node.op === 'input' && batchInputs.has(node.attrs.name!)) {
         return [{ kind: 'batch', axis: 0 }, b.input(node.attrs.name!, replaced(node.shape, 0, m), node.dtype)]
       }
-      if (kinds.every((k) => k === 'free')) return free()
+      if (kinds.every((k) => k === 'free')) return [{ kind: 'free', uniform: uniformAxes(node) }, context.same(node)]
       // Transposes and reshapes of a sum stay in the shards, where they cost nothing (the CPU backend
       // computes a transposed product directly); anything else of a sum is computed after it.
       const view = (node.op === 'transpose' || node.op === 'reshape') && kinds[0] === 'partial'
       if (request.cut && !view && kinds.some((k) => k === 'partial' || k === 'after')) {
-        if (kinds.includes('batch')) return fail(id, 'combines a sum over the batch with single samples')
+        if (kinds.includes('batch')) return context.fail(id, 'combines a sum over the batch with single samples')
         return [{ kind: 'after' }, -1]
       }
-      const x = ins[0]!
-      const batchAxis = x.kind === 'batch' ? x.axis : -1
-      switch (node.op) {
-        case 'matmul': {
-          const [a, c] = ins as [State, State]
-          if (a.kind === 'partial' || c.kind === 'partial') {
-            return a.kind === 'batch' || c.kind === 'batch' || a.kind === c.kind
-              ? fail(id, 'is not linear in a sum over the batch')
-              : partial()
-          }
-          if (a.kind === 'batch' && a.axis === 0) {
-            return c.kind === 'free' ? [{ kind: 'batch', axis: 0 }, same()] : fail(id, 'multiplies samples with samples')
-          }
-          if (c.kind === 'batch' && c.axis === 1) {
-            return a.kind === 'free' ? [{ kind: 'batch', axis: 1 }, same()] : fail(id, 'multiplies samples with samples')
-          }
-          // What is left contracts the batch axis: x^T delta sums over the samples.
-          if (a.kind === 'batch' && c.kind === 'batch') return partial()
-          if (a.kind === 'batch') {
-            return uniformOf(node.inputs[1]!).has(0)
-              ? partial(() => b.matmul(shard[node.inputs[0]!]!, reshard(node.inputs[1]!, 0)))
-              : fail(id, 'contracts the samples with batch-independent rows that differ')
-          }
-          return uniformOf(node.inputs[0]!).has(1)
-            ? partial(() => b.matmul(reshard(node.inputs[0]!, 1), shard[node.inputs[1]!]!))
-            : fail(id, 'contracts the samples with batch-independent columns that differ')
-        }
-        case 'transpose':
-          return x.kind === 'batch' ? [{ kind: 'batch', axis: node.attrs.perm!.indexOf(batchAxis) }, same()] : partial()
-        case 'reshape': {
-          if (x.kind !== 'batch') return partial()
-          const to = reshapedAxis(graph.nodes[node.inputs[0]!]!.shape, node.shape, batchAxis)
-          if (to === undefined) return fail(id, 'mixes the batch axis with other axes')
-          return [{ kind: 'batch', axis: to }, b.reshape(shard[node.inputs[0]!]!, replaced(node.shape, to, m))]
-        }
-        case 'broadcast': {
-          if (x.kind !== 'batch') return partial()
-          const to = batchAxis + node.shape.length - graph.nodes[node.inputs[0]!]!.shape.length
-          return [{ kind: 'batch', axis: to }, b.broadcast(shard[node.inputs[0]!]!, replaced(node.shape, to, m))]
-        }
-        case 'sum':
-        case 'reduceMax': {
-          const axes = node.attrs.axes!
-          if (x.kind === 'partial') return node.op === 'sum' ? partial() : fail(id, 'takes a maximum of a sum over the batch')
-          if (axes.includes(batchAxis)) return node.op === 'sum' ? partial() : fail(id, 'takes the maximum across the batch')
-          return [{ kind: 'batch', axis: reducedTarget(batchAxis, axes, node.attrs.keepdims ?? false) }, same()]
-        }
-        // A part of a sum is the sum of the parts; a part of samples keeps them apart unless it
-        // picks along the batch axis.
-        case 'slice':
-        case 'index': {
-          if (x.kind !== 'batch') return partial()
-          if (node.attrs.axis === batchAxis) return fail(id, 'selects samples along the batch axis')
-          const dropped = node.op === 'index' && node.attrs.axis! < batchAxis
-          return [{ kind: 'batch', axis: dropped ? batchAxis - 1 : batchAxis }, same()]
-        }
-        case 'concat': {
-          const [a, c] = ins as [State, State]
-          if (a.kind === 'partial' && c.kind === 'partial') return partial()
-          if (a.kind !== 'batch' || c.kind !== 'batch' || a.axis !== c.axis) {
-            return fail(id, 'joins samples with values that are not samples on the same axis')
-          }
-          if (node.attrs.axis === a.axis) return fail(id, 'joins along the batch axis')
-          return [{ kind: 'batch', axis: a.axis }, same()]
-        }
-        case 'softmax':
-        case 'logSoftmax':
-        case 'logSumExp': {
-          if (x.kind !== 'batch') return fail(id, 'is not linear in a sum over the batch')
-          if (node.attrs.axis === batchAxis) return fail(id, 'normalises across the batch')
-          const kept = node.op === 'logSumExp' && !node.attrs.keepdims && batchAxis > node.attrs.axis!
-          return [{ kind: 'batch', axis: kept ? batchAxis - 1 : batchAxis }, same()]
-        }
-        default: {
-          if (ops[node.op].kind !== 'elementwise') return fail(id, 'is not supported by the batch analysis')
-          if (kinds.includes('partial')) return [{ kind: 'partial' }, partialElementwise(id, node, kinds)]
-          const built = batchElementwise(id, node)
-          return [{ kind: 'batch', axis: built.axis }, built.node]
-        }
-      }
+      return batchRule(node.op).visit(context, id, node, ins)
     }
 
     for (const id of ancestors(graph, outputs)) {
