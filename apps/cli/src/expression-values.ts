@@ -60,7 +60,7 @@ export const annotationsAt = (
   const forward = ancestors(graph, [value])
   return pipe(
     grad(graph, value, forward),
-    E.chain(({ graph: withAdjoints, gradients }) => valuesAt(withAdjoints, [...drawn, ...gradients], at)),
+    E.flatMap(({ graph: withAdjoints, gradients }) => valuesAt(withAdjoints, [...drawn, ...gradients], at)),
     E.map((tensors) => {
       const notes = new Map<NodeId, string[]>(drawn.map((id, k) => [id, [`= ${show(tensors[k]!)}`]]))
       forward.forEach((id, k) => notes.get(id)?.push(`∂E/∂v = ${show(tensors[drawn.length + k]!)}`))

@@ -19,7 +19,7 @@ export const modelSvg = async (s: TrainSettings): Promise<E.Either<string, strin
   const sizes = s.layers ?? []
   const network = pipe(
     layered({ sizes, activations: activationsFor(sizes, s), loss: s.loss as Loss, reduction: s.reduction, batch: 1, dtype: s.dtype }),
-    E.chain((net) => E.map((g: { graph: typeof net.graph; gradients: readonly { W: number; b: number }[] }) => ({ net, g }))(networkGradients(net))),
+    E.flatMap((net) => E.map((g: { graph: typeof net.graph; gradients: readonly { W: number; b: number }[] }) => ({ net, g }))(networkGradients(net))),
     E.mapLeft((e) => e.message),
   )
   if (E.isLeft(network)) return network
@@ -48,7 +48,7 @@ export const dashboardCommand: Command = async (argv, out) => {
   const args = parseArgs(argv, { port: 'string', 'log-dir': 'string' })
   const port = pipe(
     args,
-    E.chain(({ options }) => numberOption('port', options['port'], 8080, { integer: true, min: 0 })),
+    E.flatMap(({ options }) => numberOption('port', options['port'], 8080, { integer: true, min: 0 })),
   )
   if (E.isLeft(port)) return port
   const logDir = E.isRight(args) && typeof args.right.options['log-dir'] === 'string' ? args.right.options['log-dir'] : 'runs'

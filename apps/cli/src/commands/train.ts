@@ -27,7 +27,7 @@ const keepRun = async (logDir: string, run: PreparedRun): Promise<E.Either<strin
  */
 export const trainCommand: Command = async (argv, out) => {
   const args = parseArgs(argv, trainOptions)
-  const prepared = pipe(args, E.chain(settingsFromArgs), E.chain(prepareRun))
+  const prepared = pipe(args, E.flatMap(settingsFromArgs), E.flatMap(prepareRun))
   if (E.isLeft(prepared)) return prepared
   const run = prepared.right
   const options = E.isRight(args) ? args.right.options : {}
