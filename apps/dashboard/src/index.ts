@@ -18,13 +18,14 @@
  *
  * @packageDocumentation
  */
-export type { Dashboard, DashboardOptions, SampleImage } from './options.js'
+export type { Dashboard, DashboardOptions, NetworkNode, NetworkView, NumberSummary, SampleImage } from './options.js'
 export { startDashboard } from './server.js'
 export {
   type RunManager,
   type RunState,
   type RunStatus,
   type KeepRun,
+  type LatestParams,
   type StartRefusal,
   type StartRun,
   type WatchOptions,
@@ -38,7 +39,7 @@ export { type EventLines, parseEventLines, parseRunRecord } from './run-log/run-
 export { type ReplayBuffer, type ReplayLimits, type RunEntry, replayBuffer } from './replay-buffer.js'
 export { type Decimated, decimated } from './decimated.js'
 export { throttleWhere } from './throttle-where.js'
-export { type SseEncoding, sseMessage, streamSse } from './sse.js'
+export { type SseEncoding, type SsePacing, sseMessage, streamSse } from './sse.js'
 export {
   type FieldErrors,
   type RunSettings,

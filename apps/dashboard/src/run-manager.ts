@@ -1,4 +1,4 @@
-import type { TrainErrorEvent, TrainEvent } from '@backprop/trainer'
+import { type Params, type TrainErrorEvent, type TrainEvent, eventParams } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
 import {
   BehaviorSubject,
@@ -10,8 +10,10 @@ import {
   asyncScheduler,
   concat,
   defer,
+  filter,
   from,
   map,
+  share,
   switchMap,
 } from 'rxjs'
 import { type ReplayBuffer, type ReplayLimits, type RunEntry, replayBuffer } from './replay-buffer.js'
@@ -99,6 +101,24 @@ export interface WatchedEntry extends RunEntry {
 }
 
 /**
+ * The parameters of the current (or last) run as its latest event that
+ * carries them left them: after an epoch, at the end, or the last good ones
+ * of a failed run.
+ *
+ * @category Server
+ */
+export interface LatestParams {
+  /** The run's number, from 1. */
+  readonly run: number
+  /** The run's settings. */
+  readonly settings: RunSettings
+  /** The epochs completed when these were the parameters (for a failed run, the epoch it failed in). */
+  readonly epoch: number | null
+  /** The parameters, by name. */
+  readonly params: Params
+}
+
+/**
  * The dashboard's one run at a time: starts and stops it, owns the only
  * subscription to the trainer's Observable (so watchers that come and go
  * never start, stop or slow it), keeps a bounded replay of its events, and
@@ -121,6 +141,8 @@ export interface RunManager {
    * {@link RunManager.close}. Unsubscribing affects only this watcher.
    */
   readonly watch: (options?: WatchOptions) => Observable<WatchedEntry>
+  /** The current (or last) run's latest parameters, or `undefined` before any event carried them. */
+  readonly latestParams: () => LatestParams | undefined
   /** Stops a running run and completes every stream. */
   readonly close: () => void
 }
@@ -139,7 +161,13 @@ interface Run {
   readonly id: number
   readonly writer: RunWriter | undefined
   readonly buffer: ReplayBuffer
+  /** The `seq` of the run's latest event so far (0 before the first). */
+  seq: number
+  /** Its latest parameters so far. */
+  latest: LatestParams | undefined
   readonly live: Subject<RunEntry>
+  /** The live entries thinned for watchers, one stream per step interval, shared by the watchers that ask for it. */
+  readonly thinned: Map<number, Observable<WatchedEntry>>
   readonly subscription: Subscription
 }
 
@@ -191,13 +219,20 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
       id: ++lastRun,
       writer: writer?.right,
       buffer: replayBuffer(limits),
+      seq: 0,
+      latest: undefined,
       live: new Subject(),
+      thinned: new Map(),
       subscription: new Subscription(),
     }
-    let seq = 0
     let ending: TrainEvent | undefined
     const record = (event: TrainEvent): void => {
-      const entry: RunEntry = { run: run.id, seq: ++seq, event }
+      const entry: RunEntry = { run: run.id, seq: ++run.seq, event }
+      const params = eventParams(event)
+      if (params !== undefined) {
+        const epoch = event.type === 'done' ? event.epochs : event.type === 'step' ? null : event.epoch
+        run.latest = { run: run.id, settings, epoch, params }
+      }
       run.writer?.append(event)
       run.buffer.add(entry)
       run.live.next(entry)
@@ -233,10 +268,29 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
     return E.right(status$.value)
   }
 
+  /**
+   * The live entries of `run` thinned to a step event per `interval` ms.
+   * Watchers on the default scheduler share one thinned stream per
+   * interval: with 50 watchers, every step event then passes one throttle
+   * instead of 50 (the watchers bench measures what watchers cost a run).
+   */
+  const liveEntries = (run: Run, interval: number, scheduler: SchedulerLike | undefined): Observable<WatchedEntry> => {
+    const make = (): Observable<WatchedEntry> =>
+      (interval > 0 ? run.live.pipe(throttleWhere((e) => e.event.type === 'step', interval, scheduler ?? asyncScheduler)) : run.live).pipe(
+        map((entry): WatchedEntry => ({ ...entry, replayed: false })),
+      )
+    if (scheduler !== undefined) return make()
+    let shared = run.thinned.get(interval)
+    if (shared === undefined) {
+      shared = make().pipe(share())
+      run.thinned.set(interval, shared)
+    }
+    return shared
+  }
+
   const watch = (options: WatchOptions = {}): Observable<WatchedEntry> => {
     const after = parseEventId(options.lastEventId)
     const interval = options.stepInterval ?? 100
-    const scheduler = options.scheduler ?? asyncScheduler
     return runs$.pipe(
       switchMap((run) =>
         run === undefined
@@ -244,12 +298,10 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
           : defer(() => {
               // The snapshot and the live subscription are taken in one synchronous step: no event falls between.
               const kept = run.buffer.entries(after !== undefined && after.run === run.id ? after.seq : 0)
-              const live =
-                interval > 0 ? run.live.pipe(throttleWhere((e) => e.event.type === 'step', interval, scheduler)) : run.live
-              return concat(
-                from(kept).pipe(map((entry): WatchedEntry => ({ ...entry, replayed: true }))),
-                live.pipe(map((entry): WatchedEntry => ({ ...entry, replayed: false }))),
-              )
+              const last = run.seq
+              // A shared thinned stream may still hold a step the snapshot already has: it is not sent twice.
+              const live = liveEntries(run, interval, options.scheduler).pipe(filter((entry) => entry.seq > last))
+              return concat(from(kept).pipe(map((entry): WatchedEntry => ({ ...entry, replayed: true }))), live)
             }),
       ),
     )
@@ -262,5 +314,13 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
     runs$.complete()
   }
 
-  return { status: () => status$.value, status$: status$.asObservable(), start, stop, watch, close }
+  return {
+    status: () => status$.value,
+    status$: status$.asObservable(),
+    start,
+    stop,
+    watch,
+    latestParams: () => runs$.value?.latest,
+    close,
+  }
 }
