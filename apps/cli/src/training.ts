@@ -162,16 +162,16 @@ const outputActivation: Record<TrainSettings['loss'], Activation> = {
   'softmax-cross-entropy': 'softmax',
 }
 
-const makeOptimizer = (s: TrainSettings): Optimizer<unknown> => {
+const makeOptimizer = (s: TrainSettings): Optimizer => {
   switch (s.optimizer) {
     case 'gd':
-      return gd({ lr: s.lr }) as Optimizer<unknown>
+      return gd({ lr: s.lr })
     case 'sgd':
-      return sgd({ lr: s.lr }) as Optimizer<unknown>
+      return sgd({ lr: s.lr })
     case 'momentum':
-      return momentum({ lr: s.lr, beta: 0.9 }) as Optimizer<unknown>
+      return momentum({ lr: s.lr, beta: 0.9 })
     case 'adam':
-      return adam({ lr: s.lr }) as Optimizer<unknown>
+      return adam({ lr: s.lr })
   }
 }
 

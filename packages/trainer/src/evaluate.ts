@@ -5,7 +5,7 @@ import { configError, type TrainError } from './errors.js'
 import { batchDType, feedsFor, tallyPredictions } from './feeds.js'
 import type { Model } from './model.js'
 import { checkParams, type Params } from './params.js'
-import { programs, type Programs } from './programs.js'
+import { programs, type Programs } from './compile-cache.js'
 
 /**
  * The loss and accuracy of a model on a data set.

@@ -5,14 +5,12 @@ import { doneAfter, plateau } from './early-stopping.js'
 import { configError, type TrainError } from './errors.js'
 import { evaluateOn } from './evaluate.js'
 import { type DoneEvent, type EpochEvent, type StepEvent, type TrainErrorEvent, type TrainEvent, withParams } from './events.js'
-import { fedStepper } from './fed-steps.js'
 import { batchDType } from './feeds.js'
-import { inPlaceStepper } from './in-place-steps.js'
 import { layerStatsAccumulator } from './layer-stats.js'
 import type { TrainOptions } from './options.js'
 import { checkParams, type Params } from './params.js'
-import { programs, type Programs } from './programs.js'
-import type { Kept, Stepper } from './stepper.js'
+import { programs, type Programs } from './compile-cache.js'
+import { type Kept, type Stepper, stepper as makeStepper } from './steps.js'
 
 /** The options after checking, with defaults filled in. */
 interface Setup {
@@ -87,9 +85,7 @@ const yieldToEventLoop = (): Promise<void> =>
  * effect within one step). Never rejects for a user mistake or a numeric
  * failure: those end the run with an error event.
  *
- * The steps take the in-place path when the optimiser has a graph form and
- * the backend holds parameters (see {@link inPlaceStepper}), and feed the
- * parameters otherwise ({@link fedStepper}); the events are the same.
+ * Each step runs the update program of its batch size (see `stepper`).
  *
  * @internal
  */
@@ -154,10 +150,7 @@ export const runTraining = async (
         if (stepper === undefined) {
           const first = progs.updating(batch.size)
           if (E.isLeft(first)) return fail(first.left.message, null, kept())
-          stepper =
-            first.right === undefined
-              ? fedStepper(progs, o.optimizer, o.backend.name, initial, clock, stopped)
-              : inPlaceStepper({ progs, first: first.right, backendName: o.backend.name, data: o.data, batchSize, seed, initial, clock, stopped, pace })
+          stepper = makeStepper({ progs, first: first.right, backendName: o.backend.name, data: o.data, batchSize, seed, initial, clock, stopped, pace })
         }
         const at = step + 1
         const outcome = await stepper.step(batch, { step: at, epoch })

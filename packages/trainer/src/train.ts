@@ -24,28 +24,25 @@ import { runTraining } from './run.js'
  * compiled once per batch size. Any graph with parameters and a scalar loss
  * trains, layered or not.
  *
- * Two ways to step, with the same events. When the optimiser has a graph
- * form ({@link Optimizer.updateGraph}: all built-in ones do) and the backend
- * holds parameters (it compiles the step with `updates` into a
- * `StatefulExecutable`, as the CPU backend does), each step is one run that
- * feeds only the batch and the optimiser's per-step scalars and updates the
- * parameters and the optimiser's state in place; the parameters are read
- * back at each epoch end, for the epoch event, the evaluation and the
- * checkpoint. Otherwise (the workers backend, an optimiser without a graph
- * form, or a wrapper that replaced its `step`) each step feeds the
- * parameters, gets the gradients back and calls the optimiser's `step`.
- * In float64 both compute the same numbers for the built-in optimisers; in
- * float32 the in-place path keeps the optimiser's state in float32 where
- * `step` keeps it in float64, so the runs differ by rounding.
+ * Each step is one run of a compiled program: the loss's gradients and the
+ * optimiser's update (see {@link Optimizer}), with the batch and the
+ * optimiser's per-step scalars fed. On a backend that holds parameters (it
+ * compiles the step with `updates` into a `StatefulExecutable`, as the CPU
+ * and workers backends do), the parameters and the optimiser's state are
+ * updated in place; on any other (ONNX Runtime), the same graph returns
+ * their new values and the trainer feeds them to the next step. Either way
+ * the same operations compute the update, so the paths round alike. The
+ * parameters are read back at each epoch end, for the epoch event, the
+ * evaluation and the checkpoint.
  *
- * A step is accepted when its loss and its new parameters are finite. On
- * the in-place path the gradients are never returned, so a non-finite
- * gradient shows as a non-finite new parameter; and the executable has
- * applied a failed step by the time the run sees it. The run then replays
+ * A step is accepted when its loss and its new parameters are finite. The
+ * gradients are never returned, so a non-finite gradient shows as a
+ * non-finite new parameter; and the executable has applied a failed step by
+ * the time the run sees it. The run then replays
  * the epoch's accepted steps from the parameters of the last epoch end,
  * checking each replayed loss bit for bit, so that the error event carries
  * the parameters of the last good step and names the cause (loss, gradient
- * or update) as the fed path does. On a backend whose runs do not
+ * or update). On a backend whose runs do not
  * reproduce, the event carries the parameters of the last epoch end and its
  * message says so.
  *
