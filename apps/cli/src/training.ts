@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs'
 import type { Backend } from '@backprop/backend'
 import { cpuBackend } from '@backprop/backend-cpu'
 import { parseOrtSpec, ortBackend } from '@backprop/backend-ort'
-import { parseWorkersSpec, workersBackend } from '@backprop/backend-workers'
+import { parseWorkersSpec, type WorkersBackend, workersBackend } from '@backprop/backend-workers'
 import { loadCsv, loadIris, loadMnist, type Split } from '@backprop/data'
 import type { DType } from '@backprop/graph'
 import { type Activation, type Architecture, type FeedForwardSpec, feedForward, feedForwardParams, initParams, type Loss, layered } from '@backprop/nn'
 import { adam, gd, loadParams, momentum, type Optimizer, type Params, sgd, type TrainEvent, train } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import type { Observable } from 'rxjs'
+import { finalize, type Observable } from 'rxjs'
 import { choiceOption, listOption, numberOption, type ParsedArgs } from './args.js'
 import { describeModel } from './model-description.js'
 import { netFitsData, readNetFile } from './net-file.js'
@@ -212,8 +212,27 @@ export interface PreparedRun {
  * seed and returns the (cold) event stream. Nothing trains until it is
  * subscribed to.
  */
-export const prepareRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
-  s.net !== undefined ? prepareNetRun(s, s.net) : prepareLayeredRun(s)
+export const prepareRun = (s: TrainSettings): E.Either<string, PreparedRun> => {
+  const backend = makeBackend(s.backend)
+  if (E.isLeft(backend)) return backend
+  // Worker threads boot while the data loads, off the first epoch's clock; they end with the run.
+  const started = startThreads(backend.right)
+  const run = s.net !== undefined ? prepareNetRun(s, s.net, backend.right) : prepareLayeredRun(s, backend.right)
+  if (E.isLeft(run)) {
+    void started()
+    return run
+  }
+  return E.right({ ...run.right, events: run.right.events.pipe(finalize(() => void started())) })
+}
+
+/** Starts a workers backend's threads now (see `WorkersBackend.start`); the function that ends them. */
+const startThreads = (backend: Backend): (() => Promise<void>) => {
+  if (!isWorkersBackend(backend)) return async () => undefined
+  backend.start()
+  return () => backend.dispose()
+}
+
+const isWorkersBackend = (backend: Backend): backend is WorkersBackend => backend.name === 'workers' && 'start' in backend
 
 /** The training options every run shares, whatever its model. */
 const runOptions = (s: TrainSettings, split: Split, architecture: Architecture) => ({
@@ -233,11 +252,10 @@ const startParams = (s: TrainSettings, init: () => E.Either<{ readonly message: 
   return pipe(start, E.mapLeft((e) => e.message))
 }
 
-const prepareLayeredRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
+const prepareLayeredRun = (s: TrainSettings, backend: Backend): E.Either<string, PreparedRun> =>
   pipe(
     E.Do,
     E.bind('split', () => loadDataset(s)),
-    E.bind('backend', () => makeBackend(s.backend)),
     E.bind('sizes', ({ split }) => {
       const { features, targets } = split.train
       const sizes = s.layers ?? [features, 128, targets]
@@ -257,7 +275,7 @@ const prepareLayeredRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
         E.mapLeft((e) => e.message),
       ),
     ),
-    E.map(({ split, backend, sizes, activations, params }) => ({
+    E.map(({ split, sizes, activations, params }) => ({
       settings: s,
       sizes,
       split,
@@ -271,15 +289,14 @@ const prepareLayeredRun = (s: TrainSettings): E.Either<string, PreparedRun> =>
   )
 
 /** A run of `--net FILE.json`: the general network of the file, weights from the file or the seed. */
-const prepareNetRun = (s: TrainSettings, path: string): E.Either<string, PreparedRun> =>
+const prepareNetRun = (s: TrainSettings, path: string, backend: Backend): E.Either<string, PreparedRun> =>
   pipe(
     E.Do,
     E.bind('read', () => readNetFile(path)),
     E.bind('split', () => loadDataset(s)),
     E.bind('net', ({ read, split }) => netFitsData(path, read, split.train)),
-    E.bind('backend', () => makeBackend(s.backend)),
     E.bind('params', ({ net }) => startParams(s, () => feedForwardParams(net, { seed: s.seed, dtype: s.dtype }))),
-    E.map(({ split, backend, net, params }) => ({
+    E.map(({ split, net, params }) => ({
       settings: { ...s, loss: net.loss },
       sizes: [net.inputs, net.outputs.length],
       net,

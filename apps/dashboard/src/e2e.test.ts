@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TrainEvent } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
-import { type Browser, chromium } from 'playwright-core'
+import { launchChromium } from '@backprop/browser-test/chromium'
+import type { Browser } from 'playwright-core'
 import { concatMap, finalize, from, interval, take } from 'rxjs'
 import { startDashboard } from './server.js'
 import { openRun } from './run-log/run-writer.js'
@@ -15,16 +16,6 @@ import { postJson } from './testing/http-client.js'
  * End to end: the real server and page in headless Chromium (Debian's
  * `chromium` package, which CI installs), driven like a person would.
  */
-const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
 /** Where the screenshot goes: the workspace's test-results folder, which git ignores and CI keeps. */
 const screenshot = join(import.meta.dirname, '..', '..', '..', 'test-results', 'apps', 'dashboard', 'dashboard-e2e.png')
 
@@ -58,17 +49,11 @@ const graphSvg = [
 
 describe('the dashboard in a browser', () => {
   it('starts a run, shows its loss changing and its graph, stops it, and saves a screenshot', { timeout: 120_000 }, async () => {
-    if (!existsSync(chromiumPath)) {
-      throw new Error(
-        `Chromium is not installed at ${chromiumPath}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH; ` +
-          'CI installs it because the file .ci/needs-chromium exists',
-      )
-    }
     const run = endlessRun()
     const dashboard = await startDashboard({ port: 0, startRun: run.startRun, graphSvg: async () => E.right(graphSvg) })
     let browser: Browser | undefined
     try {
-      browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs })
+      browser = await launchChromium()
       const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } })
       page.setDefaultTimeout(45_000)
       // Script errors and console errors, but for two the test causes on purpose: the 400 answer to an
@@ -154,7 +139,7 @@ describe('the dashboard as a workbench', () => {
     let dashboard = await startDashboard({ port: 0, logDir, startRun })
     let browser: Browser | undefined
     try {
-      browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs })
+      browser = await launchChromium()
       const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } })
       page.setDefaultTimeout(45_000)
       const problems: string[] = []

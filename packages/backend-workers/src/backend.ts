@@ -90,6 +90,21 @@ export interface WorkersBackend extends Backend {
    * and again once every executable has been disposed.
    */
   runningWorkers(): number
+  /**
+   * Starts every worker thread now, without waiting for them, rather than
+   * at the first compile that splits, and keeps them until
+   * {@link WorkersBackend.dispose} instead of ending them with the last
+   * executable: so that a thread boots while the caller does something
+   * else (loads its data, say) and boots once for every run the backend
+   * serves. Idle threads still never keep the process alive.
+   */
+  start(): void
+  /**
+   * Undoes {@link WorkersBackend.start}: the threads end once every
+   * executable is disposed too (at once if none is left). Resolves when
+   * the threads it ended have exited.
+   */
+  dispose(): Promise<void>
 }
 
 /** The CPU backend's executable of shard 0, which the calling thread computes. */
@@ -135,6 +150,8 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
     name: 'workers',
     workers,
     runningWorkers: () => pool.running,
+    start: () => pool.start(),
+    dispose: () => pool.stop(),
     compile: (graph, outputs, compileOptions) =>
       pipe(
         checkOutputs(graph, outputs),

@@ -131,6 +131,10 @@
  * once they have exited. Idle threads are unreferenced, so they never keep
  * the process from exiting; a thread with a run in flight is referenced, so
  * awaiting a run does. Worker threads end with the process in any case.
+ * `start()` starts every thread at once and keeps them until `dispose()`,
+ * whatever executables come and go: a caller that knows it will train
+ * starts them before loading its data, so that they boot meanwhile and
+ * once for all its runs (`backprop train` does).
  *
  * **Where the worker code comes from.** Built JavaScript starts `worker.js`
  * from `dist`. When this package runs from its TypeScript source (vitest,

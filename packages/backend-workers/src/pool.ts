@@ -73,6 +73,8 @@ export class WorkerPool {
   private readonly loads: Map<number, LoadMessage>[]
   private readonly started = new Set<Worker>()
   private leases = 0
+  /** Whether {@link WorkerPool.start} holds a lease. */
+  private holding = false
   private lastRun = 0
 
   constructor(
@@ -87,6 +89,26 @@ export class WorkerPool {
   /** Worker threads started and not yet exited (terminating ones included). */
   get running(): number {
     return this.started.size
+  }
+
+  /**
+   * Starts the thread of every slot that has none, and takes a lease of
+   * the pool's own, once, which {@link WorkerPool.stop} returns: the
+   * threads then stay up between executables.
+   */
+  start(): void {
+    if (!this.holding) {
+      this.holding = true
+      this.acquire()
+    }
+    for (let slot = 1; slot < this.size; slot++) this.ensure(slot)
+  }
+
+  /** Returns the lease {@link WorkerPool.start} took, if it took one: threads end with the last executable. */
+  async stop(): Promise<void> {
+    if (!this.holding) return
+    this.holding = false
+    await this.release()
   }
 
   /** Takes a lease: threads stay up until every lease is released. */

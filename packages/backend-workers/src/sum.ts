@@ -119,7 +119,8 @@ interface Wasm {
   readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> }
   validate(bytes: Uint8Array): boolean
 }
-const wasm: Wasm | undefined = (globalThis as { WebAssembly?: Wasm }).WebAssembly
+// Through `unknown`: where the DOM's types are present, their Memory's buffer is an ArrayBuffer, not shared.
+const wasm: Wasm | undefined = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly
 
 let compiled: object | null | undefined
 

@@ -124,6 +124,32 @@ describe('workers backend', () => {
     expect(backend.runningWorkers()).toBe(0)
   })
 
+  it('started, keeps its threads between executables until disposed, and starts each once', async () => {
+    const spawned: number[] = []
+    const backend = makeWorkersBackend({ workers: 3, minFlops: 0 }, { onSpawn: (slot) => spawned.push(slot) })
+    backend.start()
+    expect(spawned).toEqual([1, 2])
+    expect(backend.runningWorkers()).toBe(2)
+    for (const M of [5, 8]) {
+      const { graph, result } = perceptron(M)
+      const exe = unwrap(backend.compile(graph, [result.loss], { batchInputs: ['x', 't'] }))
+      expect(maxRelativeError(unwrap(await exe.run(feedsFor(M))), [onCpu(M)[1]!])).toBeLessThan(1e-12)
+      await exe.dispose()
+      expect(backend.runningWorkers()).toBe(2)
+    }
+    backend.start()
+    expect(spawned).toEqual([1, 2])
+    await backend.dispose()
+    expect(backend.runningWorkers()).toBe(0)
+    // Without a start, threads end with the last executable again.
+    const { graph, result } = perceptron(4)
+    const exe = unwrap(backend.compile(graph, [result.loss], { batchInputs: ['x', 't'] }))
+    expect(backend.runningWorkers()).toBe(2)
+    await exe.dispose()
+    expect(backend.runningWorkers()).toBe(0)
+    expect(spawned).toEqual([1, 2, 1, 2])
+  })
+
   it('takes the result of a worker far behind the calling thread from its reply, bit for bit the same', async () => {
     // Worker 2 sleeps for longer than the calling thread blocks for it, in its second run.
     const backend = makeWorkersBackend({ workers: 3, minFlops: 0 }, { fault: { slot: 2, atRun: 2, kind: 'stall' } })

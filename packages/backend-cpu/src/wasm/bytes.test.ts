@@ -37,6 +37,7 @@ describe('binary encodings', () => {
     expect(encode((b) => b.f32(1))).toEqual([0x00, 0x00, 0x80, 0x3f])
     expect(encode((b) => b.f64(-2))).toEqual([0, 0, 0, 0, 0, 0, 0, 0xc0])
     expect(encode((b) => b.name('env'))).toEqual([3, 0x65, 0x6e, 0x76])
+    expect(() => encode((b) => b.name('süm'))).toThrow(/not printable ASCII/)
   })
 
   it('grows past its initial capacity', () => {

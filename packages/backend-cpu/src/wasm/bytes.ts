@@ -77,10 +77,16 @@ export class Bytes {
     return this.bytes(new Uint8Array(new Float64Array([x]).buffer))
   }
 
-  /** A UTF-8 name, length-prefixed. */
+  /**
+   * A name, length-prefixed. Our modules' names are ASCII identifiers, whose
+   * UTF-8 is their character codes; this keeps the encoder free of host
+   * globals such as `TextEncoder`.
+   */
   name(s: string): this {
-    const encoded = new TextEncoder().encode(s)
-    return this.u32(encoded.length).bytes(encoded)
+    if (!/^[\x20-\x7e]*$/.test(s)) throw new Error(`wasm name is not printable ASCII: ${JSON.stringify(s)}`)
+    this.u32(s.length)
+    for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i))
+    return this
   }
 
   /** The bytes of another buffer, prefixed with their length (a section or a function body). */
