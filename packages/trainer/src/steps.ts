@@ -24,7 +24,7 @@ export interface Kept {
  * What one training step came to: accepted (with the batch's loss before
  * the update, the milliseconds of work it took and the step's per-layer
  * statistics outputs, empty unless asked for), failed (the step and
- * its parameters not accepted), or cut short by unsubscribing.
+ * its parameters not accepted), or cut short by an abort.
  *
  * @internal
  */
@@ -63,7 +63,8 @@ export interface StepperSetup {
   readonly seed: number
   readonly initial: Params
   readonly clock: () => number
-  readonly stopped: () => boolean
+  /** Aborted when the run is to stop: checked after every run, so a stop takes effect within a step. */
+  readonly signal: AbortSignal
   readonly pace: () => Promise<void>
 }
 
@@ -119,7 +120,7 @@ const holder = (initial: Feeds) => {
  * @internal
  */
 export const stepper = (s: StepperSetup): Stepper => {
-  const { progs, backendName, clock, stopped } = s
+  const { progs, backendName, clock, signal } = s
   // Parameter sets keep the key order of the initial parameters, whatever order the backend holds them in.
   const order = Object.keys(s.initial)
   const pick = (values: Readonly<Record<string, Tensor>>): Params => Object.fromEntries(order.map((name) => [name, values[name]!]))
@@ -142,7 +143,7 @@ export const stepper = (s: StepperSetup): Stepper => {
     note: `${snapshot.epoch === 0 ? '' : `the end of epoch ${snapshot.epoch}; `}the steps since could not be replayed exactly`,
   })
 
-  /** The parameters after step `info.step - 1`, replayed from the snapshot; `undefined` when stopped. */
+  /** The parameters after step `info.step - 1`, replayed from the snapshot; `undefined` when aborted. */
   const replay = async (info: StepInfo): Promise<Kept | undefined> => {
     const target = info.step - 1
     if (snapshot.step === target) return { params: snapshot.params, step: target }
@@ -153,11 +154,11 @@ export const stepper = (s: StepperSetup): Stepper => {
       const program = progs.updating(batch.size)
       if (E.isLeft(program)) return fromSnapshot()
       const result = await run(program.right, batch, { step: at + 1, epoch: info.epoch })
-      if (stopped()) return undefined
+      if (signal.aborted) return undefined
       if (E.isLeft(result) || !Object.is(result.right[0]!.data[0], losses[at - snapshot.step])) return fromSnapshot()
       at += 1
       await s.pace()
-      if (stopped()) return undefined
+      if (signal.aborted) return undefined
     }
     const values = held.read()
     return at === target && E.isRight(values) ? { params: pick(values.right), step: target } : fromSnapshot()
@@ -199,7 +200,7 @@ export const stepper = (s: StepperSetup): Stepper => {
       if (E.isLeft(program)) return { type: 'failed', message: program.left.message, step: null, kept: current() }
       const started = clock()
       const result = await run(program.right, batch, info)
-      if (stopped()) return { type: 'stopped' }
+      if (signal.aborted) return { type: 'stopped' }
       if (E.isLeft(result)) return recover(batch, info, `the ${backendName} backend failed: ${result.left.message}`)
       const [lossTensor, ...checks] = result.right
       const loss = lossTensor!.data[0]!

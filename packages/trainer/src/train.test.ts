@@ -204,6 +204,57 @@ describe('train: cold, cancellable, responsive', () => {
     expect(counts.disposes).toBe(counts.compiles.length)
   })
 
+  it('aborting its signal mid-run stops within one step: no event after it, no done, the stream completes and the programs are disposed', async () => {
+    const { backend, counts } = countingBackend(cpuBackend())
+    const controller = new AbortController()
+    const events: TrainEvent[] = []
+    const test = linearData(5, 2)
+    await new Promise<void>((resolve) => {
+      train({ model: linearModel, backend, data: linearData(10, 3), test, params: linearInit, optimizer: sgd({ lr: 0.01 }), epochs: 50, batchSize: 2, yieldEveryMs: 0, signal: controller.signal }).subscribe({
+        next: (e) => {
+          events.push(e)
+          // step 7 is the second step of epoch 2 (5 steps an epoch)
+          if (e.type === 'step' && e.step === 7) controller.abort()
+        },
+        complete: resolve,
+      })
+    })
+    await counts.allDisposed()
+    expect(events.map((e) => (e.type === 'step' ? e.step : e.type))).toEqual([1, 2, 3, 4, 5, 'epoch', 6, 7])
+    expect(counts.feeds.filter((names) => names.includes('__lr'))).toHaveLength(7)
+    expect(counts.disposes).toBe(counts.compiles.length)
+    // the epoch event holds the parameters after step 5, the last epoch the run completed
+    expect(ofType(events, 'epoch')[0]!.steps).toBe(5)
+  })
+
+  it('a signal already aborted starts nothing and completes at once', async () => {
+    const { backend, counts } = countingBackend(cpuBackend())
+    const events = await run({ model: linearModel, backend, data, params: linearInit, optimizer: sgd({ lr: 0.01 }), epochs: 5, signal: AbortSignal.abort() })
+    expect(events).toEqual([])
+    expect(counts.compiles).toEqual([])
+    expect(counts.runs).toBe(0)
+  })
+
+  it('unsubscribing aborts the run\'s signal too: a later abort of the caller\'s signal changes nothing', async () => {
+    const { backend, counts } = countingBackend(cpuBackend())
+    const controller = new AbortController()
+    const seen: TrainEvent[] = []
+    await new Promise<void>((resolve) => {
+      const subscription = train({ model: linearModel, backend, data, params: linearInit, optimizer: sgd({ lr: 0.01 }), epochs: 50, batchSize: 1, yieldEveryMs: 0, signal: controller.signal }).subscribe((e) => {
+        seen.push(e)
+        if (e.type === 'step' && e.step === 3) {
+          subscription.unsubscribe()
+          resolve()
+        }
+      })
+    })
+    await counts.allDisposed()
+    controller.abort()
+    await turns(10)
+    expect(seen).toHaveLength(3)
+    expect(counts.runs).toBe(3)
+  })
+
   it('lets the event loop run callbacks while it trains', async () => {
     const seen: TrainEvent[] = []
     let stepsWhenCalled = -1
@@ -387,7 +438,7 @@ describe('train: reproducible, convergent, checkpointed, stopping early', () => 
     // the test targets are the negated training targets, so the better the fit, the worse the test loss
     const contrary = { ...test, t: test.t.map((v) => -v) }
     const path = join(dir, 'ck.json')
-    const events = await run({ model: linearModel, backend: cpuBackend(), data, test: contrary, params: linearInit, optimizer: gd({ lr: 0.1 }), epochs: 50, earlyStopping: { patience: 2 }, checkpoint: { path, everyEpochs: 10 } })
+    const events = await run({ model: linearModel, backend: cpuBackend(), data, test: contrary, params: linearInit, optimizer: gd({ lr: 0.1 }), epochs: 50, earlyStopping: { patience: 2 }, checkpoint: { path } })
     expect(events.map((e) => e.type)).toEqual(['step', 'epoch', 'step', 'epoch', 'step', 'epoch', 'done'])
     const testLosses = ofType(events, 'epoch').map((e) => e.testLoss!)
     expect(testLosses[1]).toBeGreaterThan(testLosses[0]!)

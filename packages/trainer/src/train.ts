@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs'
+import { earlyStopping } from './early-stopping.js'
 import { type TrainErrorEvent, type TrainEvent, trainFailure, withParams } from './events.js'
 import type { Optimizer } from './optimizer.js'
 import type { TrainOptions } from './options.js'
@@ -6,9 +7,15 @@ import { runTraining } from './run.js'
 
 /**
  * Trains a model and reports as a cold Observable: every subscription starts
- * its own run, and unsubscribing stops it within one step, leaving the
- * parameters of the last completed step intact (updates are pure, so no
- * half-written parameters ever exist) and disposing the compiled programs.
+ * its own run. Aborting {@link TrainOptions.signal} or unsubscribing stops
+ * it within one step and disposes the compiled programs; the last `epoch`
+ * event carries the parameters of the last completed epoch. An aborted run
+ * emits nothing more and completes, without a `done` event; a run whose
+ * signal is already aborted when it is subscribed starts nothing and
+ * completes at once. With {@link TrainOptions.earlyStopping}, the stream
+ * goes through the {@link earlyStopping} operator, which ends it with a
+ * `done` event (`stoppedEarly: true`) after the epoch that exhausts the
+ * patience, and so stops the run.
  *
  * Events arrive in this order: for each epoch, its `step` events then its
  * `epoch` event; finally one `done` event, or one `error` event when the run
@@ -58,18 +65,27 @@ import { runTraining } from './run.js'
  * @category Training
  */
 export const train = (options: TrainOptions): Observable<TrainEvent> =>
+  options.earlyStopping === undefined ? trainingRun(options) : trainingRun(options).pipe(earlyStopping(options.earlyStopping))
+
+/** The run of {@link train} without early stopping: one per subscription, stopped by the signal or by unsubscribing. */
+const trainingRun = (options: TrainOptions): Observable<TrainEvent> =>
   new Observable<TrainEvent>((subscriber) => {
-    let stopped = false
-    const isStopped = (): boolean => stopped || subscriber.closed
+    // The run's own controller: the caller's signal aborts it, and so does unsubscribing.
+    const controller = new AbortController()
+    const outer = options.signal
+    const follow = (): void => controller.abort(outer?.reason)
+    if (outer?.aborted) follow()
+    else outer?.addEventListener('abort', follow, { once: true })
+    const { signal } = controller
     const emit = (event: TrainEvent): void => {
-      if (isStopped()) return
+      if (signal.aborted || subscriber.closed) return
       if (event.type === 'error' && options.failures === 'error') subscriber.error(trainFailure(event))
       else subscriber.next(event)
     }
     // Start on the next microtask, so that subscribing returns at once and
-    // an immediate unsubscribe runs nothing at all.
+    // an immediate unsubscribe (or an aborted signal) runs nothing at all.
     Promise.resolve()
-      .then(() => (isStopped() ? undefined : runTraining(options, emit, isStopped)))
+      .then(() => (signal.aborted ? undefined : runTraining(options, emit, signal)))
       .then(
         () => subscriber.complete(),
         (e: unknown) => {
@@ -80,6 +96,7 @@ export const train = (options: TrainOptions): Observable<TrainEvent> =>
         },
       )
     return () => {
-      stopped = true
+      outer?.removeEventListener('abort', follow)
+      controller.abort()
     }
   })

@@ -57,7 +57,8 @@ export const dashboardCommand: Command = async (argv, out) => {
       port: port.right,
       logDir,
       // The data set loads when the stream is subscribed, not while the page waits.
-      startRun: (settings) => pipe(prepareRun(settings), E.map((run) => defer(() => run.events))),
+      // The dashboard's stop aborts `signal`, which stops the run within a step.
+      startRun: (settings, signal) => pipe(prepareRun(settings, signal), E.map((run) => defer(() => run.events))),
       graphSvg: modelSvg,
       validate: checkAgainstData,
       sampleImages: mnistImages,
