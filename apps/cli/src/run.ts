@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js'
+import { exitStatusOf } from './commands/command.js'
 import { commands } from './commands/table.js'
 
 /** The usage text `backprop` prints for `--help` or a missing command, one line per command. */
@@ -29,5 +30,5 @@ export const run = async (argv: readonly string[], out: (line: string) => void, 
     err(`error: ${result.left.replace(/\s*[\r\n]+\s*/g, ' ').trim()}`)
     return 2
   }
-  return result.right ?? 0
+  return exitStatusOf(result.right)
 }

@@ -6,7 +6,7 @@ import { parseArgs } from '../args.js'
 import { progressBar } from '../progress.js'
 import type { RunWriter } from '@backprop/dashboard'
 import { type PreparedRun, prepareRun, settingsFromArgs, trainOptions } from '../training.js'
-import type { Command } from './command.js'
+import { type Command, interrupted } from './command.js'
 
 /**
  * Keeps the run in `logDir` (as the dashboard keeps its runs, so they show
@@ -57,7 +57,7 @@ export const trainCommand: Command = async (argv, out) => {
     })
     if (controller.signal.aborted) {
       if (!json) out(`stopped by Ctrl-C${last?.type === 'epoch' && last.checkpoint !== null ? `; ${last.checkpoint} holds epoch ${last.epoch}` : ''}`)
-      return E.right(130)
+      return E.right(interrupted)
     }
     return last?.type === 'error' ? E.left(last.message) : E.right(undefined)
   } finally {
