@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { parse } from '@backprop/graph'
 import { repoRoot } from '@backprop/graph/testing/reference'
@@ -192,6 +192,21 @@ describe('bad input', () => {
     expect(result.status).toBe(2)
     expect(result.stderr.trim()).toBe('error: unexpected end of input at column 3')
     expect(result.stdout).toBe('')
+  })
+
+  it('the real command ends quietly with status 0 when its reader goes away, as in `backprop train --json | head -1`', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@backprop/source', join(repoRoot, 'apps/cli/src/main.ts'), 'train', '--dataset', 'iris', '--layers', '4,8,3', '--epochs', '1000', '--json'],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let err = ''
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+    // Close the reading end after the first event, while the run goes on writing.
+    child.stdout.once('data', () => child.stdout.destroy())
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(err).toBe('')
+    expect(status).toBe(0)
   })
 })
 

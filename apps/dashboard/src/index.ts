@@ -38,7 +38,7 @@ export { type EventLines, parseEventLines, parseRunRecord } from './run-log/run-
 export { type ReplayBuffer, type ReplayLimits, type RunEntry, replayBuffer } from './replay-buffer.js'
 export { type Decimated, decimated } from './decimated.js'
 export { throttleWhere } from './throttle-where.js'
-export { type SseEncoding, sseMessage, streamSse } from './sse.js'
+export { type SseEncoding, type SsePacing, sseMessage, streamSse } from './sse.js'
 export {
   type FieldErrors,
   type RunSettings,

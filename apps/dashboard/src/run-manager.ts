@@ -10,8 +10,10 @@ import {
   asyncScheduler,
   concat,
   defer,
+  filter,
   from,
   map,
+  share,
   switchMap,
 } from 'rxjs'
 import { type ReplayBuffer, type ReplayLimits, type RunEntry, replayBuffer } from './replay-buffer.js'
@@ -141,7 +143,11 @@ interface Run {
   readonly controller: AbortController
   readonly writer: RunWriter | undefined
   readonly buffer: ReplayBuffer
+  /** The `seq` of the run's latest event so far (0 before the first). */
+  seq: number
   readonly live: Subject<RunEntry>
+  /** The live entries thinned for watchers, one stream per step interval, shared by the watchers that ask for it. */
+  readonly thinned: Map<number, Observable<WatchedEntry>>
   readonly subscription: Subscription
 }
 
@@ -196,13 +202,14 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
       controller,
       writer: writer?.right,
       buffer: replayBuffer(limits),
+      seq: 0,
       live: new Subject(),
+      thinned: new Map(),
       subscription: new Subscription(),
     }
-    let seq = 0
     let ending: TrainEvent | undefined
     const record = (event: TrainEvent): void => {
-      const entry: RunEntry = { run: run.id, seq: ++seq, event }
+      const entry: RunEntry = { run: run.id, seq: ++run.seq, event }
       run.writer?.append(event)
       run.buffer.add(entry)
       run.live.next(entry)
@@ -239,10 +246,29 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
     return E.right(status$.value)
   }
 
+  /**
+   * The live entries of `run` thinned to a step event per `interval` ms.
+   * Watchers on the default scheduler share one thinned stream per
+   * interval: with 50 watchers, every step event then passes one throttle
+   * instead of 50 (the watchers bench measures what watchers cost a run).
+   */
+  const liveEntries = (run: Run, interval: number, scheduler: SchedulerLike | undefined): Observable<WatchedEntry> => {
+    const make = (): Observable<WatchedEntry> =>
+      (interval > 0 ? run.live.pipe(throttleWhere((e) => e.event.type === 'step', interval, scheduler ?? asyncScheduler)) : run.live).pipe(
+        map((entry): WatchedEntry => ({ ...entry, replayed: false })),
+      )
+    if (scheduler !== undefined) return make()
+    let shared = run.thinned.get(interval)
+    if (shared === undefined) {
+      shared = make().pipe(share())
+      run.thinned.set(interval, shared)
+    }
+    return shared
+  }
+
   const watch = (options: WatchOptions = {}): Observable<WatchedEntry> => {
     const after = parseEventId(options.lastEventId)
     const interval = options.stepInterval ?? 100
-    const scheduler = options.scheduler ?? asyncScheduler
     return runs$.pipe(
       switchMap((run) =>
         run === undefined
@@ -250,12 +276,10 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
           : defer(() => {
               // The snapshot and the live subscription are taken in one synchronous step: no event falls between.
               const kept = run.buffer.entries(after !== undefined && after.run === run.id ? after.seq : 0)
-              const live =
-                interval > 0 ? run.live.pipe(throttleWhere((e) => e.event.type === 'step', interval, scheduler)) : run.live
-              return concat(
-                from(kept).pipe(map((entry): WatchedEntry => ({ ...entry, replayed: true }))),
-                live.pipe(map((entry): WatchedEntry => ({ ...entry, replayed: false }))),
-              )
+              const last = run.seq
+              // A shared thinned stream may still hold a step the snapshot already has: it is not sent twice.
+              const live = liveEntries(run, interval, options.scheduler).pipe(filter((entry) => entry.seq > last))
+              return concat(from(kept).pipe(map((entry): WatchedEntry => ({ ...entry, replayed: true }))), live)
             }),
       ),
     )

@@ -35,7 +35,18 @@ const backedUp = (room: number) => {
     res.writableNeedDrain = false
     res.emit('drain')
   }
-  return { res, drain, events: () => res.written.filter((t) => !t.startsWith(':')).map((t) => t.trim()) }
+  return {
+    res,
+    drain,
+    // A write may carry several messages: each ends with a blank line.
+    events: () =>
+      res.written
+        .filter((t) => !t.startsWith(':'))
+        .flatMap((t) => t.split('\n\n'))
+        .filter((m) => m !== '')
+        .map((m) => m.trim()),
+    writes: () => res.written.filter((t) => !t.startsWith(':')).length,
+  }
 }
 
 describe('streamSse', () => {
@@ -45,15 +56,15 @@ describe('streamSse', () => {
   const live = (name: string): Item => ({ name, droppable: true })
 
   it('holds back what a backed-up socket cannot take and writes it, in order, as it drains', () => {
-    const { res, drain, events } = backedUp(3)
+    const { res, drain, events, writes } = backedUp(3)
     const items = new Subject<Item>()
     streamSse(res as unknown as ServerResponse, items, encoding, NEVER)
     for (const name of ['a', 'b', 'c', 'd', 'e']) items.next(kept(name))
     expect(events()).toEqual(['a', 'b'])
+    // What waited goes in one write once the socket drains.
     drain(1)
-    expect(events()).toEqual(['a', 'b', 'c'])
-    drain(10)
     expect(events()).toEqual(['a', 'b', 'c', 'd', 'e'])
+    expect(writes()).toBe(3)
   })
 
   it('lets a newer droppable item replace the one waiting, never one that must arrive', () => {
@@ -68,6 +79,34 @@ describe('streamSse', () => {
     items.next(live('step4'))
     drain(10)
     expect(events()).toEqual(['epoch1', 'step2', 'epoch2', 'step4'])
+  })
+
+  it('writes what waits together, at most once per batch interval, losing no kept item', () => {
+    vi.useFakeTimers()
+    try {
+      const { res, events, writes } = backedUp(100)
+      const items = new Subject<Item>()
+      streamSse(res as unknown as ServerResponse, items, encoding, NEVER, { batchMs: 50 })
+      // A burst made at once goes in one write, soon.
+      items.next(kept('epoch1'))
+      items.next(live('step1'))
+      expect(writes()).toBe(0)
+      vi.advanceTimersByTime(1)
+      expect(events()).toEqual(['epoch1', 'step1'])
+      expect(writes()).toBe(1)
+      // Within the interval, items wait; a newer step replaces the older one waiting last in line.
+      for (let i = 2; i <= 5; i++) {
+        items.next(live(`step${i}`))
+        if (i % 2 === 0) items.next(kept(`epoch${i}`))
+        vi.advanceTimersByTime(5)
+      }
+      expect(writes()).toBe(1)
+      vi.advanceTimersByTime(50)
+      expect(events()).toEqual(['epoch1', 'step1', 'step2', 'epoch2', 'step4', 'epoch4', 'step5'])
+      expect(writes()).toBe(2)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('ends the response only after everything waiting is written', () => {

@@ -17,7 +17,7 @@
  * Prints tables with this library's ratio to each peer and writes the same
  * figures as JSON (`tools/bench/results.json` unless `--out` says where).
  * `--quick` shortens every measurement (for a smoke run); `--only
- * training,matmul,elementwise,prepare,symbolic,workers,startup,data,watchers` runs some sections.
+ * training,matmul,elementwise,prepare,symbolic,workers,startup,data,watchers,layer-stats` runs some sections.
  * Benchmarks are not tests: nothing here fails on a slow figure. But every
  * system's result is checked after its timing (see `agreement.ts`), and one
  * that computed something else fails its section (`FAILED:` lines, exit
@@ -38,6 +38,7 @@ import { mnistLoadTimes } from './data.js'
 import { benchWorkers } from './workers.js'
 import { compareLosses, ortMatmulJob, ortStepJob } from './ort.js'
 import { benchWatchers } from './watchers.js'
+import { benchLayerStats } from './layer-stats.js'
 import { alternate, type Job, type Schedule } from './timing.js'
 
 const args = process.argv.slice(2)
@@ -317,17 +318,48 @@ const main = async (): Promise<void> => {
       higherIsBetter: false,
       ours: [`${watchers.watchers} watchers`],
       peers: ['no watcher'],
-      rows: [{ label: 'one run', figures: { [`${watchers.watchers} watchers`]: watchers.watched, 'no watcher': watchers.alone } }],
+      rows: [
+        { label: 'one run, wall', figures: { [`${watchers.watchers} watchers`]: watchers.watched, 'no watcher': watchers.alone } },
+        { label: 'one run, CPU of the server', figures: { [`${watchers.watchers} watchers`]: watchers.watchedCpu, 'no watcher': watchers.aloneCpu } },
+      ],
     })
+    log(`(load average ${watchers.loadAverage.toFixed(1)} on ${cpus().length} cores at the end of the watchers section)`)
     json.watchers = watchers
   }
 
+  let layerStats: Awaited<ReturnType<typeof benchLayerStats>> | undefined
+  if (wanted('layer-stats')) {
+    log('a training run with --layer-stats against one without...')
+    layerStats = await benchLayerStats({ quick })
+    sections.push({
+      title: `train --layer-stats: one seeded MNIST run (784-128-64-10 relu, SGD, batch 64, f32, ${layerStats.trainSize} samples, ${layerStats.epochs} epochs) with per-layer statistics against without`,
+      unit: 'ms per run',
+      higherIsBetter: false,
+      ours: ['--layer-stats'],
+      peers: ['without'],
+      rows: [{ label: 'one run', figures: { '--layer-stats': layerStats.with, without: layerStats.without } }],
+    })
+    json.layerStats = layerStats
+  }
+
   const targets: Target[] = []
+  if (layerStats) {
+    targets.push({
+      target: '--layer-stats costs a training run at most 5%',
+      value: `${layerStats.ratio.toFixed(3)}x`,
+      met: layerStats.ratio <= 1.05,
+    })
+  }
   if (watchers) {
     targets.push({
       target: `${watchers.watchers} watchers slow a run by at most 5%`,
       value: `${watchers.ratio.toFixed(3)}x`,
       met: watchers.ratio <= 1.05,
+    })
+    targets.push({
+      target: `${watchers.watchers} watchers cost the server's process at most 5% more CPU in a run`,
+      value: `${watchers.cpuRatio.toFixed(3)}x`,
+      met: watchers.cpuRatio <= 1.05,
     })
   }
   if (startup) {

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
@@ -116,6 +116,29 @@ describe('runLog', () => {
       'done',
       '',
     ])
+  })
+
+  it('lists what the files say now: a run read before is read again once its files change', async () => {
+    const writer = openRun(dir, { dataset: 'iris', lr: 0.1 }, 'cli')
+    if (E.isLeft(writer)) throw new Error(writer.left)
+    // This process writes it: running until its done event.
+    const log = runLog(dir, () => true)
+    writer.right.append(epochEvent(1, 5))
+    expect((await log.list())[0]).toMatchObject({ epochs: 1, state: 'running', last: { epoch: 1 } })
+    expect((await log.list())[0]).toMatchObject({ epochs: 1 })
+    writer.right.append(epochEvent(2, 10))
+    writer.right.append(doneEvent(2, 10))
+    writer.right.close()
+    expect((await log.list())[0]).toMatchObject({ epochs: 2, state: 'done', last: { epoch: 2, steps: 10 } })
+    // settings.json replaced by one of the same length: still noticed.
+    const settingsPath = join(dir, writer.right.id, 'settings.json')
+    const text = readFileSync(settingsPath, 'utf8')
+    writeFileSync(`${settingsPath}.new`, text.replace('"lr": 0.1', '"lr": 0.2'))
+    renameSync(`${settingsPath}.new`, settingsPath)
+    expect((await log.list())[0]?.settings).toMatchObject({ lr: 0.2 })
+    // A torn line appended to a finished run makes it damaged.
+    appendFileSync(join(dir, writer.right.id, 'events.jsonl'), '{"type":"ep')
+    expect((await log.list())[0]).toMatchObject({ state: 'damaged' })
   })
 
   it('serves a run events file and refuses ids that are not run folders', async () => {

@@ -1,4 +1,4 @@
-import { lstat, readFile, readdir, rm } from 'node:fs/promises'
+import { lstat, readFile, readdir, rm, stat } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
@@ -98,6 +98,32 @@ const figuresOf = (event: Readonly<Record<string, unknown>>): Readonly<Record<st
   return { epoch, steps, trainLoss, testLoss, testAccuracy, samplesPerSecond }
 }
 
+/** What a run's two files say, as far as a listing needs it. */
+interface FileFacts {
+  readonly record: RunRecord | undefined
+  readonly settingsProblem: string | undefined
+  readonly eventsMissing: boolean
+  readonly lines: { readonly problems: readonly string[]; readonly torn: boolean }
+  readonly ending: Readonly<Record<string, unknown>> | undefined
+  readonly lastFigures: Readonly<Record<string, unknown>> | undefined
+  readonly epochs: number
+}
+
+const readFacts = async (folder: string, id: string): Promise<FileFacts> => {
+  const [settingsText, eventsText] = await Promise.all([readText(join(folder, settingsFile)), readText(join(folder, eventsFile))])
+  const parsed = settingsText === undefined ? { problem: 'settings.json is missing' } : parseRunRecord(settingsText, id)
+  const { events, problems, torn } = parseEventLines(eventsText ?? '')
+  return {
+    record: 'record' in parsed ? parsed.record : undefined,
+    settingsProblem: 'problem' in parsed ? parsed.problem : undefined,
+    eventsMissing: eventsText === undefined,
+    lines: { problems, torn },
+    ending: events.findLast((e) => e['type'] === 'done' || e['type'] === 'error'),
+    lastFigures: events.findLast((e) => e['type'] === 'done' || e['type'] === 'epoch'),
+    epochs: events.filter((e) => e['type'] === 'epoch').length,
+  }
+}
+
 /**
  * The {@link RunLog} of `dir` (which need not exist yet: it lists no runs).
  * `isActive` tells which run this process is writing right now: a run
@@ -119,19 +145,33 @@ export const runLog = (dir: string, isActive: (id: string) => boolean = () => fa
     return info?.isDirectory() === true ? E.right(folder) : E.left({ _tag: 'NotFound', message: `there is no run '${id}'` })
   }
 
+  /** What a run's files say, by run id, with the identity of the files it was read from. */
+  const read = new Map<string, { readonly key: string; readonly facts: FileFacts }>()
+
+  /**
+   * What a run's files say, read again only when either file changed: a
+   * page polls `/runs` every few seconds, and re-reading every run's events
+   * on each poll would cost a live run more the more runs are kept.
+   */
+  const factsOf = async (folder: string, id: string): Promise<FileFacts> => {
+    const key = (await Promise.all([settingsFile, eventsFile].map((f) => stat(join(folder, f)).catch(() => undefined))))
+      .map((s) => (s === undefined ? '-' : `${s.ino}:${s.size}:${s.mtimeMs}`))
+      .join('/')
+    const known = read.get(id)
+    if (known?.key === key) return known.facts
+    const facts = await readFacts(folder, id)
+    read.set(id, { key, facts })
+    return facts
+  }
+
   const summary = async (id: string): Promise<RunSummary> => {
     const folder = join(dir, id)
-    const [settingsText, eventsText] = await Promise.all([readText(join(folder, settingsFile)), readText(join(folder, eventsFile))])
-    const parsed = settingsText === undefined ? { problem: 'settings.json is missing' } : parseRunRecord(settingsText, id)
-    const record = 'record' in parsed ? parsed.record : undefined
-    const lines = parseEventLines(eventsText ?? '')
-    const ending = lines.events.findLast((e) => e['type'] === 'done' || e['type'] === 'error')
-    const lastFigures = lines.events.findLast((e) => e['type'] === 'done' || e['type'] === 'epoch')
+    const { record, settingsProblem, eventsMissing, lines, ending, lastFigures, epochs } = await factsOf(folder, id)
     const running =
       ending === undefined && record !== undefined && (record.pid === process.pid ? isActive(id) : writerAlive(record))
     const problems = [
-      ...('problem' in parsed ? [parsed.problem] : []),
-      ...(eventsText === undefined ? ['events.jsonl is missing'] : []),
+      ...(settingsProblem === undefined ? [] : [settingsProblem]),
+      ...(eventsMissing ? ['events.jsonl is missing'] : []),
       ...lines.problems,
       // A running writer may be half-way through a line; a stopped one left it torn.
       ...(lines.torn && !running ? ['events.jsonl ends with a torn line (left out)'] : []),
@@ -151,7 +191,7 @@ export const runLog = (dir: string, isActive: (id: string) => boolean = () => fa
       settings: record?.settings ?? null,
       startedAt: record?.startedAt ?? null,
       source: record?.source ?? null,
-      epochs: lines.events.filter((e) => e['type'] === 'epoch').length,
+      epochs,
       last: lastFigures === undefined ? null : figuresOf(lastFigures),
       message: ending?.['type'] === 'error' && typeof ending['message'] === 'string' ? ending['message'] : null,
       problems,
@@ -163,6 +203,8 @@ export const runLog = (dir: string, isActive: (id: string) => boolean = () => fa
     list: async () => {
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
       const ids = entries.filter((e) => e.isDirectory() && isRunId(e.name)).map((e) => e.name)
+      // Forget runs whose folders are gone (removed by another process, say).
+      for (const known of read.keys()) if (!ids.includes(known)) read.delete(known)
       const runs = await Promise.all(ids.map(summary))
       return runs.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || b.id.localeCompare(a.id))
     },
@@ -186,6 +228,7 @@ export const runLog = (dir: string, isActive: (id: string) => boolean = () => fa
         return E.left({ _tag: 'Running', message: `run '${id}' is still running: stop it before deleting it` })
       }
       await rm(folder.right, { recursive: true, force: true })
+      read.delete(id)
       return E.right(undefined)
     },
   }

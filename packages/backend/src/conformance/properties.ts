@@ -40,14 +40,16 @@ const binaryRef = {
   max: (x: number, y: number) => (x >= y ? x : y),
 } as const
 
+// Random shapes reach stride patterns the fixed cases miss.
+
 /**
- * Random shapes for broadcasting, reductions, transposes and axis ops
- * against the reference, to reach stride patterns the fixed cases miss.
+ * Random shapes for broadcasting binary ops and reductions over any axes
+ * against the reference.
  *
  * @internal
  */
-export const describeProperties = (make: () => Backend): void => {
-  describe('random shapes', () => {
+export const describeRandomArithmetic = (make: () => Backend): void => {
+  describe('random shapes: broadcasting and reductions', () => {
     it('binary ops broadcast like NumPy', async () => {
       await fc.assert(
         fc.asyncProperty(
@@ -86,7 +88,17 @@ export const describeProperties = (make: () => Backend): void => {
         settings,
       )
     })
+  })
+}
 
+/**
+ * Random shapes for transposes and the axis ops (softmax, logSumExp)
+ * against the reference.
+ *
+ * @internal
+ */
+export const describeRandomLayout = (make: () => Backend): void => {
+  describe('random shapes: transposes and axis ops', () => {
     it('transpose by any permutation', async () => {
       await fc.assert(
         fc.asyncProperty(
