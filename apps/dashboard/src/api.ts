@@ -29,6 +29,7 @@ export interface Api {
   readonly runEvents: (req: IncomingMessage, res: ServerResponse, id: string) => Promise<void>
   readonly deleteRun: (req: IncomingMessage, res: ServerResponse, id: string) => Promise<void>
   readonly runSamples: (req: IncomingMessage, res: ServerResponse, id: string) => Promise<void>
+  readonly network: (req: IncomingMessage, res: ServerResponse) => Promise<void>
 }
 
 /** At most this many images per request: a strip, not a data set. */
@@ -215,6 +216,27 @@ export const api = (runs: RunManager, stored: RunLog | undefined, options: Dashb
       const images = await options.sampleImages(settings.right, samples)
       if (E.isLeft(images)) sendError(res, { status: 404, message: images.left })
       else sendJson(res, 200, images.right)
+    },
+
+    network: async (req, res) => {
+      if (options.networkAt === undefined) {
+        sendError(res, { status: 501, message: 'this dashboard was started without a network view' })
+        return
+      }
+      const text = new URL(req.url ?? '/', 'http://x').searchParams.get('sample') ?? '0'
+      const sample = /^\d{1,9}$/.test(text) ? Number(text) : NaN
+      if (!Number.isSafeInteger(sample)) {
+        sendError(res, { status: 400, message: `sample must be a test sample's position from 0, e.g. ?sample=3, not '${text}'` })
+        return
+      }
+      const latest = runs.latestParams()
+      if (latest === undefined) {
+        sendError(res, { status: 404, message: 'no run has finished an epoch yet: the network is drawn at the parameters after one' })
+        return
+      }
+      const view = await options.networkAt(latest.settings, latest.params, sample)
+      if (E.isLeft(view)) sendError(res, { status: 400, message: view.left })
+      else sendJson(res, 200, { run: latest.run, epoch: latest.epoch, ...view.right })
     },
 
     runGraph: async (_req, res) => {

@@ -7,6 +7,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { launchChromium } from '@backprop/browser-test/chromium'
 import type { Browser } from 'playwright-core'
 import { concatMap, finalize, from, interval, take } from 'rxjs'
+import type { DashboardOptions } from './options.js'
 import { startDashboard } from './server.js'
 import { openRun } from './run-log/run-writer.js'
 import { doneEvent, epochEvent, runEvents, stepEvent } from './testing/events.js'
@@ -47,10 +48,38 @@ const graphSvg = [
   '</g></svg>',
 ].join('')
 
+/**
+ * A `networkAt` that draws a small network labelled with its sample, as the
+ * command line's draws one with values and adjoints; it records what it was
+ * asked, and knows 10 test samples.
+ */
+const fakeNetwork = () => {
+  const calls: { sample: number; params: unknown }[] = []
+  const networkAt: NonNullable<DashboardOptions['networkAt']> = async (_settings, params, sample) => {
+    calls.push({ sample, params })
+    if (sample >= 10) return E.left(`the test set has 10 samples: choose one from 0 to 9`)
+    const svg = [
+      '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="120" viewBox="0 0 300 120"><g class="graph">',
+      `<g class="node"><ellipse cx="80" cy="60" rx="70" ry="40" fill="#dbeafe"/><text x="80" y="55" text-anchor="middle">a1 = [${sample}, 0.5]</text>`,
+      '<text x="80" y="75" text-anchor="middle">∂E/∂v = [0.25, -0.125]</text></g>',
+      '<g class="node"><ellipse cx="230" cy="60" rx="60" ry="30" fill="#dbeafe"/><text x="230" y="64" text-anchor="middle">E = 0.25</text></g>',
+      '</g></svg>',
+    ].join('')
+    return E.right({ sample, target: [0, 1], output: [0.22, 0.78], loss: 0.25, svg, nodes: [] })
+  }
+  return { networkAt, calls }
+}
+
 describe('the dashboard in a browser', () => {
   it('starts a run, shows its loss changing and its graph, stops it, and saves a screenshot', { timeout: 120_000 }, async () => {
     const run = endlessRun()
-    const dashboard = await startDashboard({ port: 0, startRun: run.startRun, graphSvg: async () => E.right(graphSvg) })
+    const network = fakeNetwork()
+    const dashboard = await startDashboard({
+      port: 0,
+      startRun: run.startRun,
+      graphSvg: async () => E.right(graphSvg),
+      networkAt: network.networkAt,
+    })
     let browser: Browser | undefined
     try {
       browser = await launchChromium()
@@ -95,6 +124,23 @@ describe('the dashboard in a browser', () => {
       expect(await page.locator('#chart-steps canvas').count()).toBe(1)
       expect(await page.locator('#chart-loss canvas').count()).toBe(1)
       expect(run.stopped()).toBe(false)
+
+      // The network at a chosen test sample, at the parameters of the latest epoch; a sample past the test set is refused in one line.
+      await page.fill('#network-sample', '2')
+      await page.click('#network-show')
+      await page.waitForSelector('#network-view svg g.node')
+      expect(await page.textContent('#network-view svg')).toContain('∂E/∂v = [0.25, -0.125]')
+      expect(await page.textContent('#network-caption')).toMatch(/^run 1 after epoch \d+, test sample 2: E = 0\.2500, t = \[0\.00, 1\.00\], y = \[0\.220, 0\.780\]$/)
+      expect(network.calls.at(-1)?.sample).toBe(2)
+      expect(network.calls.at(-1)?.params).toEqual({})
+      await page.fill('#network-sample', '12')
+      await page.click('#network-show')
+      await page.waitForFunction(() => document.querySelector('#network-error')?.textContent === 'the test set has 10 samples: choose one from 0 to 9')
+      expect(await page.locator('#network-view svg').count()).toBe(0)
+      await page.fill('#network-sample', '4')
+      await page.click('#network-show')
+      await page.waitForFunction(() => document.querySelector('#network-caption')?.textContent?.includes('test sample 4'))
+      expect(await page.textContent('#network-error')).toBe('')
 
       // Stop: the server unsubscribes from the run.
       await page.click('#stop')

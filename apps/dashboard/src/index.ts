@@ -18,13 +18,14 @@
  *
  * @packageDocumentation
  */
-export type { Dashboard, DashboardOptions, SampleImage } from './options.js'
+export type { Dashboard, DashboardOptions, NetworkNode, NetworkView, NumberSummary, SampleImage } from './options.js'
 export { startDashboard } from './server.js'
 export {
   type RunManager,
   type RunState,
   type RunStatus,
   type KeepRun,
+  type LatestParams,
   type StartRefusal,
   type StartRun,
   type WatchOptions,

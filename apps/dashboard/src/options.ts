@@ -1,5 +1,6 @@
 import type * as E from 'fp-ts/lib/Either.js'
 import type { ReplayLimits } from './replay-buffer.js'
+import type { Params } from '@backprop/trainer'
 import type { StartRun } from './run-manager.js'
 import type { FieldErrors, RunSettings } from './settings.js'
 
@@ -18,6 +19,67 @@ export interface SampleImage {
   readonly height: number
   /** `width * height` grey levels from 0 (blank) to 255 (ink), row by row. */
   readonly pixels: readonly number[]
+}
+
+/**
+ * A tensor's numbers in short: its size, norm and range, and its entries
+ * (all of them for a small tensor, else the first few).
+ *
+ * @category Server
+ */
+export interface NumberSummary {
+  /** How many entries it has. */
+  readonly size: number
+  /** Its Euclidean (Frobenius) norm. */
+  readonly norm: number
+  /** Its smallest entry. */
+  readonly min: number
+  /** Its largest entry. */
+  readonly max: number
+  /** Its entries in row-major order: all of them when `values.length === size`, else the first few. */
+  readonly values: readonly number[]
+}
+
+/**
+ * One node of a network's graph at one sample: its value and its adjoint
+ * dE/dv, the derivative of the sample's loss E with respect to it.
+ *
+ * @category Server
+ */
+export interface NetworkNode {
+  /** The node's id in the graph. */
+  readonly id: number
+  /** Its name on the drawing (`x`, `t`, `W1`, `a1`, `y`, `E`, ...), or `null` for an unnamed step. */
+  readonly name: string | null
+  /** Its op. */
+  readonly op: string
+  /** Its shape. */
+  readonly shape: readonly number[]
+  /** Its value. */
+  readonly value: NumberSummary
+  /** dE/dv, of the same shape; `null` for a node E does not depend on. */
+  readonly adjoint: NumberSummary | null
+}
+
+/**
+ * A network's graph at its current parameters on one test sample, as
+ * `GET /network?sample=N` serves it: the drawing, and the numbers on it.
+ *
+ * @category Server
+ */
+export interface NetworkView {
+  /** The sample's position in the test set, from 0. */
+  readonly sample: number
+  /** The sample's target row. */
+  readonly target: readonly number[]
+  /** The network's output row y for it. */
+  readonly output: readonly number[]
+  /** The loss E on this sample alone. */
+  readonly loss: number
+  /** The forward graph drawn as SVG, each node labelled with its value and adjoint. */
+  readonly svg: string
+  /** Every node of the forward graph. */
+  readonly nodes: readonly NetworkNode[]
 }
 
 /**
@@ -40,6 +102,12 @@ export interface DashboardOptions {
    * Without it the page shows no graph.
    */
   readonly graphSvg?: (settings: RunSettings) => Promise<E.Either<string, string>>
+  /**
+   * Computes and draws the network of a run with `settings` at `params` on
+   * test sample `sample` (see {@link NetworkView}), or says in one line why
+   * it cannot. Without it the page shows no network view.
+   */
+  readonly networkAt?: (settings: RunSettings, params: Params, sample: number) => Promise<E.Either<string, NetworkView>>
   /**
    * Checks settings beyond their form (the dashboard checks types and
    * ranges itself), e.g. that the first layer size fits the dataset; returns

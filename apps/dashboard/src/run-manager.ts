@@ -1,4 +1,4 @@
-import type { TrainErrorEvent, TrainEvent } from '@backprop/trainer'
+import { type Params, type TrainErrorEvent, type TrainEvent, eventParams } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
 import {
   BehaviorSubject,
@@ -101,6 +101,24 @@ export interface WatchedEntry extends RunEntry {
 }
 
 /**
+ * The parameters of the current (or last) run as its latest event that
+ * carries them left them: after an epoch, at the end, or the last good ones
+ * of a failed run.
+ *
+ * @category Server
+ */
+export interface LatestParams {
+  /** The run's number, from 1. */
+  readonly run: number
+  /** The run's settings. */
+  readonly settings: RunSettings
+  /** The epochs completed when these were the parameters (for a failed run, the epoch it failed in). */
+  readonly epoch: number | null
+  /** The parameters, by name. */
+  readonly params: Params
+}
+
+/**
  * The dashboard's one run at a time: starts and stops it, owns the only
  * subscription to the trainer's Observable (so watchers that come and go
  * never start, stop or slow it), keeps a bounded replay of its events, and
@@ -123,6 +141,8 @@ export interface RunManager {
    * {@link RunManager.close}. Unsubscribing affects only this watcher.
    */
   readonly watch: (options?: WatchOptions) => Observable<WatchedEntry>
+  /** The current (or last) run's latest parameters, or `undefined` before any event carried them. */
+  readonly latestParams: () => LatestParams | undefined
   /** Stops a running run and completes every stream. */
   readonly close: () => void
 }
@@ -143,6 +163,8 @@ interface Run {
   readonly buffer: ReplayBuffer
   /** The `seq` of the run's latest event so far (0 before the first). */
   seq: number
+  /** Its latest parameters so far. */
+  latest: LatestParams | undefined
   readonly live: Subject<RunEntry>
   /** The live entries thinned for watchers, one stream per step interval, shared by the watchers that ask for it. */
   readonly thinned: Map<number, Observable<WatchedEntry>>
@@ -198,6 +220,7 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
       writer: writer?.right,
       buffer: replayBuffer(limits),
       seq: 0,
+      latest: undefined,
       live: new Subject(),
       thinned: new Map(),
       subscription: new Subscription(),
@@ -205,6 +228,11 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
     let ending: TrainEvent | undefined
     const record = (event: TrainEvent): void => {
       const entry: RunEntry = { run: run.id, seq: ++run.seq, event }
+      const params = eventParams(event)
+      if (params !== undefined) {
+        const epoch = event.type === 'done' ? event.epochs : event.type === 'step' ? null : event.epoch
+        run.latest = { run: run.id, settings, epoch, params }
+      }
       run.writer?.append(event)
       run.buffer.add(entry)
       run.live.next(entry)
@@ -286,5 +314,13 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
     runs$.complete()
   }
 
-  return { status: () => status$.value, status$: status$.asObservable(), start, stop, watch, close }
+  return {
+    status: () => status$.value,
+    status$: status$.asObservable(),
+    start,
+    stop,
+    watch,
+    latestParams: () => runs$.value?.latest,
+    close,
+  }
 }

@@ -52,6 +52,7 @@ export const startDashboard = async (options: DashboardOptions): Promise<Dashboa
     '/defaults': { GET: handlers.defaults },
     '/graph.svg': { GET: handlers.runGraph },
     '/graph': { POST: handlers.graph },
+    '/network': { GET: handlers.network },
     '/start': { POST: handlers.start },
     '/stop': { POST: handlers.stop },
     '/validate': { POST: handlers.validate },

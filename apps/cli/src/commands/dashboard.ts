@@ -1,13 +1,14 @@
-import { startDashboard } from '@backprop/dashboard'
+import { type DashboardOptions, type RunSettings, startDashboard } from '@backprop/dashboard'
 import { ancestors, toDot } from '@backprop/graph'
-import { networkGradients, layered, type Loss } from '@backprop/nn'
+import { networkGradients } from '@backprop/nn'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { defer } from 'rxjs'
 import { numberOption, parseArgs } from '../args.js'
 import { checkAgainstData, mnistImages } from '../dashboard-data.js'
 import { renderSvg } from '../svg.js'
-import { activationsFor, prepareRun, type TrainSettings } from '../training.js'
+import { networkAt, networkOfOne } from '../network-at-sample.js'
+import { prepareRun, type TrainSettings } from '../training.js'
 import type { Command } from './command.js'
 
 /**
@@ -16,11 +17,15 @@ import type { Command } from './command.js'
  * so even a 784-128-10 network is a few dozen vertices.
  */
 export const modelSvg = async (s: TrainSettings): Promise<E.Either<string, string>> => {
-  const sizes = s.layers ?? []
   const network = pipe(
-    layered({ sizes, activations: activationsFor(sizes, s), loss: s.loss as Loss, reduction: s.reduction, batch: 1, dtype: s.dtype }),
-    E.chain((net) => E.map((g: { graph: typeof net.graph; gradients: readonly { W: number; b: number }[] }) => ({ net, g }))(networkGradients(net))),
-    E.mapLeft((e) => e.message),
+    networkOfOne(s),
+    E.chain((net) =>
+      pipe(
+        networkGradients(net),
+        E.map((g) => ({ net, g })),
+        E.mapLeft((e) => e.message),
+      ),
+    ),
   )
   if (E.isLeft(network)) return network
   const { net, g } = network.right
@@ -37,6 +42,16 @@ export const modelSvg = async (s: TrainSettings): Promise<E.Either<string, strin
   })
   return E.right(await renderSvg(dot))
 }
+
+/** How the dashboard trains, draws and checks: the hooks it is started with, everything but where it listens and keeps runs. */
+export const dashboardHooks = {
+  // The data set loads when the stream is subscribed, not while the page waits.
+  startRun: (settings: RunSettings) => pipe(prepareRun(settings), E.map((run) => defer(() => run.events))),
+  graphSvg: modelSvg,
+  networkAt,
+  validate: checkAgainstData,
+  sampleImages: mnistImages,
+} satisfies Omit<DashboardOptions, 'port' | 'logDir'>
 
 /**
  * `backprop dashboard [--port P] [--log-dir DIR]`: serves the live training
@@ -56,11 +71,7 @@ export const dashboardCommand: Command = async (argv, out) => {
     const dashboard = await startDashboard({
       port: port.right,
       logDir,
-      // The data set loads when the stream is subscribed, not while the page waits.
-      startRun: (settings) => pipe(prepareRun(settings), E.map((run) => defer(() => run.events))),
-      graphSvg: modelSvg,
-      validate: checkAgainstData,
-      sampleImages: mnistImages,
+      ...dashboardHooks,
     })
     out(`dashboard on ${dashboard.url} (events at ${dashboard.url}events, runs kept in ${logDir}); Ctrl-C to stop`)
     await new Promise<void>((resolve) => process.once('SIGINT', () => void dashboard.close().then(resolve)))

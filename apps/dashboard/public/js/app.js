@@ -11,6 +11,7 @@ import { showConfusion, showMistakes } from './evaluation.js'
 import { fillForm, readForm, showErrors } from './form.js'
 import { duration, percent, show } from './format.js'
 import { showGraph } from './graph.js'
+import { showNetwork } from './network.js'
 import { renderRuns, sortRuns } from './runs.js'
 import { addEvent, emptySeries, epochsCsv, seriesFromLines } from './series.js'
 
@@ -394,6 +395,17 @@ const fillDefaults = async () => {
 byId('reset', HTMLButtonElement).addEventListener('click', () => void fillDefaults())
 
 graphFit.addEventListener('change', () => graphView.classList.toggle('fit', graphFit.checked))
+
+// ---- the network at one sample ----------------------------------------------
+
+const networkView = byId('network-view', HTMLElement)
+const networkFit = byId('network-fit', HTMLInputElement)
+byId('network-form', HTMLFormElement).addEventListener('submit', (submit) => {
+  submit.preventDefault()
+  const sample = byId('network-sample', HTMLInputElement).valueAsNumber
+  void showNetwork(networkView, byId('network-caption', HTMLElement), byId('network-error', HTMLElement), sample)
+})
+networkFit.addEventListener('change', () => networkView.classList.toggle('fit', networkFit.checked))
 
 // ---- start ----------------------------------------------------------------
 
