@@ -27,7 +27,7 @@ const result = await build({
   entryPoints: {
     main: join(cli, 'src', 'main.ts'),
     index: join(cli, 'src', 'index.ts'),
-    worker: join(workspace, 'packages', 'backend-workers', 'src', 'worker.ts'),
+    worker: join(workspace, 'packages', 'backend-workers', 'src', 'runtime', 'worker.ts'),
   },
   outdir,
   bundle: true,

@@ -17,10 +17,11 @@ import {
 } from '@backprop/backend'
 import { cpuBackend, type CpuBackend, type CpuExecutable } from '@backprop/backend-cpu'
 import { fromJson, type Graph, type GraphJson, type NodeId } from '@backprop/graph'
-import { workersExecutable, type WorkersExecutable } from './executable.js'
-import { heldExecutable, type HeldWorkersExecutable, wholeHeldExecutable } from './held.js'
-import { planHeld, planShards } from './plan.js'
-import { type PoolHooks, WorkerPool } from './pool.js'
+import { workersExecutable, type WorkersExecutable } from './runtime/executable.js'
+import { heldExecutable, type HeldWorkersExecutable, wholeHeldExecutable } from './runtime/held.js'
+import { planHeld, planShards } from './splitting/plan.js'
+import { type PoolHooks, WorkerPool } from './runtime/pool.js'
+import { shardRunner } from './runtime/shard-run.js'
 
 /**
  * The largest `workers` count one backend may have (the calling thread and
@@ -165,17 +166,34 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
       ),
   }
 
+  /**
+   * Runs `compile` holding a lease on the pool, so that threads it starts
+   * (a shard runner sends the workers their graphs before the calling
+   * thread compiles its own) end should it fail; an executable it makes
+   * holds a lease of its own.
+   */
+  function leased<A>(compile: () => A): A {
+    pool.acquire()
+    try {
+      return compile()
+    } finally {
+      void pool.release()
+    }
+  }
+
   function compileFed(graph: Graph, outputs: readonly NodeId[], batchInputs: readonly string[] | undefined): E.Either<BackendError, WorkersExecutable> {
-    return pipe(
-      feedSpecs(graph, outputs),
-      E.flatMap((specs) => {
-        const plan = planShards(graph, outputs, batchInputs, workers, minFlops)
-        return pipe(
-          localExecutable(cpu, plan.shards[0]!.graph),
-          E.map((local) => workersExecutable(pool, compiled++, plan, local, specs, outputSpecs(graph, outputs))),
-        )
-      }),
-    )
+    const specs = feedSpecs(graph, outputs)
+    if (E.isLeft(specs)) return specs
+    const plan = planShards(graph, outputs, batchInputs, workers, minFlops)
+    return leased(() => {
+      const runner = plan.unsplit === undefined ? shardRunner(pool, compiled++, plan, specs.right) : undefined
+      const local = localExecutable(cpu, plan.shards[0]!.graph)
+      if (E.isLeft(local)) {
+        runner?.unload()
+        return local
+      }
+      return E.right(workersExecutable(pool, plan, runner, local.right, specs.right, outputSpecs(graph, outputs)))
+    })
   }
 
   function compileHeld(
@@ -189,36 +207,34 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
     const { after, sources, shardOutputs } = plan.right
     const later = sources.filter((s) => s.from === 'after').length
     const values = after.roots.slice(later)
-    return pipe(
-      E.Do,
-      E.bind('shardSpecs', () => feedSpecs(graph, shardOutputs)),
-      E.bind('specs', () => feedSpecs(graph, [...outputs, ...updates.map((u) => u.value)])),
-      E.bind('local', () => localExecutable(cpu, plan.right.shards.shards[0]!.graph)),
-      E.flatMap(({ shardSpecs, specs, local }) => {
-        // The held parameters that the shards read live in the run buffer; `after` writes their new values there.
-        const read = new Set(shardSpecs.flatMap((s) => (s.required ? [s.name] : [])))
-        const inBuffer = updates.flatMap((u, j) => (read.has(u.param) ? [{ name: u.param, value: values[j]! }] : []))
-        const afterUpdates = updates.map((u, j) => ({ param: u.param, value: values[j]! }))
-        const held = new Set(updates.map((u) => u.param))
-        const publicSpecs: FeedSpec[] = specs.map((s) => (held.has(s.name) ? { ...s, required: false } : s))
-        return pipe(
-          heldCpu(cpu, after.graph, [...after.roots.slice(0, later), ...inBuffer.map((h) => h.value)], afterUpdates),
-          E.map((afterExe) =>
-            heldExecutable(
-              pool,
-              compiled++,
-              plan.right,
-              local,
-              afterExe,
-              shardSpecs,
-              inBuffer.map((h) => h.name),
-              publicSpecs,
-              outputSpecs(graph, outputs),
-            ),
-          ),
-        )
-      }),
-    )
+    const shardSpecs = feedSpecs(graph, shardOutputs)
+    if (E.isLeft(shardSpecs)) return shardSpecs
+    const specs = feedSpecs(graph, [...outputs, ...updates.map((u) => u.value)])
+    if (E.isLeft(specs)) return specs
+    // The held parameters that the shards read live in the run buffer; `after` writes their new values there.
+    const read = new Set(shardSpecs.right.flatMap((s) => (s.required ? [s.name] : [])))
+    const inBuffer = updates.flatMap((u, j) => (read.has(u.param) ? [{ name: u.param, value: values[j]! }] : []))
+    const afterUpdates = updates.map((u, j) => ({ param: u.param, value: values[j]! }))
+    const held = new Set(updates.map((u) => u.param))
+    const publicSpecs: FeedSpec[] = specs.right.map((s) => (held.has(s.name) ? { ...s, required: false } : s))
+    return leased(() => {
+      // The workers compile their shard graphs while this thread compiles shard 0's and the update's.
+      const runner = shardRunner(pool, compiled++, plan.right.shards, shardSpecs.right)
+      const local = localExecutable(cpu, plan.right.shards.shards[0]!.graph)
+      if (E.isLeft(local)) {
+        runner.unload()
+        return local
+      }
+      const afterExe = heldCpu(cpu, after.graph, [...after.roots.slice(0, later), ...inBuffer.map((h) => h.value)], afterUpdates)
+      if (E.isLeft(afterExe)) {
+        runner.unload()
+        void local.right.dispose()
+        return afterExe
+      }
+      return E.right(
+        heldExecutable(pool, plan.right, runner, local.right, afterExe.right, inBuffer.map((h) => h.name), publicSpecs, outputSpecs(graph, outputs)),
+      )
+    })
   }
 }
 

@@ -4,7 +4,7 @@ import { buildOrThrow, emptyGraph, type Graph, type NodeId } from '@backprop/gra
 import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect } from 'vitest'
 import { type WorkersBackend, type WorkersExecutable, workersBackend } from './index.js'
-import { planShards } from './plan.js'
+import { planShards } from './splitting/plan.js'
 import { batchingEverything, guessBatchInputs } from './testing/batched.js'
 
 /** Why `exe` runs whole in the calling thread, or `undefined` when its runs are split. */

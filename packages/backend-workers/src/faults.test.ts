@@ -6,7 +6,7 @@ import type { Worker } from 'node:worker_threads'
 import { filter, firstValueFrom, lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { makeWorkersBackend } from './backend.js'
-import type { PoolHooks } from './pool.js'
+import type { PoolHooks } from './runtime/pool.js'
 import { toyData, toyModel, toyParams } from './testing/toy-training.js'
 
 /** A backend with `hooks` that records every thread it starts and a promise of each one's exit. */

@@ -159,6 +159,6 @@ export {
   type WorkersBackendOptions,
   workersBackend,
 } from './backend.js'
-export type { WorkersExecutable } from './executable.js'
-export type { HeldWorkersExecutable } from './held.js'
+export type { WorkersExecutable } from './runtime/executable.js'
+export type { HeldWorkersExecutable } from './runtime/held.js'
 export { parseWorkersSpec } from './spec.js'

@@ -6,6 +6,9 @@
  *   one thread) at batch 64 and 512, in float32 and float64, samples/s, with
  *   ONNX Runtime (`ort`, 1 and 2 intra-op threads) beside it, and a check that
  *   ort and cpu compute the same losses;
+ * - the same step on `workers:2` against `cpu`, and `backprop train` end to
+ *   end on either (whole 5-epoch runs of the built command, first epoch
+ *   included);
  * - float32 matrix products at n = 128, 512, 1024 (and 512 with either
  *   factor stored transposed), GFLOPS;
  * - `sigmoid(x * w + b)` elementwise on 1M values;
@@ -24,7 +27,7 @@
  * status 1): a figure is only printed for work that was done right.
  */
 import { writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { DType } from '@backprop/graph'
 import { checkEntrywise, checkProduct, checkStep, type Tracked, type TrainingJob, tracked } from './agreement.js'
@@ -36,6 +39,8 @@ import { prepareTimes, scaleTimes } from './symbolic.js'
 import { startupJobs } from './startup.js'
 import { mnistLoadTimes } from './data.js'
 import { benchWorkers } from './workers.js'
+import { buildCli } from './cli.js'
+import { benchEndToEnd, type EndToEndResult } from './end-to-end.js'
 import { compareLosses, ortMatmulJob, ortStepJob } from './ort.js'
 import { benchWatchers } from './watchers.js'
 import { benchLayerStats } from './layer-stats.js'
@@ -53,6 +58,9 @@ const wanted = (section: string): boolean => only === undefined || only.includes
 const schedule: Schedule = quick ? { rounds: 2, roundMs: 150, warmupMs: 150 } : { rounds: 7, roundMs: 350, warmupMs: 500 }
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
+
+/** How far ort's losses may be from cpu's over the same steps, relative: float32 and float64 rounding. */
+const lossTolerance: Record<'f32' | 'f64', number> = { f32: 1e-5, f64: 1e-12 }
 
 /**
  * Times the jobs that could be made (a peer that failed to load gives
@@ -82,6 +90,7 @@ const disagreements = (timed: Record<string, Tracked>, check: (result: unknown) 
 
 const main = async (): Promise<void> => {
   const started = performance.now()
+  const loadAverage: { start: number[]; end?: number[] } = { start: loadavg() }
   const tfLoaded = await loadTf()
   const jaxLoaded = await loadJax()
   const tf: Tf | undefined = typeof tfLoaded === 'string' ? (log(tfLoaded), undefined) : tfLoaded
@@ -94,6 +103,8 @@ const main = async (): Promise<void> => {
     cores: cpus().length,
     quick,
     schedule,
+    // Other processes on the machine slow every system: the load averages say how busy it was.
+    loadAverage,
   }
 
   let training: { batch: number; dtype: DType; samplesPerSecond: Figures }[] = []
@@ -104,7 +115,7 @@ const main = async (): Promise<void> => {
     for (const dtype of ['f32', 'f64'] as const) {
       for (const batch of [64, 512]) {
         log(`training step, batch ${batch}, ${dtype}...`)
-        const { ms, timed } = await measure<Job>({
+        const { ms, timed } = await measure<TrainingJob>({
           backprop: () => backpropJob(batch, dtype, true),
           ort: () => ortStepJob(1, batch, dtype),
           'ort:2': () => ortStepJob(2, batch, dtype),
@@ -114,19 +125,26 @@ const main = async (): Promise<void> => {
           'tfjs-wasm': tf && dtype === 'f32' ? () => tfJob(tf, 'wasm', batch) : null,
           'jax-js': jax ? () => jaxJob(jax, batch, dtype) : null,
         })
-        // One more step of every system, against the reference interpreter from the same parameters.
+        // One more step of every system, peers included, against the reference interpreter from the same parameters.
         const reference = referenceStep(batch)
         for (const [name, t] of Object.entries(timed)) {
           const index = t.runs()
-          // ort's steps are compared with cpu's by compareLosses below.
-          if (!('params' in t.job)) continue
-          const wrong = await checkStep(t.job as TrainingJob, (params) => reference(params, index))
+          const wrong = await checkStep(t.job, (params, later) => reference(params, index + later))
           if (wrong !== undefined) failures.push(`batch ${batch}, ${dtype}, ${name}: ${wrong}`)
         }
         for (const t of Object.values(timed)) await t.job.dispose?.()
         const figures = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v === null ? null : (batch * 1000) / v]))
         rows.push({ label: `batch ${batch}, ${dtype}`, figures })
         training = [...training, { batch, dtype, samplesPerSecond: figures }]
+      }
+    }
+    log('ort against cpu: losses of the same steps...')
+    for (const dtype of ['f32', 'f64'] as const) {
+      const compared = await compareLosses(64, dtype)
+      lossChecks.push({ dtype, ...compared })
+      const tolerance = lossTolerance[dtype]
+      if (!(compared.maxRelDiff <= tolerance)) {
+        failures.push(`ort, 8 steps ${dtype}: losses differ from cpu's by ${compared.maxRelDiff.toExponential(1)} relative (tolerance ${tolerance})`)
       }
     }
     sections.push({
@@ -139,8 +157,6 @@ const main = async (): Promise<void> => {
       failures,
     })
     json.training = training
-    log('ort against cpu: losses of the same steps...')
-    for (const dtype of ['f32', 'f64'] as const) lossChecks.push({ dtype, ...(await compareLosses(64, dtype)) })
     json.ortLosses = lossChecks
   }
 
@@ -163,15 +179,14 @@ const main = async (): Promise<void> => {
       const { ms, timed } = await measure({
         backprop: () => jobs.backprop(true),
         'backprop (js)': n <= 512 ? () => jobs.backprop(false) : null,
-        ort: layout === 'NN' ? () => ortMatmulJob(1, n) : null,
-        'ort:2': layout === 'NN' ? () => ortMatmulJob(2, n) : null,
+        ort: layout === 'NN' ? () => ortMatmulJob(1, n, jobs.a, jobs.b) : null,
+        'ort:2': layout === 'NN' ? () => ortMatmulJob(2, n, jobs.a, jobs.b) : null,
         'tfjs-cpu': tf && n <= 512 ? () => jobs.tf(tf, 'cpu') : null,
         'tfjs-wasm': tf ? () => jobs.tf(tf, 'wasm') : null,
         'jax-js': jax ? () => jobs.jax(jax) : null,
       })
-      // ort multiplies factors of its own (ortMatmulJob): checked are the systems given jobs.a and jobs.b.
-      const given = Object.fromEntries(Object.entries(timed).filter(([name]) => !name.startsWith('ort')))
-      failures.push(...disagreements(given, (c) => checkProduct(jobs.a, jobs.b, n, c)).map((w) => `${label}, ${w}`))
+      // Every system multiplies jobs.a by jobs.b: each product is checked on a sample of its entries.
+      failures.push(...disagreements(timed, (c) => checkProduct(jobs.a, jobs.b, n, c)).map((w) => `${label}, ${w}`))
       for (const t of Object.values(timed)) await t.job.dispose?.()
       const figures = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v === null ? null : (2 * n ** 3) / (v * 1e6)]))
       rows.push({ label, figures })
@@ -262,6 +277,7 @@ const main = async (): Promise<void> => {
   }
 
   let workers: Awaited<ReturnType<typeof benchWorkers>> | undefined
+  let endToEnd: EndToEndResult | undefined
   if (wanted('workers')) {
     log('workers:2 against cpu...')
     workers = await benchWorkers({ quick })
@@ -275,6 +291,29 @@ const main = async (): Promise<void> => {
       failures: workers.failures,
     })
     json.workers = workers
+    log('backprop train end to end, workers:2 against cpu...')
+    buildCli()
+    const loadBefore = loadavg()
+    endToEnd = benchEndToEnd({ rounds: quick ? 1 : 5 })
+    const e = endToEnd
+    sections.push({
+      title: `backprop train, MNIST 784-128-10, batch 512, 5 epochs (the built command, a process per run; ${e.cpu.length} run${e.cpu.length === 1 ? '' : 's'} each, alternating; medians)`,
+      unit: 'samples/s over all epochs, the first included',
+      higherIsBetter: true,
+      ours: [e.backend],
+      peers: ['cpu'],
+      rows: [{ label: 'one run', figures: { [e.backend]: e.parallelSamplesPerSecond, cpu: e.cpuSamplesPerSecond } }],
+      failures: e.failures,
+    })
+    sections.push({
+      title: 'The same runs, wall time of the process (loading the data and compiling included)',
+      unit: 'ms per run',
+      higherIsBetter: false,
+      ours: [e.backend],
+      peers: ['cpu'],
+      rows: [{ label: 'one run', figures: { [e.backend]: e.parallelWallMs, cpu: e.cpuWallMs } }],
+    })
+    json.endToEnd = { ...e, loadAverage: { before: loadBefore, after: loadavg() } }
   }
 
   let startup: { readonly ratio: number } | undefined
@@ -365,6 +404,13 @@ const main = async (): Promise<void> => {
   if (startup) {
     targets.push({ target: 'backprop diff within 3x the time of node -e 0', value: `${startup.ratio.toFixed(2)}x`, met: startup.ratio <= 3 })
   }
+  if (endToEnd) {
+    targets.push({
+      target: `backprop train --backend ${endToEnd.backend} over --backend cpu, batch 512, 5 epochs, samples/s: >= 1.6x`,
+      value: `${endToEnd.ratio.toFixed(2)}x`,
+      met: endToEnd.ratio >= 1.6,
+    })
+  }
   if (workers) {
     targets.push({ target: 'workers:2 over cpu, batch 512: >= 1.7x', value: `${workers.ratio512.toFixed(2)}x`, met: workers.ratio512 >= 1.7 })
     targets.push({
@@ -382,7 +428,7 @@ const main = async (): Promise<void> => {
     }
   }
   for (const c of lossChecks) {
-    const tolerance = c.dtype === 'f32' ? 1e-5 : 1e-12
+    const tolerance = lossTolerance[c.dtype]
     targets.push({ target: `ort and cpu losses agree, 8 steps ${c.dtype} (relative ${tolerance})`, value: c.maxRelDiff.toExponential(1), met: c.maxRelDiff <= tolerance })
   }
   for (const t of training) {
@@ -406,6 +452,7 @@ const main = async (): Promise<void> => {
   const largest = symbolic.find((s) => s.nodes >= 100_000)
   if (largest) targets.push({ target: 'differentiate + simplify 100k nodes (issue 2): < 1 s', value: `${largest.total.toFixed(0)} ms`, met: largest.total < 1000 })
   json.targets = targets
+  loadAverage.end = loadavg()
   const failures = sections.flatMap((s) => s.failures ?? [])
   json.failures = failures
 

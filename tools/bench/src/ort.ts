@@ -7,7 +7,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import { type Executable, tensor } from '@backprop/backend'
 import { ortBackend } from '@backprop/backend-ort'
 import { buildOrThrow, type DType, emptyGraph } from '@backprop/graph'
-import { backpropJob, batches, lr, paramFeeds, sizes, trainingGraph } from './mnist.js'
+import type { TrainingJob } from './agreement.js'
+import { backpropJob, batches, heldValues, initialParams, lr, paramFeeds, sizes, trainingGraph } from './mnist.js'
 import type { Job } from './timing.js'
 
 const [D, , K] = sizes
@@ -26,7 +27,7 @@ const compileOrThrow = (compiled: E.Either<{ readonly message: string }, Executa
  * `updates`, each run feeds the batch and the learning rate (and the initial
  * parameters once) and resolves to the loss.
  */
-export const ortStepJob = (threads: number, batch: number, dtype: DType): OrtJob => {
+export const ortStepJob = (threads: number, batch: number, dtype: DType): OrtJob & TrainingJob => {
   const { graph, loss, updates } = trainingGraph(batch, dtype)
   const exe = compileOrThrow(ortBackend({ threads }).compile(graph, [loss], { batchInputs: ['x', 't'], updates }))
   const params = paramFeeds(dtype)
@@ -34,6 +35,7 @@ export const ortStepJob = (threads: number, batch: number, dtype: DType): OrtJob
   const data = batches(batch, dtype)
   let step = 0
   return {
+    params: () => (step === 0 ? initialParams(dtype) : heldValues(exe)),
     run: async () => {
       const b = data[step % data.length]!
       const feeds = { x: { shape: [batch, D], dtype, data: b.x }, t: { shape: [batch, K], dtype, data: b.t }, lr: rate }
@@ -45,17 +47,20 @@ export const ortStepJob = (threads: number, batch: number, dtype: DType): OrtJob
   }
 }
 
-/** C = A B in float32 on ONNX Runtime, A and B fed each run and C read back (as the cpu backend's matmul job). */
-export const ortMatmulJob = (threads: number, n: number): OrtJob => {
+/**
+ * C = A B in float32 on ONNX Runtime, the row-major n x n factors `a` and
+ * `b` fed each run and C read back, whole (as the cpu backend's matmul job,
+ * and checked as its product is).
+ */
+export const ortMatmulJob = (threads: number, n: number, a: Float32Array, b: Float32Array): OrtJob => {
   const { graph, result } = buildOrThrow(emptyGraph, (g) => g.matmul(g.input('a', [n, n], 'f32'), g.input('b', [n, n], 'f32')))
   const exe = compileOrThrow(ortBackend({ threads }).compile(graph, [result]))
-  const a = tensor(Array.from({ length: n * n }, (_, i) => Math.sin(i)), [n, n], 'f32')
-  const b = tensor(Array.from({ length: n * n }, (_, i) => Math.cos(i)), [n, n], 'f32')
+  const feeds = { a: tensor(a, [n, n], 'f32'), b: tensor(b, [n, n], 'f32') }
   return {
     run: async () => {
-      const out = await exe.run({ a, b })
+      const out = await exe.run(feeds)
       if (E.isLeft(out)) throw new Error(out.left.message)
-      return out.right[0]!.data[0]
+      return out.right[0]!.data
     },
     dispose: () => exe.dispose(),
   }

@@ -1,12 +1,9 @@
 // How long `backprop diff` takes from the shell, against Node starting and
 // doing nothing (`node -e 0`) on the same machine in the same run: start-up
 // is most of a small command, so the ratio is the figure that matters.
-import { execFileSync, spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { spawnSync } from 'node:child_process'
+import { buildCli, launcher } from './cli.js'
 import type { Job } from './timing.js'
-
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
-const launcher = fileURLToPath(new URL('../../../apps/cli/bin/backprop.js', import.meta.url))
 
 /** What `backprop diff "x*x" --wrt x` must print; a run that prints anything else is an error. */
 const expected = 'd/dx = 2*x\n'
@@ -25,7 +22,7 @@ const spawnJob = (args: readonly string[], check: (stdout: string) => boolean): 
  * runs it (the launcher of apps/cli/bin), after bundling the current sources.
  */
 export const startupJobs = (): { readonly 'node -e 0': () => Job; readonly 'backprop diff': () => Job } => {
-  execFileSync(process.execPath, ['apps/cli/scripts/bundle.mjs'], { cwd: repoRoot, stdio: 'inherit' })
+  buildCli()
   return {
     'node -e 0': () => spawnJob(['-e', '0'], (out) => out === ''),
     'backprop diff': () => spawnJob([launcher, 'diff', 'x*x', '--wrt', 'x'], (out) => out === expected),

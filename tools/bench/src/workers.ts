@@ -134,7 +134,7 @@ const heldJob = (backend: Backend, batch: number, dtype: DType): Timed => {
     exe,
     check: (t) => {
       const index = t.runs()
-      return checkStep({ ...t.job, params: () => (step === 0 ? initialParams(dtype) : heldValues(exe)) }, (p) => reference(p, index))
+      return checkStep({ ...t.job, params: () => (step === 0 ? initialParams(dtype) : heldValues(exe)) }, (p, later) => reference(p, index + later))
     },
     job: {
       run: async () => {

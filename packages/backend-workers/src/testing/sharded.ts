@@ -2,8 +2,8 @@ import type { Feeds, Tensor, TensorData } from '@backprop/backend'
 import { evaluate } from '@backprop/backend-cpu'
 import { fromJson, type Graph, type NodeId } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
-import { combine } from '../combine.js'
-import { planShards, type ShardPlan } from '../plan.js'
+import { combine } from '../runtime/combine.js'
+import { planShards, type ShardPlan } from '../splitting/plan.js'
 
 /** The feeds among `feeds` that name an input or param of `graph`. */
 export const feedsOf = (graph: Graph, feeds: Feeds): Feeds => {

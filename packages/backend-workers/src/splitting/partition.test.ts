@@ -7,7 +7,7 @@ import * as fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { partition } from './partition.js'
-import { feedsOf, maxRelativeError, runSharded } from './testing/sharded.js'
+import { feedsOf, maxRelativeError, runSharded } from '../testing/sharded.js'
 
 /** Deterministic values in [-1, 1): a small linear congruential generator. */
 const values = (n: number, seed: number): number[] => {

@@ -1,6 +1,6 @@
 import { allocate, type TensorData, type TensorSpec } from '@backprop/backend'
 import { sizeOf } from '@backprop/graph'
-import type { OutputKind } from './partition.js'
+import type { OutputKind } from '../splitting/partition.js'
 import { addInto } from './sum.js'
 
 /**

@@ -13,9 +13,9 @@ import {
 } from '@backprop/backend'
 import type { CpuExecutable } from '@backprop/backend-cpu'
 import { sizeOf } from '@backprop/graph'
-import type { ShardPlan } from './plan.js'
+import type { ShardPlan } from '../splitting/plan.js'
 import type { WorkerPool } from './pool.js'
-import { type RunBuffer, type ShardRunner, shardRunner } from './shard-run.js'
+import type { RunBuffer, ShardRunner } from './shard-run.js'
 
 /**
  * A graph compiled for the workers backend. Besides the {@link Executable}
@@ -42,11 +42,12 @@ export interface WorkersExecutable extends Executable {
 }
 
 /**
- * Wraps a shard plan as a {@link WorkersExecutable} on `pool`, under id
- * `id`. Shard 0 (the whole graph, when runs are not split) is computed in
- * the calling thread by `local`, the CPU backend's executable of shard 0's
- * graph; shard k >= 1 by the pool's worker k, to which its shard graph is
- * sent at once. The executable holds a lease on the pool until disposed.
+ * Wraps a shard plan as a {@link WorkersExecutable} on `pool`. Shard 0 (the
+ * whole graph, when runs are not split) is computed in the calling thread
+ * by `local`, the CPU backend's executable of shard 0's graph; shard k >= 1
+ * by the pool's worker k, through `runner` (made for a split plan, which
+ * sent the workers their shard graphs). The executable holds a lease on
+ * the pool until disposed.
  *
  * A split run validates the feeds and takes a run buffer (see
  * `RunLayout`; buffers are reused by later runs, and overlapping runs each
@@ -64,14 +65,13 @@ export interface WorkersExecutable extends Executable {
  */
 export const workersExecutable = (
   pool: WorkerPool,
-  id: number,
   plan: ShardPlan,
+  runner: ShardRunner | undefined,
   local: CpuExecutable,
   feedSpecs: readonly FeedSpec[],
   outputSpecs: readonly TensorSpec[],
 ): WorkersExecutable => {
-  const split = plan.unsplit === undefined
-  const runner = split ? shardRunner(pool, id, plan, local, feedSpecs) : undefined
+  const split = runner !== undefined
   const buffers: RunBuffer[] = []
   let disposed = false
   pool.acquire()
@@ -108,7 +108,7 @@ export const workersExecutable = (
     if (outputSpecs.length === 0) return E.right([])
     if (runner === undefined) return runWhole(local, feeds)
     const taken = buffers.pop() ?? runner.newBuffer()
-    const ran = await runner.run(feeds, taken)
+    const ran = await runner.run(feeds, taken, local)
     if (disposed) return E.left(disposedError('workers'))
     // A failed run drops its buffer: a worker of that run may still be using it.
     if (E.isLeft(ran)) return ran

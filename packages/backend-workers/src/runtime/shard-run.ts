@@ -4,7 +4,7 @@ import type { CpuExecutable } from '@backprop/backend-cpu'
 import { sizeOf } from '@backprop/graph'
 import { concatShards } from './combine.js'
 import { controlIndex, type RunLayout, runLayout, shardViews, viewOf, WAITING, writeRows, writeShared } from './layout.js'
-import type { Shard, ShardPlan } from './plan.js'
+import type { Shard, ShardPlan } from '../splitting/plan.js'
 import type { PostedRun, ShardResult, WorkerPool } from './pool.js'
 import { type SummingBuffer, summingBuffer } from './sum.js'
 
@@ -113,13 +113,14 @@ export interface ShardRunner {
    * Runs every shard on `feeds` (validated): copies the unsplit feeds not
    * named in `inPlace` into the buffer (those are there already), then
    * each worker's rows, posting the worker's run as soon as they are in
-   * place; computes shard 0 here on views of the caller's arrays, its
-   * outputs written into shard 0's region; then waits for the workers'
-   * control words (blocking, see {@link BLOCK_MS}), or else for their
-   * replies. Right once every shard's outputs are in the buffer; a
-   * `WorkerFailed` error names the first worker that failed.
+   * place; computes shard 0 here with `local` (the CPU executable of shard
+   * 0's graph) on views of the caller's arrays, its outputs written into
+   * shard 0's region; then waits for the workers' control words (blocking,
+   * see {@link BLOCK_MS}), or else for their replies. Right once every
+   * shard's outputs are in the buffer; a `WorkerFailed` error names the
+   * first worker that failed.
    */
-  run(feeds: Feeds, taken: RunBuffer, inPlace?: ReadonlySet<string>): Promise<E.Either<BackendError, void>>
+  run(feeds: Feeds, taken: RunBuffer, local: CpuExecutable, inPlace?: ReadonlySet<string>): Promise<E.Either<BackendError, void>>
   /** Adds the workers' parts of shard output `i` to shard 0's, in shard order, in place: the view of the total. */
   sum(taken: RunBuffer, i: number, dtype: TensorSpec['dtype']): E.Either<BackendError, TensorData>
   /** Shard output `i` of every shard, concatenated along `axis` in shard order into a fresh array of `spec`. */
@@ -130,13 +131,14 @@ export interface ShardRunner {
 
 /**
  * The {@link ShardRunner} of a split shard plan, under executable id `id`
- * on `pool`, reading the feeds of `feedSpecs` that the shards need; `local`
- * is the CPU executable of shard 0's graph. The workers are sent their
- * shard graphs at once.
+ * on `pool`, reading the feeds of `feedSpecs` that the shards need. The
+ * workers are sent their shard graphs at once: made before the calling
+ * thread compiles its own shard, the runner lets the workers compile
+ * theirs meanwhile.
  *
  * @internal
  */
-export const shardRunner = (pool: WorkerPool, id: number, plan: ShardPlan, local: CpuExecutable, feedSpecs: readonly FeedSpec[]): ShardRunner => {
+export const shardRunner = (pool: WorkerPool, id: number, plan: ShardPlan, feedSpecs: readonly FeedSpec[]): ShardRunner => {
   const { shards, batched } = plan
   const layout = runLayout(feedSpecs, batched, shards.map((s) => s.outputs))
   const [own, ...others] = shards as [Shard, ...Shard[]]
@@ -152,7 +154,7 @@ export const shardRunner = (pool: WorkerPool, id: number, plan: ShardPlan, local
   }
 
   /** Shard 0, here and now; a kernel that throws is a bug in the CPU backend, reported as such. */
-  const computeOwn = (feeds: Feeds, taken: RunBuffer): E.Either<BackendError, void> => {
+  const computeOwn = (local: CpuExecutable, feeds: Feeds, taken: RunBuffer): E.Either<BackendError, void> => {
     try {
       return local.runInto(localFeeds(feeds, batched, own.start, own.rows), taken.mine)
     } catch (e) {
@@ -167,7 +169,7 @@ export const shardRunner = (pool: WorkerPool, id: number, plan: ShardPlan, local
       const made = summingBuffer(layout.bytes)
       return { ...made, words: new Int32Array(made.buffer), mine: layout.results[0]!.map((view) => viewOf(made.buffer, view)) }
     },
-    run: async (feeds, taken, inPlace) => {
+    run: async (feeds, taken, local, inPlace) => {
       const { buffer, words } = taken
       writeShared(buffer, layout, feeds, inPlace)
       // Each worker starts as soon as its rows are in place, while the next worker's are copied.
@@ -177,7 +179,7 @@ export const shardRunner = (pool: WorkerPool, id: number, plan: ShardPlan, local
         return pool.run(shard.slot, id, buffer)
       })
       const started = performance.now()
-      const mine = computeOwn(feeds, taken)
+      const mine = computeOwn(local, feeds, taken)
       // The workers had as much to do and started with it: watch for them here, unless they are far behind.
       const done = watch(words, posted, Math.max(BLOCK_MS, performance.now() - started))
       posted.forEach((p, j) => {

@@ -6,12 +6,12 @@ import { adam, type DoneEvent, type EpochEvent, eventParams, momentum, type Para
 import * as E from 'fp-ts/lib/Either.js'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import { makeWorkersBackend, type WorkersBackend } from './backend.js'
+import { makeWorkersBackend, type WorkersBackend } from '../backend.js'
 import type { WorkersExecutable } from './executable.js'
 import type { HeldWorkersExecutable } from './held.js'
-import { workersBackend } from './index.js'
-import { maxRelativeError } from './testing/sharded.js'
-import { toyData, toyModel, toyParams } from './testing/toy-training.js'
+import { workersBackend } from '../index.js'
+import { maxRelativeError } from '../testing/sharded.js'
+import { toyData, toyModel, toyParams } from '../testing/toy-training.js'
 
 // ---------------------------------------------------------------- helpers
 

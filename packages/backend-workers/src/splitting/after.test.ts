@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { afterSums } from './after.js'
 import { partition } from './partition.js'
 import { planHeld } from './plan.js'
-import { maxRelativeError } from './testing/sharded.js'
+import { maxRelativeError } from '../testing/sharded.js'
 
 // ---------------------------------------------------------------- helpers
 

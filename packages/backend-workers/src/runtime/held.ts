@@ -17,9 +17,9 @@ import type { CpuExecutable } from '@backprop/backend-cpu'
 import { inputsOf, sizeOf } from '@backprop/graph'
 import { runWhole, type WorkersExecutable } from './executable.js'
 import { viewOf } from './layout.js'
-import type { HeldPlan } from './plan.js'
+import type { HeldPlan } from '../splitting/plan.js'
 import type { WorkerPool } from './pool.js'
-import { shardRunner } from './shard-run.js'
+import type { ShardRunner } from './shard-run.js'
 
 /**
  * A {@link WorkersExecutable} that holds parameters: what the workers
@@ -40,9 +40,10 @@ const serialised = <A, R>(run: (a: A) => Promise<R>): ((a: A) => Promise<R>) => 
 }
 
 /**
- * Wraps a held plan as a {@link HeldWorkersExecutable} on `pool`, under id
- * `id`. `local` is the CPU executable of shard 0's graph (computed in the
- * calling thread); `after` the CPU executable of the graph after the sums,
+ * Wraps a held plan as a {@link HeldWorkersExecutable} on `pool`, its
+ * workers' shards run by `runner`. `local` is the CPU executable of shard
+ * 0's graph (computed in the calling thread); `after` the CPU executable of
+ * the graph after the sums,
  * compiled with the updates so that it holds every updated parameter and
  * optimiser slot, whose outputs are the requested outputs it computes and
  * then the new values of `inBuffer`, the held parameters that the shards
@@ -61,16 +62,14 @@ const serialised = <A, R>(run: (a: A) => Promise<R>): ((a: A) => Promise<R>) => 
  */
 export const heldExecutable = (
   pool: WorkerPool,
-  id: number,
   plan: HeldPlan,
+  runner: ShardRunner,
   local: CpuExecutable,
   after: CpuExecutable & StatefulExecutable,
-  shardSpecs: readonly FeedSpec[],
   inBuffer: readonly string[],
   feedSpecs: readonly FeedSpec[],
   outputSpecs: readonly TensorSpec[],
 ): HeldWorkersExecutable => {
-  const runner = shardRunner(pool, id, plan.shards, local, shardSpecs)
   const taken = runner.newBuffer()
   const slotOf = new Map(runner.layout.feeds.map((slot) => [slot.name, slot]))
   const held = new Map(
@@ -125,7 +124,7 @@ export const heldExecutable = (
     }
     const missing = inBuffer.find((name) => !given.has(name))
     if (missing !== undefined) return E.left(missingFeed({ ...feedSpecs.find((s) => s.name === missing)!, kind: 'param' }))
-    const ran = await runner.run({ ...feeds, ...heldFeeds }, taken, inPlace)
+    const ran = await runner.run({ ...feeds, ...heldFeeds }, taken, local, inPlace)
     if (disposed) return E.left(disposedError('workers'))
     if (E.isLeft(ran)) return ran
     const afterFeeds: Record<string, Tensor> = { ...feeds }

@@ -103,7 +103,7 @@ export interface StagedFault {
 
 /**
  * How long a staged stall lasts: longer than the calling thread blocks for
- * a worker (see `executable.ts`), so that the run's answer comes as a reply
+ * a worker (see `BLOCK_MS` in `shard-run.ts`), so that the run's answer comes as a reply
  * message.
  *
  * @internal
