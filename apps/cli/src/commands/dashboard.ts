@@ -45,8 +45,9 @@ export const modelSvg = async (s: TrainSettings): Promise<E.Either<string, strin
 
 /** How the dashboard trains, draws and checks: the hooks it is started with, everything but where it listens and keeps runs. */
 export const dashboardHooks = {
-  // The data set loads when the stream is subscribed, not while the page waits.
-  startRun: (settings: RunSettings) => pipe(prepareRun(settings), E.map((run) => defer(() => run.events))),
+  // The data set loads when the stream is subscribed, not while the page waits;
+  // the dashboard's stop aborts `signal`, which stops the run within a step.
+  startRun: (settings: RunSettings, signal: AbortSignal) => pipe(prepareRun(settings, signal), E.map((run) => defer(() => run.events))),
   graphSvg: modelSvg,
   networkAt,
   validate: checkAgainstData,
