@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js'
+import { exitStatusOf } from './commands/command.js'
 import { commands } from './commands/table.js'
 
 /** The usage text `backprop` prints for `--help` or a missing command, one line per command. */
@@ -10,7 +11,7 @@ export const usage = [
 /**
  * Runs `backprop` with `argv` (without the program name); resolves to the
  * exit status: 0 on success, 2 on bad input, which is reported as one
- * `error: ...` line on `err`.
+ * `error: ...` line on `err`, 130 for a run stopped by Ctrl-C.
  */
 export const run = async (argv: readonly string[], out: (line: string) => void, err: (line: string) => void): Promise<number> => {
   const [name, ...rest] = argv
@@ -29,5 +30,5 @@ export const run = async (argv: readonly string[], out: (line: string) => void, 
     err(`error: ${result.left.replace(/\s*[\r\n]+\s*/g, ' ').trim()}`)
     return 2
   }
-  return 0
+  return exitStatusOf(result.right)
 }

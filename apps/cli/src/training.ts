@@ -162,16 +162,16 @@ const outputActivation: Record<TrainSettings['loss'], Activation> = {
   'softmax-cross-entropy': 'softmax',
 }
 
-const makeOptimizer = (s: TrainSettings): Optimizer<unknown> => {
+const makeOptimizer = (s: TrainSettings): Optimizer => {
   switch (s.optimizer) {
     case 'gd':
-      return gd({ lr: s.lr }) as Optimizer<unknown>
+      return gd({ lr: s.lr })
     case 'sgd':
-      return sgd({ lr: s.lr }) as Optimizer<unknown>
+      return sgd({ lr: s.lr })
     case 'momentum':
-      return momentum({ lr: s.lr, beta: 0.9 }) as Optimizer<unknown>
+      return momentum({ lr: s.lr, beta: 0.9 })
     case 'adam':
-      return adam({ lr: s.lr }) as Optimizer<unknown>
+      return adam({ lr: s.lr })
   }
 }
 
@@ -210,14 +210,15 @@ export interface PreparedRun {
  * Checks the settings against the data and builds the run: loads the data
  * set, checks that the layer sizes fit it, initialises parameters from the
  * seed and returns the (cold) event stream. Nothing trains until it is
- * subscribed to.
+ * subscribed to; aborting `signal` (Ctrl-C, the dashboard's stop) stops
+ * the run within a step.
  */
-export const prepareRun = (s: TrainSettings): E.Either<string, PreparedRun> => {
+export const prepareRun = (s: TrainSettings, signal?: AbortSignal): E.Either<string, PreparedRun> => {
   const backend = makeBackend(s.backend)
   if (E.isLeft(backend)) return backend
   // Worker threads boot while the data loads, off the first epoch's clock; they end with the run.
   const started = startThreads(backend.right)
-  const run = s.net !== undefined ? prepareNetRun(s, s.net, backend.right) : prepareLayeredRun(s, backend.right)
+  const run = s.net !== undefined ? prepareNetRun(s, s.net, backend.right, signal) : prepareLayeredRun(s, backend.right, signal)
   if (E.isLeft(run)) {
     void started()
     return run
@@ -235,7 +236,7 @@ const startThreads = (backend: Backend): (() => Promise<void>) => {
 const isWorkersBackend = (backend: Backend): backend is WorkersBackend => backend.name === 'workers' && 'start' in backend
 
 /** The training options every run shares, whatever its model. */
-const runOptions = (s: TrainSettings, split: Split, architecture: Architecture) => ({
+const runOptions = (s: TrainSettings, split: Split, architecture: Architecture, signal: AbortSignal | undefined) => ({
   data: split.train,
   test: split.test,
   optimizer: makeOptimizer(s),
@@ -243,6 +244,7 @@ const runOptions = (s: TrainSettings, split: Split, architecture: Architecture) 
   batchSize: s.batch,
   seed: s.seed,
   layerStats: s.layerStats === true,
+  ...(signal !== undefined ? { signal } : {}),
   ...(s.checkpoint !== undefined ? { checkpoint: { path: s.checkpoint, model: describeModel(s, split, architecture) } } : {}),
 })
 
@@ -252,7 +254,7 @@ const startParams = (s: TrainSettings, init: () => E.Either<{ readonly message: 
   return pipe(start, E.mapLeft((e) => e.message))
 }
 
-const prepareLayeredRun = (s: TrainSettings, backend: Backend): E.Either<string, PreparedRun> =>
+const prepareLayeredRun = (s: TrainSettings, backend: Backend, signal: AbortSignal | undefined): E.Either<string, PreparedRun> =>
   pipe(
     E.Do,
     E.bind('split', () => loadDataset(s)),
@@ -269,7 +271,7 @@ const prepareLayeredRun = (s: TrainSettings, backend: Backend): E.Either<string,
     E.bind('params', ({ sizes, activations }) =>
       startParams(s, () => initParams({ sizes, activations, dtype: s.dtype }, { seed: s.seed, scheme: 'auto' })),
     ),
-    E.chainFirst(({ sizes, activations }) =>
+    E.tap(({ sizes, activations }) =>
       pipe(
         layered({ sizes, activations, loss: s.loss as Loss, reduction: s.reduction, batch: 1, dtype: s.dtype }),
         E.mapLeft((e) => e.message),
@@ -283,13 +285,13 @@ const prepareLayeredRun = (s: TrainSettings, backend: Backend): E.Either<string,
         model: (batch) => layered({ sizes, activations, loss: s.loss as Loss, reduction: s.reduction, batch, dtype: s.dtype }),
         backend,
         params,
-        ...runOptions(s, split, { kind: 'layered', sizes, activations, loss: s.loss as Loss }),
+        ...runOptions(s, split, { kind: 'layered', sizes, activations, loss: s.loss as Loss }, signal),
       }),
     })),
   )
 
 /** A run of `--net FILE.json`: the general network of the file, weights from the file or the seed. */
-const prepareNetRun = (s: TrainSettings, path: string, backend: Backend): E.Either<string, PreparedRun> =>
+const prepareNetRun = (s: TrainSettings, path: string, backend: Backend, signal: AbortSignal | undefined): E.Either<string, PreparedRun> =>
   pipe(
     E.Do,
     E.bind('read', () => readNetFile(path)),
@@ -305,7 +307,7 @@ const prepareNetRun = (s: TrainSettings, path: string, backend: Backend): E.Eith
         model: (batch) => feedForward({ ...net, batch, reduction: s.reduction, dtype: s.dtype }),
         backend,
         params,
-        ...runOptions(s, split, { kind: 'feedforward', spec: net }),
+        ...runOptions(s, split, { kind: 'feedforward', spec: net }, signal),
       }),
     })),
   )

@@ -51,9 +51,9 @@ describe('runManager', () => {
   it('refuses a second start while a run is going', () => {
     const run = manualRun()
     let starts = 0
-    const runs = runManager((settings) => {
+    const runs = runManager((settings, signal) => {
       starts++
-      return run.startRun(settings)
+      return run.startRun(settings, signal)
     })
     expect(E.isRight(runs.start(defaultSettings))).toBe(true)
     const again = runs.start({ ...defaultSettings, epochs: 2 })
@@ -68,7 +68,7 @@ describe('runManager', () => {
     expect(runs.status()).toEqual({ state: 'idle', run: 0, id: null, settings: null, startedAt: null, message: null })
   })
 
-  it('stops a run by unsubscribing from it, and says so when none is going', () => {
+  it('stops a run by aborting its signal and unsubscribing from it, and says so when none is going', () => {
     const run = manualRun()
     const runs = runManager(run.startRun)
     const seen: RunEntry[] = []
@@ -79,12 +79,23 @@ describe('runManager', () => {
     run.emit(epochEvent(1, 5))
     const stopped = runs.stop()
     expect(E.isRight(stopped) && stopped.right.state).toBe('stopped')
+    expect(run.signal()?.aborted).toBe(true)
     expect(run.unsubscribed()).toBe(true)
     // Whatever the trainer might still send is not recorded.
     run.emit(epochEvent(2, 10))
     expect(types(seen)).toEqual(['epoch'])
     expect(completed).toBe(false)
     expect(runs.stop()).toEqual(E.left('no run is going'))
+  })
+
+  it('counts a run that completes without a done or error event (its signal aborted by the trainer\'s caller) as stopped', () => {
+    const run = manualRun()
+    const runs = runManager(run.startRun)
+    runs.start(defaultSettings)
+    expect(run.signal()?.aborted).toBe(false)
+    run.emit(epochEvent(1, 5))
+    run.end()
+    expect(runs.status().state).toBe('stopped')
   })
 
   it('gives a late watcher the events so far, then the live ones', () => {

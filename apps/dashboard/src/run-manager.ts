@@ -25,13 +25,14 @@ import { throttleWhere } from './throttle-where.js'
  * Starts a training run: the settings' error as one line (naming the
  * setting, e.g. `--layers ...`, where it can), or the run's events as a cold
  * Observable that starts the run when subscribed and stops it when
+ * `signal` is aborted (pass it to `train` as `TrainOptions.signal`) or when
  * unsubscribed. Slow preparation (loading a dataset) belongs inside the
  * Observable, so that starting returns at once; failures there arrive as an
  * `error` event.
  *
  * @category Server
  */
-export type StartRun = (settings: RunSettings) => E.Either<string, Observable<TrainEvent>>
+export type StartRun = (settings: RunSettings, signal: AbortSignal) => E.Either<string, Observable<TrainEvent>>
 
 /**
  * Where the dashboard's run is: none started yet (`idle`), `running`, or
@@ -133,7 +134,7 @@ export interface RunManager {
   readonly status$: Observable<RunStatus>
   /** Starts a run with settings already checked, unless one is going or the starter refuses them. */
   readonly start: (settings: RunSettings) => E.Either<StartRefusal, RunStatus>
-  /** Stops the running run by unsubscribing from it; a message when no run is going. */
+  /** Stops the running run by aborting its signal (and unsubscribing from it); a message when no run is going. */
   readonly stop: () => E.Either<string, RunStatus>
   /**
    * The events of the current run, first those kept so far and then live
@@ -156,9 +157,10 @@ export interface RunManager {
  */
 export type KeepRun = (settings: RunSettings) => E.Either<string, RunWriter>
 
-/** One run: its replay, its live events, and the subscription that drives it. */
+/** One run: its replay, its live events, the subscription that drives it and the controller that stops it. */
 interface Run {
   readonly id: number
+  readonly controller: AbortController
   readonly writer: RunWriter | undefined
   readonly buffer: ReplayBuffer
   /** The `seq` of the run's latest event so far (0 before the first). */
@@ -200,6 +202,7 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
   const finish = (run: Run, state: RunState, message: string | null): void => {
     const now = status$.value
     if (now.state !== 'running' || now.run !== run.id) return
+    run.controller.abort()
     run.subscription.unsubscribe()
     run.writer?.close()
     run.live.complete()
@@ -211,12 +214,14 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
     if (now.state === 'running') {
       return E.left({ _tag: 'Busy', message: `run ${now.run} is still going: stop it before starting another` })
     }
-    const started = startRun(settings)
+    const controller = new AbortController()
+    const started = startRun(settings, controller.signal)
     if (E.isLeft(started)) return E.left({ _tag: 'Invalid', message: started.left })
     const writer = keep?.(settings)
     if (writer !== undefined && E.isLeft(writer)) return E.left({ _tag: 'Invalid', message: writer.left })
     const run: Run = {
       id: ++lastRun,
+      controller,
       writer: writer?.right,
       buffer: replayBuffer(limits),
       seq: 0,
@@ -254,8 +259,9 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
           record(event)
           finish(run, 'failed', message)
         },
+        // A run that completes without `done` or `error` was stopped (its signal aborted).
         complete: () =>
-          ending?.type === 'error' ? finish(run, 'failed', ending.message) : finish(run, 'done', null),
+          ending?.type === 'error' ? finish(run, 'failed', ending.message) : finish(run, ending === undefined ? 'stopped' : 'done', null),
       }),
     )
     return E.right(status$.value)

@@ -221,7 +221,7 @@ describe('starting and stopping', () => {
     const validate = (s: RunSettings): FieldErrors =>
       s.dataset === 'iris' && s.layers[0] !== 4 ? { layers: 'iris has 4 features: the first size must be 4' } : {}
     const { url } = await serve({
-      startRun: (s) => (s.epochs > 100 ? E.left('--epochs: at most 100 here') : E.right(scriptedRuns([])(s) as never)),
+      startRun: (s, signal) => (s.epochs > 100 ? E.left('--epochs: at most 100 here') : E.right(scriptedRuns([])(s, signal) as never)),
       validate,
     })
     const checked = await postJson(url, '/start', { layers: [5, 3] })

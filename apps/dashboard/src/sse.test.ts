@@ -81,29 +81,55 @@ describe('streamSse', () => {
     expect(events()).toEqual(['epoch1', 'step2', 'epoch2', 'step4'])
   })
 
-  it('writes what waits together, at most once per batch interval, losing no kept item', () => {
+  it('writes what waits together at the ticks of the batch interval, losing no kept item', () => {
     vi.useFakeTimers()
+    vi.setSystemTime(1_000)
     try {
       const { res, events, writes } = backedUp(100)
       const items = new Subject<Item>()
       streamSse(res as unknown as ServerResponse, items, encoding, NEVER, { batchMs: 50 })
-      // A burst made at once goes in one write, soon.
+      // A burst waits for the next tick of the clock (1050 ms) and goes in one write.
+      vi.advanceTimersByTime(20)
       items.next(kept('epoch1'))
       items.next(live('step1'))
+      vi.advanceTimersByTime(29)
       expect(writes()).toBe(0)
       vi.advanceTimersByTime(1)
       expect(events()).toEqual(['epoch1', 'step1'])
       expect(writes()).toBe(1)
-      // Within the interval, items wait; a newer step replaces the older one waiting last in line.
+      // Until the next tick, items wait; a newer step replaces the older one waiting last in line.
       for (let i = 2; i <= 5; i++) {
         items.next(live(`step${i}`))
         if (i % 2 === 0) items.next(kept(`epoch${i}`))
         vi.advanceTimersByTime(5)
       }
       expect(writes()).toBe(1)
-      vi.advanceTimersByTime(50)
+      vi.advanceTimersByTime(30)
       expect(events()).toEqual(['epoch1', 'step1', 'step2', 'epoch2', 'step4', 'epoch4', 'step5'])
       expect(writes()).toBe(2)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('writes every client\'s batch at the same tick, whenever its items came', () => {
+    vi.useFakeTimers()
+    vi.setSystemTime(2_000)
+    try {
+      const clients = [backedUp(100), backedUp(100)]
+      const streams = clients.map(({ res }) => {
+        const items = new Subject<Item>()
+        streamSse(res as unknown as ServerResponse, items, encoding, NEVER, { batchMs: 100 })
+        return items
+      })
+      vi.advanceTimersByTime(10)
+      streams[0]!.next(kept('a'))
+      vi.advanceTimersByTime(60)
+      streams[1]!.next(kept('b'))
+      vi.advanceTimersByTime(29)
+      expect(clients.map((c) => c.writes())).toEqual([0, 0])
+      vi.advanceTimersByTime(1)
+      expect(clients.map((c) => c.events())).toEqual([['a'], ['b']])
     } finally {
       vi.useRealTimers()
     }

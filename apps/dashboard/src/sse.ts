@@ -34,6 +34,29 @@ export interface SseEncoding<T> {
 /** At most this many characters go to a socket in one write: a long replay is written in pieces, each as the socket drains. */
 const chunkChars = 64 * 1024
 
+/** The flushes waiting for the next tick of each batch interval: one timer per interval, however many clients wait. */
+const due = new Map<number, (() => void)[]>()
+
+/**
+ * Calls `flush` at the next multiple of `batchMs` on the clock, with every
+ * other flush due then, in one turn of the event loop: a client process
+ * holding many connections then wakes once per interval, not once per
+ * connection (on a busy machine each wake-up can take the CPU from the run).
+ */
+const atNextTick = (batchMs: number, flush: () => void): void => {
+  const waiting = due.get(batchMs)
+  if (waiting !== undefined) {
+    waiting.push(flush)
+    return
+  }
+  const flushes = [flush]
+  due.set(batchMs, flushes)
+  setTimeout(() => {
+    due.delete(batchMs)
+    for (const f of flushes) f()
+  }, batchMs - (Date.now() % batchMs))
+}
+
 /**
  * A client's queue of items not yet written, paced by its socket: items are
  * written while the socket takes them and the rest wait for `drain`. Items
@@ -55,8 +78,7 @@ class PacedWriter<T> {
   private queue: T[] = []
   private head = 0
   private ending = false
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private lastWrite = Number.NEGATIVE_INFINITY
+  private scheduled = false
 
   constructor(
     private readonly res: ServerResponse,
@@ -64,7 +86,6 @@ class PacedWriter<T> {
     private readonly batchMs: number,
   ) {
     res.on('drain', () => this.pump())
-    res.on('close', () => clearTimeout(this.timer))
   }
 
   /** Whether nothing waits and the socket takes more now. */
@@ -85,15 +106,19 @@ class PacedWriter<T> {
     this.pump()
   }
 
-  /** Writes now (no batching), or once the batch interval since the last write has passed (a burst of items made at once still goes in one write). */
+  /** Writes now (no batching), or at the next tick of the batch interval. */
   private schedule(): void {
     if (this.batchMs <= 0) this.pump()
-    else this.timer ??= setTimeout(() => this.pump(), Math.max(0, this.lastWrite + this.batchMs - performance.now()))
+    else if (!this.scheduled) {
+      this.scheduled = true
+      atNextTick(this.batchMs, () => {
+        this.scheduled = false
+        this.pump()
+      })
+    }
   }
 
   private pump(): void {
-    clearTimeout(this.timer)
-    this.timer = undefined
     const { res } = this
     while (this.head < this.queue.length && !res.writableNeedDrain && !res.writableEnded && !res.destroyed) {
       let text = ''
@@ -102,7 +127,6 @@ class PacedWriter<T> {
         this.queue[this.head++] = undefined as T
       }
       res.write(text)
-      this.lastWrite = performance.now()
     }
     if (this.head === this.queue.length) {
       this.queue = []
@@ -124,7 +148,7 @@ class PacedWriter<T> {
 export interface SsePacing {
   /** A comment is sent after this many ms of a quiet line, so that proxies and browsers keep it open (default 15000). */
   readonly heartbeatMs?: number
-  /** What waits is written at most once per this many ms, in one write (default 0: each item at once). */
+  /** What waits is written in one write at the next multiple of this many ms on the clock (default 0: each item at once). */
   readonly batchMs?: number
 }
 

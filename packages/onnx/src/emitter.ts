@@ -69,6 +69,19 @@ export interface Emitter {
   shape(): string
   /** Stops the export with an error naming this node and `what`. */
   fail(what: string): never
+  /** Node `id` of the graph (an operand of this node, or an operand's operand). */
+  nodeOf(id: NodeId): Node
+  /** The name of the value holding the result of node `id`, an ancestor lowered already. */
+  valueOf(id: NodeId): string
+  /** How many of the exported nodes read node `id`'s result (outputs count as readers). */
+  uses(id: NodeId): number
+}
+
+/** What the exporter tells an {@link Emitter} about the graph around the node it lowers. */
+export interface GraphView {
+  readonly nodeOf: (id: NodeId) => Node
+  readonly valueOf: (id: NodeId) => string
+  readonly uses: (id: NodeId) => number
 }
 
 /** The state behind the {@link Emitter}s of one export: the nodes and initialisers written so far. */
@@ -101,6 +114,26 @@ export class ModelWriter {
     return name
   }
 
+  /**
+   * Drops the nodes whose results reach none of `outputs` (a lowering that
+   * folds a producer into its own operator, such as a transpose into Gemm's
+   * flags, leaves the producer unread) and the constants only they read.
+   */
+  prune(outputs: readonly string[]): void {
+    const read = new Set(outputs)
+    const kept: NodeProto[] = []
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const node = this.nodes[i]!
+      if (!node.output.some((o) => read.has(o))) continue
+      kept.push(node)
+      for (const input of node.input) read.add(input)
+    }
+    this.nodes.splice(0, this.nodes.length, ...kept.reverse())
+    const constants = new Set(this.constants.values())
+    const unread = this.initializers.filter((t) => constants.has(t.name) && !read.has(t.name))
+    for (const t of unread) this.initializers.splice(this.initializers.indexOf(t), 1)
+  }
+
   /** Appends a node writing `output` (a fresh name unless given). */
   emit(opType: string, inputs: readonly string[], attrs: Readonly<Record<string, AttrValue>> = {}, output?: string): string {
     const out = output ?? this.fresh(opType.toLowerCase())
@@ -126,8 +159,9 @@ export class ModelWriter {
   }
 
   /** The emitter a lowering of node `id` writes through. */
-  emitterFor(node: Node, id: NodeId): Emitter {
+  emitterFor(node: Node, id: NodeId, graph: GraphView): Emitter {
     return {
+      ...graph,
       node,
       id,
       emit: (opType, inputs, attrs) => this.emit(opType, inputs, attrs),

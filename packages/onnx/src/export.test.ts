@@ -107,6 +107,46 @@ describe('toOnnx', () => {
     ;['loss', 'dW', 'W_next'].forEach((name, i) => expectClose(out[name]!.data, expected[i]!.data, rtol, name))
   })
 
+  it.each(['f32', 'f64'] as const)('reads transposed factors through Gemm\'s flags: a layer\'s training step has no Transpose node (%s)', async (dtype) => {
+    // y = x W^T, whose gradient symbolic differentiation writes as (x^T g)^T; V reaches its product through three transposes.
+    const layer = (rows: number) => {
+      const built = buildOrThrow(emptyGraph, (b) => {
+        const x = b.input('x', [rows, 3], dtype)
+        const W = b.param('W', [4, 3], dtype)
+        const y = b.tanh(b.matmul(x, b.transpose(W)))
+        const z = b.matmul(y, b.transpose(b.transpose(b.transpose(b.input('V', [2, 4], dtype)))))
+        return { W, loss: b.sum(b.mul(z, z)) }
+      })
+      const g = right(grad(built.graph, built.result.loss, [built.result.W]))
+      const step = buildOrThrow(g.graph, (b) => b.sub(built.result.W, b.mul(b.input('lr', [], dtype), g.gradients[0]!)))
+      return { graph: step.graph, outputs: [built.result.loss, g.gradients[0]!, step.result] }
+    }
+    for (const rows of [1, 5]) {
+      const { graph, outputs } = layer(rows)
+      const model = right(toOnnx(graph, outputs, { outputNames: ['loss', 'dW', 'W_next'] }))
+      const ops = decodeModel(model.bytes).graph.node.map((n) => n.op_type)
+      expect(ops).not.toContain('Transpose')
+      expect(ops).toContain('Gemm')
+      const feeds = { x: tensor(values(rows * 3, 7), [rows, 3], dtype), W: tensor(values(12, 8), [4, 3], dtype), V: tensor(values(8, 9), [2, 4], dtype), lr: tensor([0.1], [], dtype) }
+      const expected = right(evaluate(graph, outputs, feeds))
+      const out = await runOrt(model, feeds)
+      const rtol = dtype === 'f32' ? 1e-5 : 1e-13
+      ;['loss', 'dW', 'W_next'].forEach((name, i) => expectClose(out[name]!.data, expected[i]!.data, rtol, `${rows} rows, ${name}`))
+    }
+  })
+
+  it('keeps the Transpose of a product that something else reads, and writes no node that no output needs', async () => {
+    const { graph, result } = buildOrThrow(emptyGraph, (b) => {
+      const p = b.matmul(b.input('a', [2, 3]), b.input('b', [3, 2]))
+      return [p, b.transpose(p)]
+    })
+    const model = right(toOnnx(graph, result, { outputNames: ['p', 'pT'] }))
+    expect(decodeModel(model.bytes).graph.node.map((n) => n.op_type)).toEqual(['MatMul', 'Transpose', 'Identity', 'Identity'])
+    const out = await runOrt(model, { a: tensor([1, 2, 3, 4, 5, 6], [2, 3]), b: tensor([1, 0, 0, 1, 1, 1], [3, 2]) })
+    expect(out['p']!.data).toEqual([4, 5, 10, 11])
+    expect(out['pT']!.data).toEqual([4, 10, 5, 11])
+  })
+
   it('writes Tan and Softplus in float64 with ops that ONNX Runtime has double kernels for, keeping small values', async () => {
     const build = (dtype: DType) => buildOrThrow(emptyGraph, (b) => {
       const x = b.input('x', [6], dtype)

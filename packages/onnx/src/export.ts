@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { ancestors, type DType, type Graph, type NodeId, type Shape, sameShape, showShape, sizeOf } from '@backprop/graph'
 import { batchAxes } from './batch-axis.js'
-import { dataTypeOf, LoweringFailure, ModelWriter, tensorProto } from './emitter.js'
+import { dataTypeOf, type GraphView, LoweringFailure, ModelWriter, tensorProto } from './emitter.js'
 import { badRequest, type OnnxError, unexportable } from './errors.js'
 import { lowerings } from './lowerings.js'
 import { encodeModel, type ModelProto, type ValueInfoProto } from './schema.js'
@@ -185,17 +185,28 @@ export const toOnnx = (graph: Graph, outputs: readonly NodeId[], options: Export
     const value = values[name]
     if (value !== undefined) writer.initializers.push(tensorProto(name, value.data, value.shape, value.dtype))
   }
+  // Readers of each node's result: the exported nodes and the model's outputs.
+  const uses = new Map<NodeId, number>()
+  const read = (id: NodeId) => void uses.set(id, (uses.get(id) ?? 0) + 1)
+  for (const id of ids) graph.nodes[id]!.inputs.forEach(read)
+  outputs.forEach(read)
+  const view: GraphView = {
+    nodeOf: (id) => graph.nodes[id]!,
+    valueOf: (id) => valueOf.get(id)!,
+    uses: (id) => uses.get(id) ?? 0,
+  }
   for (const id of ids) {
     if (valueOf.has(id)) continue
     const node = graph.nodes[id]!
     try {
-      valueOf.set(id, lowerings[node.op](writer.emitterFor(node, id), node.inputs.map((i) => valueOf.get(i)!)))
+      valueOf.set(id, lowerings[node.op](writer.emitterFor(node, id, view), node.inputs.map((i) => valueOf.get(i)!)))
     } catch (e) {
       if (e instanceof LoweringFailure) return E.left(unexportable(node.op, id, e.message))
       throw e
     }
   }
   outputs.forEach((id, i) => writer.emit('Identity', [valueOf.get(id)!], {}, outputNames[i]))
+  writer.prune(outputNames)
 
   const inputs: OnnxValue[] = fed.map(([name, id]) => ({ name, shape: shapeOf(id), dtype: graph.nodes[id]!.dtype }))
   const outs: OnnxValue[] = outputs.map((id, i) => ({ name: outputNames[i]!, shape: shapeOf(id), dtype: graph.nodes[id]!.dtype }))

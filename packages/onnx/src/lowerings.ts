@@ -1,5 +1,6 @@
 import { type OpName, sizeOf } from '@backprop/graph'
 import { dataTypeOf, type Emitter } from './emitter.js'
+import { lowerMatmul, lowerTranspose } from './products.js'
 
 /**
  * How one op is written in ONNX (opset 17): given the emitter of the node
@@ -146,8 +147,8 @@ export const lowerings: { readonly [K in OpName]: Lowering } = {
   equal: compare('Equal'),
   where: (e, [c, a, b]) => select(e, e.emit('Not', [e.emit('Equal', [c!, e.scalar(0)])]), a!, b!),
 
-  matmul: same('MatMul'),
-  transpose: (e, x) => e.emit('Transpose', x, { perm: e.node.attrs.perm! }),
+  matmul: lowerMatmul,
+  transpose: lowerTranspose,
   // allowzero: an extent 0 in the target is 0, not "copy the input's extent".
   reshape: (e, [x]) => e.emit('Reshape', [x!, e.shape()], { allowzero: 1 }),
   broadcast: (e, [x]) => e.emit('Expand', [x!, e.shape()]),

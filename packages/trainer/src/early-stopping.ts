@@ -74,8 +74,8 @@ export const doneAfter = (last: EpochEvent, stoppedEarly: boolean): DoneEvent =>
  * Early stopping as an operator over a training stream: passes every event
  * through, and after the epoch that exhausts the patience emits a `done`
  * event (with `stoppedEarly: true`, the epoch's figures and parameters) and
- * completes, which unsubscribes from the run and so stops it. The
- * {@link TrainOptions.earlyStopping} option does the same inside the run.
+ * completes, which unsubscribes from the run and so stops it.
+ * {@link TrainOptions.earlyStopping} applies this operator to the run.
  *
  * @example
  * ```ts

@@ -5,7 +5,7 @@ import { configError, type TrainError } from './errors.js'
 import { batchDType, feedsFor, tallyPredictions } from './feeds.js'
 import type { Model } from './model.js'
 import { checkParams, type Params } from './params.js'
-import { programs, type Programs } from './programs.js'
+import { programs, type Programs } from './compile-cache.js'
 
 /**
  * The loss and accuracy of a model on a data set.
@@ -52,7 +52,7 @@ export const mistakesKept = 16
 /**
  * Evaluates `data` in order, in chunks of `chunk` samples (the last may be
  * smaller), awaiting `pace()` after each chunk (the trainer yields to the
- * event loop there). Resolves to `undefined` when `stopped()` turns true
+ * event loop there). Resolves to `undefined` when `signal` is aborted
  * between chunks.
  *
  * @internal
@@ -63,7 +63,7 @@ export const evaluateOn = async (
   params: Params,
   chunk: number,
   classification: boolean,
-  stopped: () => boolean = () => false,
+  signal?: AbortSignal,
   pace: () => Promise<void> = () => Promise.resolve(),
 ): Promise<E.Either<TrainError, Evaluation> | undefined> => {
   let lossSum = 0
@@ -79,7 +79,7 @@ export const evaluateOn = async (
     const program = progs.evaluation(batch.size)
     if (E.isLeft(program)) return program
     const result = await program.right.exec.run(feedsFor(program.right, batch, params))
-    if (stopped()) return undefined
+    if (signal?.aborted) return undefined
     if (E.isLeft(result)) return E.left(configError(`evaluating ${data.name}: ${result.left.message}`))
     const [loss, y] = result.right
     lossSum += loss!.data[0]!
@@ -94,7 +94,7 @@ export const evaluateOn = async (
     }
     seen += batch.size
     await pace()
-    if (stopped()) return undefined
+    if (signal?.aborted) return undefined
   }
   return E.right({
     loss: lossSum / chunks,

@@ -3,7 +3,8 @@ import type { Batch, BatchArray } from '@backprop/data'
 import type { Params } from './params.js'
 import type { StepInfo } from './optimizer.js'
 import type { DType } from '@backprop/graph'
-import type { FeedShape, Program, Programs, UpdateProgram } from './programs.js'
+import type { Program, Programs, UpdateProgram } from './compile-cache.js'
+import type { FeedShape } from './model-inputs.js'
 
 /**
  * The array of each batch input whose batches come in another dtype,

@@ -1,5 +1,5 @@
 /**
- * Training for backprop: optimisers as pure state transitions (`gd`, `sgd`,
+ * Training for backprop: optimisers written as update graphs (`gd`, `sgd`,
  * `momentum`, `adam`), learning-rate schedules, early stopping, and `train`,
  * which returns a cold RxJS Observable of training events: subscribing
  * starts a run, unsubscribing stops it. Parameters save to and load from
@@ -7,8 +7,9 @@
  *
  * The trainer knows only the `Backend` interface of `@backprop/backend`, so
  * any backend runs it, and it trains any graph with parameters and a scalar
- * loss, not only layered networks. On a backend that holds parameters, the
- * optimisers' graph forms let each step update them in place.
+ * loss, not only layered networks. The optimiser's update is compiled into
+ * the training step, so a backend that holds parameters updates them in
+ * place, and any other computes the same update from fed parameters.
  *
  * @example
  * ```ts
@@ -32,10 +33,10 @@ export {
   paramSpecs,
 } from './params.js'
 export { type LearningRate, type Schedule, constant, cosine, rateAt, stepDecay } from './schedule.js'
-export type { GraphParam, Optimizer, Slot, StepInfo, Stepped, UpdateGraph, UpdateInputs, UpdateNodes } from './optimizer.js'
+export type { GraphParam, Optimizer, Slot, StepInfo, UpdateInputs, UpdateNodes } from './optimizer.js'
 export { type SgdOptions, gd, sgd } from './optimizers/sgd.js'
-export { type MomentumOptions, type MomentumState, momentum } from './optimizers/momentum.js'
-export { type AdamOptions, type AdamState, adam } from './optimizers/adam.js'
+export { type MomentumOptions, momentum } from './optimizers/momentum.js'
+export { type AdamOptions, adam } from './optimizers/adam.js'
 export type { LayerNodes, Model, ModelGraph } from './model.js'
 export type { LayerStats } from './layer-stats.js'
 export {

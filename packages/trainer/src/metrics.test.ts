@@ -6,12 +6,11 @@ import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { type DoneEvent, type EpochEvent, eventParams, jsonLine, type TrainEvent } from './events.js'
 import type { Model } from './model.js'
-import type { Optimizer } from './optimizer.js'
 import { gd } from './optimizers/sgd.js'
 import type { TrainOptions } from './options.js'
 import type { Params } from './params.js'
 import { train } from './train.js'
-import { linearData } from './testing/fixtures.js'
+import { countingBackend, linearData } from './testing/fixtures.js'
 
 // y = x w (x [M, 2], w [2, 1]); E = mse + l2 with mse = mean((y - t)^2), l2 = 0.1 sum(w^2).
 const lambda = 0.1
@@ -43,13 +42,14 @@ const w0: Params = { w: { shape: [2, 1], dtype: 'f64', data: Float64Array.of(0.5
 const base = { backend: cpuBackend(), data, params: w0, epochs: 3, stepEvery: 0 }
 const run = (options: TrainOptions): Promise<TrainEvent[]> => lastValueFrom(train(options).pipe(toArray()))
 
-// gd's graph form (the in-place path) and the same optimiser with its own step (the fed path).
-const inPlace = gd({ lr: 0.2 })
-const fed: Optimizer<null> = { ...inPlace, step: inPlace.step.bind(inPlace) }
+const descent = gd({ lr: 0.2 })
+// A backend that holds the parameters, and one that does not (the trainer feeds them).
+const held = cpuBackend()
+const fed = countingBackend(cpuBackend(), false).backend
 
 describe('metrics: extra scalar nodes a model names', () => {
-  it.each([['in place', inPlace], ['fed', fed]] as const)('are reported per epoch, before each update like trainLoss (%s)', async (_, optimizer) => {
-    const events = await run({ ...base, model: ridge('both'), optimizer })
+  it.each([['held', held], ['fed', fed]] as const)('are reported per epoch, before each update like trainLoss (%s parameters)', async (_, backend) => {
+    const events = await run({ ...base, backend, model: ridge('both'), optimizer: descent })
     const epochs = events.filter((e): e is EpochEvent => e.type === 'epoch')
     expect(epochs).toHaveLength(3)
     // Full batch: one step per epoch, so an epoch's figures are those at the parameters before it.
@@ -68,12 +68,12 @@ describe('metrics: extra scalar nodes a model names', () => {
   })
 
   it('are absent from events of a model that names none', async () => {
-    const events = await run({ ...base, model: ridge('none'), optimizer: inPlace })
+    const events = await run({ ...base, model: ridge('none'), optimizer: descent })
     expect(events.every((e) => !('metrics' in e))).toBe(true)
   })
 
   it('must be scalars', async () => {
-    const events = await run({ ...base, model: ridge('matrix'), optimizer: inPlace })
+    const events = await run({ ...base, model: ridge('matrix'), optimizer: descent })
     expect(events).toHaveLength(1)
     expect(events[0]).toMatchObject({ type: 'error', message: "the model's graph for batch 12: metric 'w' must be a scalar, but it has shape [2,1]" })
   })
@@ -81,13 +81,13 @@ describe('metrics: extra scalar nodes a model names', () => {
 
 describe('endings', () => {
   it('finalTrainLoss evaluates the loss and metrics at the final parameters', async () => {
-    const events = await run({ ...base, model: ridge('both'), optimizer: inPlace, finalTrainLoss: true })
+    const events = await run({ ...base, model: ridge('both'), optimizer: descent, finalTrainLoss: true })
     const done = events.at(-1) as DoneEvent
     const at = figures(data, eventParams(done)!)
     expect(done.finalTrainLoss).toBeCloseTo(at.loss, 12)
     expect(done.finalMetrics!.mse).toBeCloseTo(at.mse, 12)
     expect(done.finalTrainLoss).toBeLessThan(done.trainLoss) // the last epoch's figure is from before its update
-    const plain = (await run({ ...base, model: ridge('none'), optimizer: inPlace })).at(-1) as DoneEvent
+    const plain = (await run({ ...base, model: ridge('none'), optimizer: descent })).at(-1) as DoneEvent
     expect('finalTrainLoss' in plain).toBe(false)
   })
 

@@ -1,6 +1,5 @@
 import type { ParamUpdate } from '@backprop/backend'
 import type { Builder, DType, NodeId } from '@backprop/graph'
-import type { Params } from './params.js'
 
 /**
  * Where in a run an optimiser step happens: `step` counts steps from 1 over
@@ -16,19 +15,7 @@ export interface StepInfo {
 }
 
 /**
- * What an optimiser step returns: the new parameters and the new state.
- *
- * @category Optimisers
- */
-export interface Stepped<S> {
-  /** The updated parameters (new arrays). */
-  readonly params: Params
-  /** The optimiser's state after the step. */
-  readonly state: S
-}
-
-/**
- * A trained parameter as an {@link UpdateGraph} sees it: its name, its
+ * A trained parameter as an {@link Optimizer}'s update sees it: its name, its
  * `param` node and the node of the loss's gradient with respect to it.
  *
  * @category Optimisers
@@ -49,14 +36,17 @@ export interface GraphParam {
  * @category Optimisers
  */
 export interface Slot {
-  /** The slot's name in the graph, `<param>:<slot>`, e.g. `W1:velocity`. */
+  /**
+   * The slot's name in the graph: `<param>:<slot>`, e.g. `W1:velocity`,
+   * unless the model has a node of that name (then primes are appended).
+   */
   readonly name: string
   /** Its `param` node: the slot's value before the step. */
   readonly node: NodeId
 }
 
 /**
- * What the trainer offers an {@link UpdateGraph} to build with besides the
+ * What the trainer offers an {@link Optimizer}'s update to build with besides the
  * builder: per-step scalars and state slots.
  *
  * @category Optimisers
@@ -78,7 +68,7 @@ export interface UpdateInputs {
 }
 
 /**
- * The nodes an {@link UpdateGraph} appends to a training graph.
+ * The nodes an {@link Optimizer} appends to a training graph.
  *
  * @category Optimisers
  */
@@ -90,50 +80,34 @@ export interface UpdateNodes {
 }
 
 /**
- * An optimiser's step written as graph nodes, so that a backend which
- * holds parameters (see `StatefulExecutable` of `@backprop/backend`)
- * applies it in place and a training step feeds only the batch. It must
- * compute what {@link UpdateGraph.mirrors} computes, with the optimiser's
- * state kept in slots ({@link UpdateInputs.slot}) that start at zero, and
- * the step count, when it needs one, read from {@link StepInfo.step}.
+ * An optimiser: its update written once, as graph nodes appended to the
+ * graph of the loss's gradients. The trainer compiles that graph for every
+ * backend: one that holds parameters (see `StatefulExecutable` of
+ * `@backprop/backend`) applies the update in place and a step feeds only
+ * the batch; on any other, the trainer feeds the parameters and the slots
+ * and takes their new values from the same graph's outputs. Both paths
+ * compute the same operations, so they round alike, in float32 too.
  *
- * @category Optimisers
- */
-export interface UpdateGraph<S = unknown> {
-  /**
-   * The `step` function this graph computes. The trainer uses the graph
-   * only while the optimiser's `step` is this very function, so a wrapper
-   * that replaces `step` (`{ ...sgd(options), step: spy }`) gets its `step`
-   * called, on the path that feeds the parameters.
-   */
-  mirrors(state: S, params: Params, grads: Params, info: StepInfo): Stepped<S>
-  /**
-   * Appends the update of `params` to a graph that computes their gradients
-   * and returns the new values. Throws (a graph error from the builder) only
-   * for a broken optimiser.
-   */
-  append(b: Builder, params: readonly GraphParam[], inputs: UpdateInputs): UpdateNodes
-}
-
-/**
- * An optimiser as a pure state transition: `init` gives the state before the
- * first step, and `step` maps (state, parameters, gradients) to new
- * parameters and a new state. Neither ever writes into its arguments, so a
- * caller that keeps the old parameters (to recover from a NaN, or after
- * cancelling a run) still holds them intact. An optimiser may also give its
- * step as graph nodes ({@link Optimizer.updateGraph}); the trainer then
- * lets a backend that holds parameters update them in place, and calls
- * `init` and `step` only on backends that do not.
+ * The optimiser's state lives in slots ({@link UpdateInputs.slot}) that
+ * start at zero; per-step numbers (a scheduled learning rate, a bias
+ * correction) are scalar inputs ({@link UpdateInputs.scalar}) whose values
+ * {@link UpdateNodes.scalars} gives for each step.
  *
  * @example
  * ```ts
- * const opt = momentum({ lr: 0.1, beta: 0.9 })
- * let state = opt.init(params)
- * ;({ params, state } = opt.step(state, params, grads, { step: 1, epoch: 1 }))
+ * // plain gradient descent with a fixed rate, written as an optimiser
+ * const descent: Optimizer = {
+ *   name: 'descent',
+ *   fullBatch: false,
+ *   append: (b, params, inputs) => ({
+ *     updates: params.map((p) => ({ param: p.name, value: b.sub(p.node, b.mul(inputs.scalar('lr', b.node(p.node).dtype), p.grad)) })),
+ *     scalars: () => ({ lr: 0.1 }),
+ *   }),
+ * }
  * ```
  * @category Optimisers
  */
-export interface Optimizer<S = unknown> {
+export interface Optimizer {
   /** The optimiser's name, e.g. `sgd` or `adam`. */
   readonly name: string
   /**
@@ -141,10 +115,10 @@ export interface Optimizer<S = unknown> {
    * training set as one batch whatever batch size it was given.
    */
   readonly fullBatch: boolean
-  /** The state before the first step. */
-  init(params: Params): S
-  /** One update from the gradients of the loss with respect to `params`. */
-  step(state: S, params: Params, grads: Params, info: StepInfo): Stepped<S>
-  /** The same step as graph nodes, when the optimiser has that form; see {@link UpdateGraph}. */
-  readonly updateGraph?: UpdateGraph<S>
+  /**
+   * Appends the update of `params` to a graph that computes their gradients
+   * and returns the new value of every parameter and slot. Throws (a graph
+   * error from the builder) only for a broken optimiser.
+   */
+  append(b: Builder, params: readonly GraphParam[], inputs: UpdateInputs): UpdateNodes
 }

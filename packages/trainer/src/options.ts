@@ -63,8 +63,22 @@ export interface TrainOptions {
    * `classes` (classification data).
    */
   readonly classification?: boolean
-  /** Stop when the test loss stops improving; see also the {@link earlyStopping} operator. */
+  /**
+   * Stop when the test loss stops improving: the run's events go through
+   * the {@link earlyStopping} operator with these options, so the run ends
+   * after the epoch that exhausts the patience with a `done` event
+   * (`stoppedEarly: true`, that epoch's figures and parameters). Its
+   * `checkpoint` is the last one the `everyEpochs` schedule wrote, and it
+   * has no `finalTrainLoss`: the run is stopped, not finished.
+   */
   readonly earlyStopping?: EarlyStopping
+  /**
+   * Stops the run when aborted, as `fetch` and Node's APIs take one: within
+   * one step, with no event after it (no `done`), then the stream
+   * completes. A signal already aborted starts nothing. Unsubscribing stops
+   * the run the same way.
+   */
+  readonly signal?: AbortSignal
   /** Write checkpoints while training. */
   readonly checkpoint?: CheckpointOptions
   /** Emit a step event every this many steps (default 1; 0 for none). */

@@ -5,8 +5,8 @@ import { paramsError, type TrainError } from './errors.js'
 
 /**
  * The trainable parameters of a model by name: one tensor per `param` node of
- * its graph. Parameter sets are values: optimisers and the trainer return new
- * sets with new arrays and never write into one they were given.
+ * its graph. Parameter sets are values: the trainer returns new sets with
+ * new arrays and never writes into one it was given.
  *
  * @category Parameters
  */
@@ -118,15 +118,3 @@ export const cloneParams = (params: Params): Params =>
   Object.fromEntries(
     Object.entries(params).map(([name, p]) => [name, { shape: [...p.shape], dtype: p.dtype, data: p.data.slice() }]),
   )
-
-/**
- * A new parameter set with `f` applied to each parameter of `params` (in key
- * order). Optimisers use it to build their results without touching inputs.
- *
- * @internal
- */
-export const mapParams = (params: Params, f: (p: Tensor, name: string) => Tensor): Params => {
-  const out: Record<string, Tensor> = {}
-  for (const name of Object.keys(params)) out[name] = f(params[name]!, name)
-  return out
-}

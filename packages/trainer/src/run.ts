@@ -1,18 +1,16 @@
 import { batches } from '@backprop/data'
 import * as E from 'fp-ts/lib/Either.js'
 import { saveParams } from './checkpoint.js'
-import { doneAfter, plateau } from './early-stopping.js'
+import { doneAfter } from './early-stopping.js'
 import { configError, type TrainError } from './errors.js'
 import { evaluateOn } from './evaluate.js'
 import { type DoneEvent, type EpochEvent, type StepEvent, type TrainErrorEvent, type TrainEvent, withParams } from './events.js'
-import { fedStepper } from './fed-steps.js'
 import { batchDType } from './feeds.js'
-import { inPlaceStepper } from './in-place-steps.js'
 import { layerStatsAccumulator } from './layer-stats.js'
 import type { TrainOptions } from './options.js'
 import { checkParams, type Params } from './params.js'
-import { programs, type Programs } from './programs.js'
-import type { Kept, Stepper } from './stepper.js'
+import { programs, type Programs } from './compile-cache.js'
+import { type Kept, type Stepper, stepper as makeStepper } from './steps.js'
 
 /** The options after checking, with defaults filled in. */
 interface Setup {
@@ -83,20 +81,18 @@ const yieldToEventLoop = (): Promise<void> =>
 
 /**
  * Runs one training run, reporting through `emit`, until it ends or
- * `stopped()` turns true (checked after every await, so a stop takes
- * effect within one step). Never rejects for a user mistake or a numeric
+ * `signal` is aborted (checked after every await, so an abort takes
+ * effect within one step; nothing is emitted after it). Never rejects for a user mistake or a numeric
  * failure: those end the run with an error event.
  *
- * The steps take the in-place path when the optimiser has a graph form and
- * the backend holds parameters (see {@link inPlaceStepper}), and feed the
- * parameters otherwise ({@link fedStepper}); the events are the same.
+ * Each step runs the update program of its batch size (see `stepper`).
  *
  * @internal
  */
 export const runTraining = async (
   o: TrainOptions,
   emit: (event: TrainEvent) => void,
-  stopped: () => boolean,
+  signal: AbortSignal,
 ): Promise<void> => {
   const setup = prepare(o)
   if (E.isLeft(setup)) {
@@ -125,7 +121,6 @@ export const runTraining = async (
     )
   }
   try {
-    const stop = o.earlyStopping === undefined ? undefined : plateau(o.earlyStopping)
     let lastYield = clock()
     // Hands the event loop a turn once `yieldEveryMs` of work has gone by.
     const pace = async (): Promise<void> => {
@@ -139,10 +134,9 @@ export const runTraining = async (
     const initial = setup.right.params
     const kept = (): Kept => stepper?.kept() ?? { params: initial, step: 0 }
     let last: EpochEvent | undefined
-    let stoppedEarly = false
     const widths = progs.layerWidths
     const layerFigures = widths === undefined ? undefined : layerStatsAccumulator(widths)
-    for (epoch = 1; epoch <= o.epochs && !stoppedEarly; epoch++) {
+    for (epoch = 1; epoch <= o.epochs; epoch++) {
       let lossSum = 0
       const metricSums = progs.metricNames.map(() => 0)
       let count = 0
@@ -150,18 +144,15 @@ export const runTraining = async (
       let busy = 0
       // Each batch is done with before the next is drawn, so one pair of arrays serves them all.
       for (const batch of batches(o.data, batchSize, { seed, epoch, reuse: true, dtype: batchDType(progs) })) {
-        if (stopped()) return
+        if (signal.aborted) return
         if (stepper === undefined) {
           const first = progs.updating(batch.size)
           if (E.isLeft(first)) return fail(first.left.message, null, kept())
-          stepper =
-            first.right === undefined
-              ? fedStepper(progs, o.optimizer, o.backend.name, initial, clock, stopped)
-              : inPlaceStepper({ progs, first: first.right, backendName: o.backend.name, data: o.data, batchSize, seed, initial, clock, stopped, pace })
+          stepper = makeStepper({ progs, first: first.right, backendName: o.backend.name, data: o.data, batchSize, seed, initial, clock, signal, pace })
         }
         const at = step + 1
         const outcome = await stepper.step(batch, { step: at, epoch })
-        if (outcome.type === 'stopped' || stopped()) return
+        if (outcome.type === 'stopped' || signal.aborted) return
         if (outcome.type === 'failed') return fail(outcome.message, outcome.step, outcome.kept)
         const loss = outcome.loss
         step = at
@@ -176,7 +167,7 @@ export const runTraining = async (
         }
         await pace()
       }
-      if (stopped()) return
+      if (signal.aborted) return
       const ended = stepper!.endEpoch()
       if (E.isLeft(ended)) return fail(ended.left, null, kept())
       const params = ended.right
@@ -185,8 +176,8 @@ export const runTraining = async (
       let evaluation: Pick<EpochEvent, 'confusion' | 'misclassified'> = {}
       if (o.test !== undefined && o.test.size > 0) {
         const chunk = Math.min(batchSize, o.test.size)
-        const evaluated = await evaluateOn(progs, o.test, params, chunk, classification, stopped, pace)
-        if (evaluated === undefined || stopped()) return
+        const evaluated = await evaluateOn(progs, o.test, params, chunk, classification, signal, pace)
+        if (evaluated === undefined || signal.aborted) return
         if (E.isLeft(evaluated)) return fail(evaluated.left.message, null, kept())
         testLoss = evaluated.right.loss
         testAccuracy = evaluated.right.accuracy
@@ -202,10 +193,9 @@ export const runTraining = async (
           ? {}
           : { metrics: Object.fromEntries(progs.metricNames.map((name, i) => [name, metricSums[i]! / count])) }),
       }
-      stoppedEarly = stop?.(figures) ?? false
-      if (o.checkpoint !== undefined && (epoch % everyEpochs === 0 || epoch === o.epochs || stoppedEarly)) {
+      if (o.checkpoint !== undefined && (epoch % everyEpochs === 0 || epoch === o.epochs)) {
         const saved = await saveParams(o.checkpoint.path, params, { ...(o.checkpoint.io ? { io: o.checkpoint.io } : {}), ...(o.checkpoint.model ? { model: o.checkpoint.model } : {}) })
-        if (stopped()) return
+        if (signal.aborted) return
         if (E.isLeft(saved)) return fail(saved.left.message, null, kept())
         checkpoint = saved.right
       }
@@ -213,12 +203,12 @@ export const runTraining = async (
       last = withParams<EpochEvent>({ type: 'epoch', epoch, ...figures, steps: step, checkpoint, ...evaluation, ...layers }, params)
       emit(last)
     }
-    if (o.finalTrainLoss !== true) return emit(doneAfter(last!, stoppedEarly))
-    const final = await evaluateOn(progs, o.data, last!.params, batchSize, false, stopped, pace)
-    if (final === undefined || stopped()) return
+    if (o.finalTrainLoss !== true) return emit(doneAfter(last!, false))
+    const final = await evaluateOn(progs, o.data, last!.params, batchSize, false, signal, pace)
+    if (final === undefined || signal.aborted) return
     if (E.isLeft(final)) return fail(final.left.message, null, kept())
     const metrics = progs.metricNames.length === 0 ? {} : { finalMetrics: final.right.metrics }
-    emit(withParams<DoneEvent>({ ...doneAfter(last!, stoppedEarly), finalTrainLoss: final.right.loss, ...metrics }, last!.params))
+    emit(withParams<DoneEvent>({ ...doneAfter(last!, false), finalTrainLoss: final.right.loss, ...metrics }, last!.params))
   } finally {
     await progs.dispose()
   }

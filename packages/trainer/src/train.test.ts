@@ -13,7 +13,6 @@ import { loadParams } from './checkpoint.js'
 import { evaluateModel } from './evaluate.js'
 import { type DoneEvent, type EpochEvent, eventParams, type StepEvent, type TrainErrorEvent, type TrainEvent } from './events.js'
 import type { Model } from './model.js'
-import type { Optimizer } from './optimizer.js'
 import { adam } from './optimizers/adam.js'
 import { momentum } from './optimizers/momentum.js'
 import { gd, sgd } from './optimizers/sgd.js'
@@ -95,19 +94,13 @@ describe('train: the order and content of events', () => {
   })
 
   it('feeds batches in the (seed, epoch) order, reports each batch\'s loss before its update, and aggregates the figures', async () => {
-    const updates: Params[] = []
-    const inner = sgd({ lr: 0.1 })
-    const spy: Optimizer<null> = {
-      ...inner,
-      step: (state, params, grads, info) => {
-        const next = inner.step(state, params, grads, info)
-        updates.push(next.params)
-        return next
-      },
-    }
-    const events = await run({ model: linearModel, backend: cpuBackend(), data, test, params: linearInit, optimizer: spy, epochs: 2, batchSize: 4, seed: 7 })
+    // a backend that does not hold the parameters: the trainer feeds them, so each step's run shows the parameters before it
+    const { backend, counts } = countingBackend(cpuBackend(), false)
+    const events = await run({ model: linearModel, backend, data, test, params: linearInit, optimizer: sgd({ lr: 0.1 }), epochs: 2, batchSize: 4, seed: 7 })
     const steps = ofType(events, 'step')
-    const before = [linearInit, ...updates]
+    const before = counts.fed.filter((feeds) => '__lr' in feeds)
+    expect(before).toHaveLength(6)
+    expect(before[0]!['W1']).toEqual(linearInit['W1'])
     for (const epoch of [1, 2]) {
       const order = epochOrder(10, 7, epoch)
       const batchesOf = [order.subarray(0, 4), order.subarray(4, 8), order.subarray(8)]
@@ -120,7 +113,7 @@ describe('train: the order and content of events', () => {
     expect(e1!.trainLoss).toBeCloseTo((steps[0]!.loss + steps[1]!.loss + steps[2]!.loss) / 3, 14)
     // test loss: mean over test chunks of the training batch size (4, then 1), after the epoch's updates
     const p = eventParams(e1!)!
-    expect(p).toBe(updates[2])
+    expect(p).toEqual({ W1: before[3]!['W1'], b1: before[3]!['b1'] })
     expect(e1!.testLoss).toBeCloseTo((linearLoss(test, [0, 1, 2, 3], p) + linearLoss(test, [4], p)) / 2, 12)
   })
 
@@ -171,25 +164,16 @@ describe('train: cold, cancellable, responsive', () => {
   })
 
   it('unsubscribing stops within one step, leaves the last parameters intact, and disposes the programs', async () => {
-    const { backend, counts } = countingBackend(cpuBackend())
-    const updates: Params[] = []
-    const inner = sgd({ lr: 0.01 })
-    const spy: Optimizer<null> = {
-      ...inner,
-      step: (state, params, grads, info) => {
-        const next = inner.step(state, params, grads, info)
-        updates.push(next.params)
-        return next
-      },
-    }
+    const { backend, counts } = countingBackend(cpuBackend(), false)
     const seen: TrainEvent[] = []
     let snapshot: Params | undefined
+    const fedTo = (run: number): Params => ({ W1: counts.fed[run]!['W1']!, b1: counts.fed[run]!['b1']! })
     await new Promise<void>((resolve) => {
-      const subscription = train({ model: linearModel, backend, data, params: linearInit, optimizer: spy, epochs: 50, batchSize: 1, yieldEveryMs: 0 }).subscribe({
+      const subscription = train({ model: linearModel, backend, data, params: linearInit, optimizer: sgd({ lr: 0.01 }), epochs: 50, batchSize: 1, yieldEveryMs: 0 }).subscribe({
         next: (e) => {
           seen.push(e)
           if (e.type === 'step' && e.step === 5) {
-            snapshot = cloneParams(updates[4]!)
+            snapshot = cloneParams(fedTo(4))
             subscription.unsubscribe()
             resolve()
           }
@@ -201,9 +185,9 @@ describe('train: cold, cancellable, responsive', () => {
     await turns(20)
     expect(seen.map((e) => e.type === 'step' && e.step)).toEqual([1, 2, 3, 4, 5])
     expect(counts.runs).toBe(5)
-    expect(updates).toHaveLength(5)
     expect(counts.disposes).toBe(counts.compiles.length)
-    const last = updates[4]!
+    // the parameters the last step started from, after step 4, are intact
+    const last = fedTo(4)
     expect(last).toEqual(snapshot)
     for (const p of Object.values(last)) expect(Array.from(p.data).every(Number.isFinite)).toBe(true)
   })
@@ -218,6 +202,57 @@ describe('train: cold, cancellable, responsive', () => {
     expect(seen).toEqual([])
     expect(counts.runs).toBe(0)
     expect(counts.disposes).toBe(counts.compiles.length)
+  })
+
+  it('aborting its signal mid-run stops within one step: no event after it, no done, the stream completes and the programs are disposed', async () => {
+    const { backend, counts } = countingBackend(cpuBackend())
+    const controller = new AbortController()
+    const events: TrainEvent[] = []
+    const test = linearData(5, 2)
+    await new Promise<void>((resolve) => {
+      train({ model: linearModel, backend, data: linearData(10, 3), test, params: linearInit, optimizer: sgd({ lr: 0.01 }), epochs: 50, batchSize: 2, yieldEveryMs: 0, signal: controller.signal }).subscribe({
+        next: (e) => {
+          events.push(e)
+          // step 7 is the second step of epoch 2 (5 steps an epoch)
+          if (e.type === 'step' && e.step === 7) controller.abort()
+        },
+        complete: resolve,
+      })
+    })
+    await counts.allDisposed()
+    expect(events.map((e) => (e.type === 'step' ? e.step : e.type))).toEqual([1, 2, 3, 4, 5, 'epoch', 6, 7])
+    expect(counts.feeds.filter((names) => names.includes('__lr'))).toHaveLength(7)
+    expect(counts.disposes).toBe(counts.compiles.length)
+    // the epoch event holds the parameters after step 5, the last epoch the run completed
+    expect(ofType(events, 'epoch')[0]!.steps).toBe(5)
+  })
+
+  it('a signal already aborted starts nothing and completes at once', async () => {
+    const { backend, counts } = countingBackend(cpuBackend())
+    const events = await run({ model: linearModel, backend, data, params: linearInit, optimizer: sgd({ lr: 0.01 }), epochs: 5, signal: AbortSignal.abort() })
+    expect(events).toEqual([])
+    expect(counts.compiles).toEqual([])
+    expect(counts.runs).toBe(0)
+  })
+
+  it('unsubscribing aborts the run\'s signal too: a later abort of the caller\'s signal changes nothing', async () => {
+    const { backend, counts } = countingBackend(cpuBackend())
+    const controller = new AbortController()
+    const seen: TrainEvent[] = []
+    await new Promise<void>((resolve) => {
+      const subscription = train({ model: linearModel, backend, data, params: linearInit, optimizer: sgd({ lr: 0.01 }), epochs: 50, batchSize: 1, yieldEveryMs: 0, signal: controller.signal }).subscribe((e) => {
+        seen.push(e)
+        if (e.type === 'step' && e.step === 3) {
+          subscription.unsubscribe()
+          resolve()
+        }
+      })
+    })
+    await counts.allDisposed()
+    controller.abort()
+    await turns(10)
+    expect(seen).toHaveLength(3)
+    expect(counts.runs).toBe(3)
   })
 
   it('lets the event loop run callbacks while it trains', async () => {
@@ -403,7 +438,7 @@ describe('train: reproducible, convergent, checkpointed, stopping early', () => 
     // the test targets are the negated training targets, so the better the fit, the worse the test loss
     const contrary = { ...test, t: test.t.map((v) => -v) }
     const path = join(dir, 'ck.json')
-    const events = await run({ model: linearModel, backend: cpuBackend(), data, test: contrary, params: linearInit, optimizer: gd({ lr: 0.1 }), epochs: 50, earlyStopping: { patience: 2 }, checkpoint: { path, everyEpochs: 10 } })
+    const events = await run({ model: linearModel, backend: cpuBackend(), data, test: contrary, params: linearInit, optimizer: gd({ lr: 0.1 }), epochs: 50, earlyStopping: { patience: 2 }, checkpoint: { path } })
     expect(events.map((e) => e.type)).toEqual(['step', 'epoch', 'step', 'epoch', 'step', 'epoch', 'done'])
     const testLosses = ofType(events, 'epoch').map((e) => e.testLoss!)
     expect(testLosses[1]).toBeGreaterThan(testLosses[0]!)

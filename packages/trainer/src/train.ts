@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs'
+import { earlyStopping } from './early-stopping.js'
 import { type TrainErrorEvent, type TrainEvent, trainFailure, withParams } from './events.js'
 import type { Optimizer } from './optimizer.js'
 import type { TrainOptions } from './options.js'
@@ -6,9 +7,15 @@ import { runTraining } from './run.js'
 
 /**
  * Trains a model and reports as a cold Observable: every subscription starts
- * its own run, and unsubscribing stops it within one step, leaving the
- * parameters of the last completed step intact (updates are pure, so no
- * half-written parameters ever exist) and disposing the compiled programs.
+ * its own run. Aborting {@link TrainOptions.signal} or unsubscribing stops
+ * it within one step and disposes the compiled programs; the last `epoch`
+ * event carries the parameters of the last completed epoch. An aborted run
+ * emits nothing more and completes, without a `done` event; a run whose
+ * signal is already aborted when it is subscribed starts nothing and
+ * completes at once. With {@link TrainOptions.earlyStopping}, the stream
+ * goes through the {@link earlyStopping} operator, which ends it with a
+ * `done` event (`stoppedEarly: true`) after the epoch that exhausts the
+ * patience, and so stops the run.
  *
  * Events arrive in this order: for each epoch, its `step` events then its
  * `epoch` event; finally one `done` event, or one `error` event when the run
@@ -24,28 +31,25 @@ import { runTraining } from './run.js'
  * compiled once per batch size. Any graph with parameters and a scalar loss
  * trains, layered or not.
  *
- * Two ways to step, with the same events. When the optimiser has a graph
- * form ({@link Optimizer.updateGraph}: all built-in ones do) and the backend
- * holds parameters (it compiles the step with `updates` into a
- * `StatefulExecutable`, as the CPU backend does), each step is one run that
- * feeds only the batch and the optimiser's per-step scalars and updates the
- * parameters and the optimiser's state in place; the parameters are read
- * back at each epoch end, for the epoch event, the evaluation and the
- * checkpoint. Otherwise (the workers backend, an optimiser without a graph
- * form, or a wrapper that replaced its `step`) each step feeds the
- * parameters, gets the gradients back and calls the optimiser's `step`.
- * In float64 both compute the same numbers for the built-in optimisers; in
- * float32 the in-place path keeps the optimiser's state in float32 where
- * `step` keeps it in float64, so the runs differ by rounding.
+ * Each step is one run of a compiled program: the loss's gradients and the
+ * optimiser's update (see {@link Optimizer}), with the batch and the
+ * optimiser's per-step scalars fed. On a backend that holds parameters (it
+ * compiles the step with `updates` into a `StatefulExecutable`, as the CPU
+ * and workers backends do), the parameters and the optimiser's state are
+ * updated in place; on any other (ONNX Runtime), the same graph returns
+ * their new values and the trainer feeds them to the next step. Either way
+ * the same operations compute the update, so the paths round alike. The
+ * parameters are read back at each epoch end, for the epoch event, the
+ * evaluation and the checkpoint.
  *
- * A step is accepted when its loss and its new parameters are finite. On
- * the in-place path the gradients are never returned, so a non-finite
- * gradient shows as a non-finite new parameter; and the executable has
- * applied a failed step by the time the run sees it. The run then replays
+ * A step is accepted when its loss and its new parameters are finite. The
+ * gradients are never returned, so a non-finite gradient shows as a
+ * non-finite new parameter; and the executable has applied a failed step by
+ * the time the run sees it. The run then replays
  * the epoch's accepted steps from the parameters of the last epoch end,
  * checking each replayed loss bit for bit, so that the error event carries
  * the parameters of the last good step and names the cause (loss, gradient
- * or update) as the fed path does. On a backend whose runs do not
+ * or update). On a backend whose runs do not
  * reproduce, the event carries the parameters of the last epoch end and its
  * message says so.
  *
@@ -61,18 +65,27 @@ import { runTraining } from './run.js'
  * @category Training
  */
 export const train = (options: TrainOptions): Observable<TrainEvent> =>
+  options.earlyStopping === undefined ? trainingRun(options) : trainingRun(options).pipe(earlyStopping(options.earlyStopping))
+
+/** The run of {@link train} without early stopping: one per subscription, stopped by the signal or by unsubscribing. */
+const trainingRun = (options: TrainOptions): Observable<TrainEvent> =>
   new Observable<TrainEvent>((subscriber) => {
-    let stopped = false
-    const isStopped = (): boolean => stopped || subscriber.closed
+    // The run's own controller: the caller's signal aborts it, and so does unsubscribing.
+    const controller = new AbortController()
+    const outer = options.signal
+    const follow = (): void => controller.abort(outer?.reason)
+    if (outer?.aborted) follow()
+    else outer?.addEventListener('abort', follow, { once: true })
+    const { signal } = controller
     const emit = (event: TrainEvent): void => {
-      if (isStopped()) return
+      if (signal.aborted || subscriber.closed) return
       if (event.type === 'error' && options.failures === 'error') subscriber.error(trainFailure(event))
       else subscriber.next(event)
     }
     // Start on the next microtask, so that subscribing returns at once and
-    // an immediate unsubscribe runs nothing at all.
+    // an immediate unsubscribe (or an aborted signal) runs nothing at all.
     Promise.resolve()
-      .then(() => (isStopped() ? undefined : runTraining(options, emit, isStopped)))
+      .then(() => (signal.aborted ? undefined : runTraining(options, emit, signal)))
       .then(
         () => subscriber.complete(),
         (e: unknown) => {
@@ -83,6 +96,7 @@ export const train = (options: TrainOptions): Observable<TrainEvent> =>
         },
       )
     return () => {
-      stopped = true
+      outer?.removeEventListener('abort', follow)
+      controller.abort()
     }
   })

@@ -154,32 +154,26 @@ export const backpropJob = (batch: number, dtype: DType, simd: boolean): Trainin
 }
 
 /**
- * This library the way a trainer without the fast path uses it: feed the
- * parameters, get the loss and gradients back, apply SGD into new arrays.
+ * This library the way the trainer runs a step on a backend that does not
+ * hold parameters: the same step graph, its updates' values returned as
+ * outputs, the parameters fed every step and replaced by those outputs.
  */
 export const backpropFeedJob = (batch: number, dtype: DType): TrainingJob => {
-  const { graph, loss, gradients, names } = trainingGraph(batch, dtype)
-  const compiled = cpuBackend({ simd: true }).compile(graph, [loss, ...gradients])
+  const { graph, loss, names, updates } = trainingGraph(batch, dtype)
+  const compiled = cpuBackend({ simd: true }).compile(graph, [loss, ...updates.map((u) => u.value)])
   if (E.isLeft(compiled)) throw new Error(compiled.left.message)
   const exe = compiled.right
   const data = batches(batch, dtype)
+  const rate = tensor([lr], [], dtype)
   let params: Record<string, Tensor> = paramFeeds(dtype)
   let step = 0
   return {
     params: () => dataOf(params),
     run: () => {
-      const out = exe.runSync({ ...feedsOf(data[step++ % data.length]!, dtype, batch), ...params })
+      const out = exe.runSync({ ...feedsOf(data[step++ % data.length]!, dtype, batch), lr: rate, ...params })
       if (E.isLeft(out)) throw new Error(out.left.message)
-      const [l, ...grads] = out.right
-      params = Object.fromEntries(
-        names.map((name, i) => {
-          const w = params[name]!
-          const g = grads[i]!.data
-          const next = dtype === 'f32' ? new Float32Array(w.data.length) : new Float64Array(w.data.length)
-          for (let j = 0; j < next.length; j++) next[j] = w.data[j]! - lr * g[j]!
-          return [name, { shape: w.shape, dtype, data: next }]
-        }),
-      )
+      const [l, ...next] = out.right
+      params = Object.fromEntries(names.map((name, i) => [name, next[i]!]))
       return l!.data[0]
     },
   }

@@ -77,6 +77,8 @@ export interface ManualRun {
   readonly end: () => void
   readonly subscriptions: () => number
   readonly unsubscribed: () => boolean
+  /** The signal the run was started with (aborted when the dashboard stops it). */
+  readonly signal: () => AbortSignal | undefined
 }
 
 /** A {@link ManualRun}. */
@@ -85,6 +87,7 @@ export const manualRun = (): ManualRun => {
   let subscriptions = 0
   let completed = false
   let unsubscribed = false
+  let signal: AbortSignal | undefined
   const run$ = new Observable<TrainEvent>((subscriber) => {
     subscriptions++
     const inner = events.subscribe(subscriber)
@@ -94,7 +97,10 @@ export const manualRun = (): ManualRun => {
     }
   })
   return {
-    startRun: () => E.right(run$),
+    startRun: (_settings, given) => {
+      signal = given
+      return E.right(run$)
+    },
     emit: (event) => events.next(event),
     end: () => {
       completed = true
@@ -102,5 +108,6 @@ export const manualRun = (): ManualRun => {
     },
     subscriptions: () => subscriptions,
     unsubscribed: () => unsubscribed,
+    signal: () => signal,
   }
 }

@@ -1,6 +1,6 @@
 // Shared fixtures for the trainer's tests: small data sets, models, seeded
 // parameters, and a backend wrapper that counts what the trainer asks of it.
-import { type Backend, type Executable, isStateful } from '@backprop/backend'
+import { type Backend, type Executable, type Feeds, isStateful } from '@backprop/backend'
 import { type Dataset, rng } from '@backprop/data'
 import { buildOrThrow, emptyGraph, type Graph } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
@@ -73,6 +73,8 @@ export interface Counts {
   runs: number
   /** The names fed to each run, in order. */
   feeds: string[][]
+  /** The feeds of each run, in order (the tensors the trainer gave). */
+  fed: Feeds[]
   disposes: number
   /** Resolves once every executable compiled so far has been disposed. */
   allDisposed: () => Promise<void>
@@ -90,6 +92,7 @@ export const countingBackend = (inner: Backend, holdsParams = true): { backend: 
     compiles: [],
     runs: 0,
     feeds: [],
+    fed: [],
     disposes: 0,
     allDisposed: () =>
       counts.disposes === counts.compiles.length && counts.compiles.length > 0
@@ -109,6 +112,7 @@ export const countingBackend = (inner: Backend, holdsParams = true): { backend: 
         run: (feeds) => {
           counts.runs += 1
           counts.feeds.push(Object.keys(feeds))
+          counts.fed.push(feeds)
           return compiled.right.run(feeds)
         },
         dispose: async () => {

@@ -5,13 +5,56 @@ import * as E from 'fp-ts/lib/Either.js'
 import { batchDType, feedsFor, scalarFeeds } from './feeds.js'
 import type { StepInfo } from './optimizer.js'
 import { firstNonFinite, type Params, zerosOf } from './params.js'
-import type { Programs, UpdateProgram } from './programs.js'
-import type { Kept, StepOutcome, Stepper } from './stepper.js'
+import type { Programs, UpdateProgram } from './compile-cache.js'
 
-/** Everything {@link inPlaceStepper} needs. @internal */
-export interface InPlaceSetup {
+/**
+ * The parameters a run keeps when it fails: the last good ones, and the
+ * step after which they were current (0 for the initial parameters).
+ *
+ * @internal
+ */
+export interface Kept {
+  readonly params: Params
+  readonly step: number
+  /** Set when they are older than the last completed step: why. */
+  readonly note?: string
+}
+
+/**
+ * What one training step came to: accepted (with the batch's loss before
+ * the update, the milliseconds of work it took and the step's per-layer
+ * statistics outputs, empty unless asked for), failed (the step and
+ * its parameters not accepted), or cut short by an abort.
+ *
+ * @internal
+ */
+export type StepOutcome =
+  | { readonly type: 'ok'; readonly loss: number; readonly metrics: readonly number[]; readonly ms: number; readonly stats: readonly Tensor[] }
+  | { readonly type: 'failed'; readonly message: string; readonly step: number | null; readonly kept: Kept }
+  | { readonly type: 'stopped' }
+
+/**
+ * How a run takes its steps and keeps its parameters between them (see
+ * {@link stepper}).
+ *
+ * @internal
+ */
+export interface Stepper {
+  /** Takes step `info.step` on `batch`, or says why not. */
+  step(batch: Batch<BatchArray>, info: StepInfo): Promise<StepOutcome>
+  /**
+   * The parameters after the last accepted step, as a set of its own, at
+   * the end of an epoch (for its event, the evaluation and the checkpoint).
+   */
+  endEpoch(): E.Either<string, Params>
+  /** The parameters to keep should the run fail now, between steps. */
+  kept(): Kept
+}
+
+/** Everything {@link stepper} needs. @internal */
+export interface StepperSetup {
   readonly progs: Programs
-  /** The in-place program of the first batch: its slots give the optimiser's state. */
+  /** The update program of the first batch: its slots give the optimiser's state. */
   readonly first: UpdateProgram
   readonly backendName: string
   /** The training data, batched as the run batches it, to replay steps. */
@@ -20,7 +63,8 @@ export interface InPlaceSetup {
   readonly seed: number
   readonly initial: Params
   readonly clock: () => number
-  readonly stopped: () => boolean
+  /** Aborted when the run is to stop: checked after every run, so a stop takes effect within a step. */
+  readonly signal: AbortSignal
   readonly pace: () => Promise<void>
 }
 
@@ -56,26 +100,28 @@ const holder = (initial: Feeds) => {
 }
 
 /**
- * Steps on a backend that holds the parameters: each run feeds the batch
- * and the optimiser's per-step scalars, returns the loss and a finiteness
- * check of every new parameter, and leaves the updated parameters and
- * optimiser slots in the executable. Nothing is copied per step.
+ * Steps through update programs: each run feeds the batch and the
+ * optimiser's per-step scalars, returns the loss and a finiteness check of
+ * every new parameter, and leaves the updated parameters and optimiser
+ * slots in the executable (the backend's buffers, or the trainer's when
+ * the backend cannot hold them; see `compileUpdating`).
  *
- * A step is accepted when its loss and its new parameters are finite, as on
- * the fed path; but by the time a run reports a failure, the executable has
- * already applied the failed step. So the stepper keeps a snapshot of all
- * values at every epoch end (which the epoch event, the evaluation and the
- * checkpoint need anyway), and on a failure replays the epoch's accepted
- * steps from it, checking that each replayed loss is bit for bit the one
- * seen before: the parameters kept are then exactly those of the last good
- * step, as on the fed path. Should the backend not reproduce its runs, the
- * snapshot is kept instead, and the message says from when.
+ * A step is accepted when its loss and its new parameters are finite; but
+ * by the time a run reports a failure, the executable has already applied
+ * the failed step. So the stepper keeps a snapshot of all values at every
+ * epoch end (which the epoch event, the evaluation and the checkpoint need
+ * anyway), and on a failure replays the epoch's accepted steps from it,
+ * checking that each replayed loss is bit for bit the one seen before: the
+ * parameters kept are then exactly those of the last good step. Should the
+ * backend not reproduce its runs, the snapshot is kept instead, and the
+ * message says from when. The cause (loss, gradient or update) is told
+ * apart by running the gradient program on the kept parameters.
  *
  * @internal
  */
-export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
-  const { progs, backendName, clock, stopped } = s
-  // Parameter sets keep the key order of the initial parameters, as the fed path's do.
+export const stepper = (s: StepperSetup): Stepper => {
+  const { progs, backendName, clock, signal } = s
+  // Parameter sets keep the key order of the initial parameters, whatever order the backend holds them in.
   const order = Object.keys(s.initial)
   const pick = (values: Readonly<Record<string, Tensor>>): Params => Object.fromEntries(order.map((name) => [name, values[name]!]))
   const zeros: Record<string, Tensor> = {}
@@ -97,7 +143,7 @@ export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
     note: `${snapshot.epoch === 0 ? '' : `the end of epoch ${snapshot.epoch}; `}the steps since could not be replayed exactly`,
   })
 
-  /** The parameters after step `info.step - 1`, replayed from the snapshot; `undefined` when stopped. */
+  /** The parameters after step `info.step - 1`, replayed from the snapshot; `undefined` when aborted. */
   const replay = async (info: StepInfo): Promise<Kept | undefined> => {
     const target = info.step - 1
     if (snapshot.step === target) return { params: snapshot.params, step: target }
@@ -106,22 +152,22 @@ export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
     for (const batch of batches(s.data, s.batchSize, { seed: s.seed, epoch: info.epoch, reuse: true, dtype: batchDType(progs) })) {
       if (at === target) break
       const program = progs.updating(batch.size)
-      if (E.isLeft(program) || program.right === undefined) return fromSnapshot()
+      if (E.isLeft(program)) return fromSnapshot()
       const result = await run(program.right, batch, { step: at + 1, epoch: info.epoch })
-      if (stopped()) return undefined
+      if (signal.aborted) return undefined
       if (E.isLeft(result) || !Object.is(result.right[0]!.data[0], losses[at - snapshot.step])) return fromSnapshot()
       at += 1
       await s.pace()
-      if (stopped()) return undefined
+      if (signal.aborted) return undefined
     }
     const values = held.read()
     return at === target && E.isRight(values) ? { params: pick(values.right), step: target } : fromSnapshot()
   }
 
-  /** Why the new value of `param` is not finite: a gradient, or the update itself, as the fed path tells them apart. */
+  /** Why the new value of `param` is not finite: a gradient, or the update itself. */
   const diagnose = async (batch: Batch<BatchArray>, kept: Kept, param: string): Promise<string> => {
     if (kept.note !== undefined) return `the update made '${param}' non-finite (a gradient is not finite, or the learning rate is too large)`
-    const program = progs.training(batch.size)
+    const program = progs.gradients(batch.size)
     if (E.isRight(program)) {
       const result = await program.right.exec.run(feedsFor(program.right, batch, kept.params))
       if (E.isRight(result)) {
@@ -152,13 +198,9 @@ export const inPlaceStepper = (s: InPlaceSetup): Stepper => {
     step: async (batch, info) => {
       const program = progs.updating(batch.size)
       if (E.isLeft(program)) return { type: 'failed', message: program.left.message, step: null, kept: current() }
-      if (program.right === undefined) {
-        const message = `the ${backendName} backend held the parameters for one batch size but not for batch ${batch.size}`
-        return { type: 'failed', message, step: null, kept: current() }
-      }
       const started = clock()
       const result = await run(program.right, batch, info)
-      if (stopped()) return { type: 'stopped' }
+      if (signal.aborted) return { type: 'stopped' }
       if (E.isLeft(result)) return recover(batch, info, `the ${backendName} backend failed: ${result.left.message}`)
       const [lossTensor, ...checks] = result.right
       const loss = lossTensor!.data[0]!
