@@ -1,4 +1,4 @@
-import type { ElementwiseOp, Group } from '../compile/ir.js'
+import type { ElementwiseOp, Group } from '../lower/ir.js'
 import { Func, type Local } from './func.js'
 import type { Lanes } from './lanes.js'
 import { f64x2Kernels } from './math.js'
