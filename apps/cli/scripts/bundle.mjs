@@ -2,7 +2,7 @@
 // that loads each command's chunk only when that command runs, the workspace
 // packages compiled in from their TypeScript sources (so a fresh checkout
 // needs no other build: the root `prepare` script runs this after `npm ci`).
-// fp-ts, immer and rxjs are compiled in too: loading their hundreds of small
+// fp-ts and rxjs are compiled in too: loading their hundreds of small
 // files took most of a `backprop diff`. Every other package stays an import,
 // since some find their own files at run time (mnist's data, uplot's page
 // files); those must be dependencies of the cli, which this script checks.
@@ -22,7 +22,7 @@ const workspace = join(cli, '..', '..')
 const outdir = join(cli, 'dist', 'bundle')
 
 rmSync(outdir, { recursive: true, force: true })
-const inlined = /^(@backprop\/|fp-ts(\/|$)|immer$|rxjs(\/|$))/
+const inlined = /^(@backprop\/|fp-ts(\/|$)|rxjs(\/|$))/
 const result = await build({
   entryPoints: {
     main: join(cli, 'src', 'main.ts'),

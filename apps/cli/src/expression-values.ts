@@ -67,7 +67,7 @@ export const annotationsAt = (
 ): E.Either<{ message: string }, Map<NodeId, string[]>> =>
   pipe(
     feedsAt(graph, [value, ...drawn], at),
-    E.chain((feeds) => nodeNumbers(graph, value, drawn, feeds)),
+    E.flatMap((feeds) => nodeNumbers(graph, value, drawn, feeds)),
     E.map(({ values, adjoints }) => {
       const notes = new Map<NodeId, string[]>(drawn.map((id) => [id, [`= ${show(values.get(id)!)}`]]))
       adjoints.forEach((adjoint, id) => notes.get(id)?.push(`∂E/∂v = ${show(adjoint)}`))

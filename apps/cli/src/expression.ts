@@ -40,7 +40,7 @@ export const differentiate = (
       const simple = simplify(graph, [output])
       return { graph: simple.graph, output: simple.outputs[0]! }
     }),
-    E.chain(({ graph, output }) =>
+    E.flatMap(({ graph, output }) =>
       pipe(
         build(graph, (b) => {
           const vars = wrt.map((name) => b.input(name))

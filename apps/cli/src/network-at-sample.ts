@@ -96,7 +96,7 @@ export const networkAt = async (settings: RunSettings, params: Params, sample: n
     E.Do,
     E.bind('net', () => networkOfOne(s)),
     E.bind('split', () => loadDataset(s)),
-    E.chainFirst(({ split }) =>
+    E.tap(({ split }) =>
       sample < split.test.size ? E.right(undefined) : E.left(`the test set has ${split.test.size} samples: choose one from 0 to ${split.test.size - 1}`),
     ),
   )

@@ -271,7 +271,7 @@ const prepareLayeredRun = (s: TrainSettings, backend: Backend, signal: AbortSign
     E.bind('params', ({ sizes, activations }) =>
       startParams(s, () => initParams({ sizes, activations, dtype: s.dtype }, { seed: s.seed, scheme: 'auto' })),
     ),
-    E.chainFirst(({ sizes, activations }) =>
+    E.tap(({ sizes, activations }) =>
       pipe(
         layered({ sizes, activations, loss: s.loss as Loss, reduction: s.reduction, batch: 1, dtype: s.dtype }),
         E.mapLeft((e) => e.message),

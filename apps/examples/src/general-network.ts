@@ -86,7 +86,7 @@ export const generalNetwork = async (): Promise<E.Either<ExampleError, GeneralNe
   // The trained net on the whole test set: deltas from the graph and from the delta rule.
   const test = iris.right.test
   const built = feedForward({ ...net, batch: test.size })
-  const derived = E.chain(feedForwardGradients)(built)
+  const derived = E.flatMap(feedForwardGradients)(built)
   if (E.isLeft(built) || E.isLeft(derived)) return E.left(exampleError(NAME, 'cannot build the network'))
   const x = { shape: [test.size, 4], data: test.x }
   const t = { shape: [test.size, 3], data: test.t }

@@ -8,7 +8,7 @@
  *
  * @packageDocumentation
  */
-export * from './backend.js'
+export { type CpuBackend, type CpuBackendOptions, cpuBackend, evaluate, evaluateOrThrow, statsOf } from './backend.js'
 export type { CpuExecutable } from './executable.js'
 export { type CpuCompileOptions, isStateful, type ParamStore, type ParamUpdate, type StatefulExecutable } from './state.js'
 export type { ProgramStats, Target } from './target/program.js'

@@ -8,8 +8,21 @@
  *
  * @packageDocumentation
  */
-export * from './errors.js'
-export * from './tensor.js'
-export * from './backend.js'
-export * from './state.js'
-export * from './feeds.js'
+export {
+  badTensor,
+  type BackendError,
+  disposedError,
+  feedConflict,
+  feedDTypeError,
+  feedLengthError,
+  feedShapeError,
+  internalError,
+  missingFeed,
+  unknownFeed,
+  unknownOutput,
+  workerFailed,
+} from './errors.js'
+export { allocate, cloneTensor, fromNested, isDataOf, type Nested, scalarTensor, type Tensor, type TensorData, tensor, toNested } from './tensor.js'
+export type { Backend, CompileOptions, Executable, Feeds, FeedSpec, TensorSpec } from './backend.js'
+export { isStateful, type ParamStore, type ParamUpdate, type StatefulExecutable } from './state.js'
+export { checkFeeds, checkOutputs, checkUpdates, feedSpecs, outputSpecs } from './feeds.js'

@@ -233,7 +233,7 @@ export const parseCsvDataset = (text: string, opts: CsvDatasetOptions = {}): E.E
 export const parseCsv = (text: string, opts: CsvOptions = {}): E.Either<DataError, NormalizedSplit> =>
   pipe(
     parseCsvDataset(text, opts),
-    E.chain((ds) =>
+    E.flatMap((ds) =>
       splitDataset(ds, {
         seed: opts.seed ?? 0,
         testFraction: opts.testFraction ?? 0.2,
@@ -243,8 +243,8 @@ export const parseCsv = (text: string, opts: CsvOptions = {}): E.Either<DataErro
       }),
     ),
     E.map((split) => normalizeSplit(split, opts.normalize ?? 'none')),
-    E.chainFirst(({ train }) => validate(train)),
-    E.chainFirst(({ test }) => validate(test)),
+    E.tap(({ train }) => validate(train)),
+    E.tap(({ test }) => validate(test)),
   )
 
 /**

@@ -6,8 +6,8 @@
  *
  * @packageDocumentation
  */
-export * from './rules.js'
-export * from './grad.js'
-export * from './higher.js'
-export * from './custom.js'
-export * from './gradcheck.js'
+export { elementwise, linear, none, type Rule, type RuleContext, rules, type RuleTable, singular } from './rules.js'
+export { grad, gradInto, type GradOptions, gradOrThrow, type Gradient } from './grad.js'
+export { type Derived, hessian, hessianInto, hvp, jacobian, jacobianInto } from './higher.js'
+export { withRules } from './custom.js'
+export { type Evaluate, gradcheck, type GradcheckEntry, type GradcheckOptions, type GradcheckReport, type Values } from './gradcheck.js'

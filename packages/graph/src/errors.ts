@@ -41,7 +41,16 @@ export class GraphFailure extends Error {
   }
 }
 
-/** Throws `error` as a {@link GraphFailure}. @internal */
+/**
+ * Throws `error` as a {@link GraphFailure}: inside a `build` recipe, this
+ * ends the build, and `build` returns `error` as its `Left`.
+ *
+ * @example
+ * ```ts
+ * build(graph, (b) => (ok ? b.input('x') : fail(graphError('UnknownName', { name: 'x', message: 'no x' }))))
+ * ```
+ * @category Errors
+ */
 export const fail = (error: GraphError): never => {
   throw new GraphFailure(error)
 }

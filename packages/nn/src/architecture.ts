@@ -99,7 +99,7 @@ export const predictor = (
 ): E.Either<GraphError, Predictor> =>
   pipe(
     networkOf(arch, options.batch, options.dtype),
-    E.chain((net) =>
+    E.flatMap((net) =>
       build(emptyGraph, (b) => {
         // Copy the nodes y needs, with the network's input x replaced by the scaled raw input.
         const x = b.input('x', net.graph.nodes[net.x]!.shape, options.dtype)

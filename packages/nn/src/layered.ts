@@ -122,7 +122,7 @@ export const layeredInto = (b: Builder, spec: FullSpec): Omit<Network, 'graph'> 
 export const layered = (spec: LayeredSpec): E.Either<GraphError, Network> =>
   pipe(
     validateSpec(spec),
-    E.chain((full) => build(emptyGraph, (b) => layeredInto(b, full))),
+    E.flatMap((full) => build(emptyGraph, (b) => layeredInto(b, full))),
     E.map(({ graph, result }) => ({ graph, ...result })),
   )
 
@@ -157,7 +157,7 @@ export interface NetworkGradients {
  *
  * @example
  * ```ts
- * const grads = pipe(layered(spec), E.chain(networkGradients))
+ * const grads = pipe(layered(spec), E.flatMap(networkGradients))
  * ```
  * @category Networks
  */

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { type Tensor, tensor } from '@backprop/backend'
 import { cpuBackend } from '@backprop/backend-cpu'
+import { ortBackend } from '@backprop/backend-ort'
 import { buildOrThrow, emptyGraph } from '@backprop/graph'
 import { type Jax, quietly, type Tf, useTfBackend } from './peers.js'
 import type { Job } from './timing.js'
@@ -28,6 +29,8 @@ export interface MatmulJobs extends KernelJobs {
   /** The factors op(A) and op(B), row-major n x n. */
   readonly a: Float32Array
   readonly b: Float32Array
+  /** The product on ONNX Runtime with `threads` intra-op threads (A and B fed each run, as ours). */
+  ort(threads: number): Job
 }
 
 /**
@@ -59,18 +62,23 @@ export const matmulJobs = (n: number, layout: Transposition = 'NN'): MatmulJobs 
   // What each system is given: the factors as stored.
   const aStored = tA ? transposed(a, n) : a
   const bStored = tB ? transposed(b, n) : b
+  const { graph, result } = buildOrThrow(emptyGraph, (g) => {
+    const [x, y] = [g.input('a', [n, n], 'f32'), g.input('b', [n, n], 'f32')]
+    return g.matmul(tA ? g.transpose(x) : x, tB ? g.transpose(y) : y)
+  })
+  const feeds = { a: tensor(aStored, [n, n], 'f32'), b: tensor(bStored, [n, n], 'f32') }
   return {
     a,
     b,
     backprop: (simd) => {
-      const { graph, result } = buildOrThrow(emptyGraph, (g) => {
-        const [x, y] = [g.input('a', [n, n], 'f32'), g.input('b', [n, n], 'f32')]
-        return g.matmul(tA ? g.transpose(x) : x, tB ? g.transpose(y) : y)
-      })
       const compiled = cpuBackend({ simd }).compile(graph, [result])
       if (E.isLeft(compiled)) throw new Error(compiled.left.message)
-      const feeds = { a: tensor(aStored, [n, n], 'f32'), b: tensor(bStored, [n, n], 'f32') }
       return { run: () => dataOf(compiled.right.runSync(feeds)) }
+    },
+    ort: (threads) => {
+      const compiled = ortBackend({ threads }).compile(graph, [result])
+      if (E.isLeft(compiled)) throw new Error(compiled.left.message)
+      return { run: async () => dataOf(await compiled.right.run(feeds)), dispose: () => compiled.right.dispose() }
     },
     tf: (tf, backend) => {
       let A: ReturnType<Tf['tensor2d']> | undefined

@@ -41,7 +41,7 @@ import { mnistLoadTimes } from './data.js'
 import { benchWorkers } from './workers.js'
 import { buildCli } from './cli.js'
 import { benchEndToEnd, type EndToEndResult } from './end-to-end.js'
-import { compareLosses, ortMatmulJob, ortStepJob } from './ort.js'
+import { compareLosses, ortStepJob } from './ort.js'
 import { benchWatchers } from './watchers.js'
 import { benchLayerStats } from './layer-stats.js'
 import { alternate, type Job, type Schedule } from './timing.js'
@@ -179,8 +179,8 @@ const main = async (): Promise<void> => {
       const { ms, timed } = await measure({
         backprop: () => jobs.backprop(true),
         'backprop (js)': n <= 512 ? () => jobs.backprop(false) : null,
-        ort: layout === 'NN' ? () => ortMatmulJob(1, n, jobs.a, jobs.b) : null,
-        'ort:2': layout === 'NN' ? () => ortMatmulJob(2, n, jobs.a, jobs.b) : null,
+        ort: () => jobs.ort(1),
+        'ort:2': () => jobs.ort(2),
         'tfjs-cpu': tf && n <= 512 ? () => jobs.tf(tf, 'cpu') : null,
         'tfjs-wasm': tf ? () => jobs.tf(tf, 'wasm') : null,
         'jax-js': jax ? () => jobs.jax(jax) : null,

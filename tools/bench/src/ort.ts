@@ -1,12 +1,13 @@
 /**
  * ONNX Runtime (`@backprop/backend-ort`) beside this library's cpu backend:
  * the MNIST training step as the trainer runs it (parameters held by the
- * backend, SGD updates in the same graph) and the float32 matrix product.
+ * backend, SGD updates in the same graph), and its losses beside the cpu
+ * backend's. (The matrix product on ONNX Runtime is among the matmul jobs.)
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { type Executable, tensor } from '@backprop/backend'
 import { ortBackend } from '@backprop/backend-ort'
-import { buildOrThrow, type DType, emptyGraph } from '@backprop/graph'
+import type { DType } from '@backprop/graph'
 import type { TrainingJob } from './agreement.js'
 import { backpropJob, batches, heldValues, initialParams, lr, paramFeeds, sizes, trainingGraph } from './mnist.js'
 import type { Job } from './timing.js'
@@ -42,25 +43,6 @@ export const ortStepJob = (threads: number, batch: number, dtype: DType): OrtJob
       const out = await exe.run(step++ === 0 ? { ...feeds, ...params } : feeds)
       if (E.isLeft(out)) throw new Error(`ort: ${out.left.message}`)
       return out.right[0]!.data[0]
-    },
-    dispose: () => exe.dispose(),
-  }
-}
-
-/**
- * C = A B in float32 on ONNX Runtime, the row-major n x n factors `a` and
- * `b` fed each run and C read back, whole (as the cpu backend's matmul job,
- * and checked as its product is).
- */
-export const ortMatmulJob = (threads: number, n: number, a: Float32Array, b: Float32Array): OrtJob => {
-  const { graph, result } = buildOrThrow(emptyGraph, (g) => g.matmul(g.input('a', [n, n], 'f32'), g.input('b', [n, n], 'f32')))
-  const exe = compileOrThrow(ortBackend({ threads }).compile(graph, [result]))
-  const feeds = { a: tensor(a, [n, n], 'f32'), b: tensor(b, [n, n], 'f32') }
-  return {
-    run: async () => {
-      const out = await exe.run(feeds)
-      if (E.isLeft(out)) throw new Error(out.left.message)
-      return out.right[0]!.data
     },
     dispose: () => exe.dispose(),
   }

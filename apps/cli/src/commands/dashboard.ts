@@ -19,7 +19,7 @@ import type { Command } from './command.js'
 export const modelSvg = async (s: TrainSettings): Promise<E.Either<string, string>> => {
   const network = pipe(
     networkOfOne(s),
-    E.chain((net) =>
+    E.flatMap((net) =>
       pipe(
         networkGradients(net),
         E.map((g) => ({ net, g })),
@@ -64,7 +64,7 @@ export const dashboardCommand: Command = async (argv, out) => {
   const args = parseArgs(argv, { port: 'string', 'log-dir': 'string' })
   const port = pipe(
     args,
-    E.chain(({ options }) => numberOption('port', options['port'], 8080, { integer: true, min: 0 })),
+    E.flatMap(({ options }) => numberOption('port', options['port'], 8080, { integer: true, min: 0 })),
   )
   if (E.isLeft(port)) return port
   const logDir = E.isRight(args) && typeof args.right.options['log-dir'] === 'string' ? args.right.options['log-dir'] : 'runs'

@@ -54,13 +54,13 @@ const render = (format: (typeof diffFormats)[number], graph: Graph, gradients: r
 export const diffCommand: Command = async (argv, out) =>
   pipe(
     parseArgs(argv, { wrt: 'string', format: 'string' }),
-    E.chain(({ positional, options }) => {
+    E.flatMap(({ positional, options }) => {
       const wrt = listOption(options['wrt'])
       if (positional.length !== 1) return E.left(`diff takes one expression, got ${positional.length} arguments (quote the expression)`)
       if (wrt.length === 0) return E.left('diff needs --wrt with at least one variable, e.g. --wrt x,y')
       return pipe(
         choiceOption('format', options['format'], diffFormats, 'text'),
-        E.chain((format) =>
+        E.flatMap((format) =>
           pipe(
             simplifiedDerivatives(positional[0]!, wrt),
             E.mapLeft((e) => e.message),

@@ -14,7 +14,7 @@ import type { Command } from './command.js'
 export const evalCommand: Command = async (argv, out) =>
   pipe(
     parseArgs(argv, { at: 'string', wrt: 'string', order: 'string', json: 'flag' }),
-    E.chain(({ positional, options }) =>
+    E.flatMap(({ positional, options }) =>
       positional.length !== 1
         ? E.left(`eval takes one expression, got ${positional.length} arguments (quote the expression)`)
         : pipe(
@@ -27,7 +27,7 @@ export const evalCommand: Command = async (argv, out) =>
                 E.mapLeft((e) => e.message),
               ),
             ),
-            E.chain(({ at, derivatives }) => pipe(evaluateAt(derivatives, at), E.mapLeft((e) => e.message))),
+            E.flatMap(({ at, derivatives }) => pipe(evaluateAt(derivatives, at), E.mapLeft((e) => e.message))),
             E.map((result) => {
               out(
                 options['json']

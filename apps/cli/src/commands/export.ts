@@ -30,7 +30,7 @@ const writeAtomically = (path: string, bytes: Uint8Array): E.Either<string, void
 export const exportCommand: Command = async (argv, out) =>
   pipe(
     parseArgs(argv, { model: 'string', format: 'string', out: 'string' }),
-    E.chain(({ positional, options }) => {
+    E.flatMap(({ positional, options }) => {
       if (positional.length > 0) return E.left(`export takes no arguments, got '${positional[0]}'`)
       if (typeof options['model'] !== 'string') return E.left('export needs --model FILE (a file written by train --checkpoint)')
       if (typeof options['out'] !== 'string') return E.left('export needs --out FILE, e.g. --out model.onnx')
@@ -44,7 +44,7 @@ export const exportCommand: Command = async (argv, out) =>
           pipe(
             predictor(model.architecture, { batch: 1, dtype: model.dtype, ...(model.scaling ? { scaling: model.scaling } : {}) }),
             E.mapLeft((e) => `${modelPath}: ${e.message}`),
-            E.chain((p) =>
+            E.flatMap((p) =>
               pipe(
                 toOnnx(p.graph, [p.y], {
                   outputNames: ['y'],
@@ -62,7 +62,7 @@ export const exportCommand: Command = async (argv, out) =>
             ),
           ),
         ),
-        E.chain(({ onnx }) =>
+        E.flatMap(({ onnx }) =>
           pipe(
             writeAtomically(outPath, onnx.bytes),
             E.map(() => out(`wrote ${outPath}: x [N,${onnx.inputs[0]!.shape[1]}] -> y [N,${onnx.outputs[0]!.shape[1]}] ${onnx.outputs[0]!.dtype}, ${onnx.bytes.length} bytes`)),

@@ -16,7 +16,7 @@ import { outputLabels, simplifiedDerivatives } from './diff.js'
 export const graphCommand: Command = async (argv, out) => {
   const parsed = pipe(
     parseArgs(argv, { wrt: 'string', format: 'string', at: 'string' }),
-    E.chain(({ positional, options }) =>
+    E.flatMap(({ positional, options }) =>
       positional.length !== 1
         ? E.left(`graph takes one expression, got ${positional.length} arguments (quote the expression)`)
         : pipe(

@@ -25,7 +25,7 @@ const argmax = (row: ArrayLike<number>): number => {
 export const predictCommand: Command = async (argv, out) =>
   pipe(
     parseArgs(argv, { model: 'string', input: 'string', json: 'flag' }),
-    E.chain(({ positional, options }) => {
+    E.flatMap(({ positional, options }) => {
       if (positional.length > 0) return E.left(`predict takes no arguments, got '${positional[0]}'`)
       if (typeof options['model'] !== 'string') return E.left('predict needs --model FILE (a file written by train --checkpoint)')
       if (typeof options['input'] !== 'string') return E.left('predict needs --input rows.csv')
@@ -39,7 +39,7 @@ export const predictCommand: Command = async (argv, out) =>
           pipe(
             predictor(model.architecture, { batch: data.rows, dtype: model.dtype, ...(model.scaling ? { scaling: model.scaling } : {}) }),
             E.mapLeft((e) => `${modelPath}: ${e.message}`),
-            E.chain((p) =>
+            E.flatMap((p) =>
               pipe(
                 evaluate(p.graph, [p.y], { ...params, x: tensor(data.x, [data.rows, model.features.length], model.dtype) }),
                 E.mapLeft((e) => `${modelPath}: ${e.message}`),

@@ -39,8 +39,8 @@ export const trainCommand: Command = async (argv, out) => {
   const controller = new AbortController()
   const prepared = pipe(
     args,
-    E.chain(settingsFromArgs),
-    E.chain((settings) => prepareRun(settings, controller.signal)),
+    E.flatMap(settingsFromArgs),
+    E.flatMap((settings) => prepareRun(settings, controller.signal)),
   )
   if (E.isLeft(prepared)) return prepared
   const run = prepared.right

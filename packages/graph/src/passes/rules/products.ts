@@ -8,11 +8,11 @@
 // once or it is a constant times or over a single factor (a shared
 // subexpression stays one node, a "head" of the chain, and is not copied into
 // each consumer), and at most `maxDescend` of them per node.
-import type { Builder } from '../../builder.js'
 import type { Node, NodeId } from '../../graph.js'
 import { type DType, type Shape, sameShape } from '../../shape.js'
 import { isNonZero } from '../nonzero.js'
-import { applyHead, applyLink, canonicalMark, markCanonical, noteKept, onOps, type Rewrite, usesOf } from '../rewrite.js'
+import { onOps, type Rewrite } from '../rewrite.js'
+import type { RewriteContext } from '../rule-context.js'
 import { splatOf } from '../tensor.js'
 
 // Chain nodes one gathering may descend into.
@@ -68,19 +68,19 @@ const compare = (a: Factor, b: Factor): number => compareIds(a.order, a.id, b.or
  * such as the `0.5/sqrt(s)` of a derivative rule: gathering it into each of
  * its consumers copies one node, and lets its constant meet theirs.
  */
-const isShort = (b: Builder, n: Node): boolean => {
+const isShort = (b: RewriteContext, n: Node): boolean => {
   const x = b.node(n.inputs[0]!)
   const y = b.node(n.inputs[1]!)
   return !isChain(x) && !isChain(y) && (splatOf(x) !== undefined || splatOf(y) !== undefined)
 }
 
 /** The integer exponent of `pow(u, k)` when k is a small integer constant. */
-const integerExponent = (b: Builder, n: Node): number | undefined => {
+const integerExponent = (b: RewriteContext, n: Node): number | undefined => {
   const k = splatOf(b.node(n.inputs[1]!))
   return k !== undefined && Number.isInteger(k) && Math.abs(k) <= maxExponent ? k : undefined
 }
 
-const addFactor = (b: Builder, g: Gathering, id: NodeId, exponent: number, head: boolean): void => {
+const addFactor = (b: RewriteContext, g: Gathering, id: NodeId, exponent: number, head: boolean): void => {
   let f: Factor | undefined
   for (const x of g.factors) if (x.id === id) f = x
   if (f === undefined) g.factors.push((f = { id, order: orderOf(b.node(id), head), up: 0, down: 0 }))
@@ -89,7 +89,7 @@ const addFactor = (b: Builder, g: Gathering, id: NodeId, exponent: number, head:
 }
 
 /** Reads node `id` into the gathering, above the line or (`down`) below it. */
-const visit = (b: Builder, g: Gathering, id: NodeId, down: boolean): void => {
+const visit = (b: RewriteContext, g: Gathering, id: NodeId, down: boolean): void => {
   const n = b.node(id)
   const sign = down ? -1 : 1
   switch (n.op) {
@@ -107,13 +107,13 @@ const visit = (b: Builder, g: Gathering, id: NodeId, down: boolean): void => {
       return
     case 'mul':
     case 'div': {
-      const shared = usesOf(b, id) > 1 && !isShort(b, n)
+      const shared = b.usesOf(id) > 1 && !isShort(b, n)
       if (!shared && sameShape(n.shape, g.shape) && g.budget-- > 0) {
         visit(b, g, n.inputs[0]!, down)
         visit(b, g, n.inputs[1]!, n.op === 'div' ? !down : down)
         return
       }
-      if (shared) noteKept(b, id, 'product')
+      if (shared) b.noteKept(id, 'product')
       addFactor(b, g, id, sign, true)
       return
     }
@@ -139,24 +139,24 @@ const exactQuotient = (n: number, d: number): boolean => {
   return Number.isInteger(Math.log2(Math.abs(d))) || (Number.isSafeInteger(n) && Number.isSafeInteger(d) && n % d === 0)
 }
 
-const constant = (b: Builder, value: number, dtype: DType): NodeId =>
+const constant = (b: RewriteContext, value: number, dtype: DType): NodeId =>
   b.scalar(dtype === 'f32' ? Math.fround(value) : value, dtype)
 
 /** `u^k` for k >= 1: u, square(u), or pow(u, k). */
-const power = (b: Builder, u: NodeId, k: number): NodeId =>
+const power = (b: RewriteContext, u: NodeId, k: number): NodeId =>
   k === 1 ? u : k === 2 ? b.square(u) : b.pow(u, constant(b, k, b.node(u).dtype))
 
 /** The left-nested product of `parts`; its last link is a head when `final`. */
-const chain = (b: Builder, parts: readonly NodeId[], final: boolean): NodeId => {
+const chain = (b: RewriteContext, parts: readonly NodeId[], final: boolean): NodeId => {
   let acc = parts[0]!
   for (let i = 1; i < parts.length; i++) {
-    acc = (final && i === parts.length - 1 ? applyHead : applyLink)(b, 'mul', [acc, parts[i]!])
+    acc = final && i === parts.length - 1 ? b.applyHead('mul', [acc, parts[i]!]) : b.applyLink('mul', [acc, parts[i]!])
   }
   return acc
 }
 
 /** The gathered product in canonical form, or undefined to leave the node as it is. */
-const rebuild = (b: Builder, g: Gathering, node: Node): NodeId | undefined => {
+const rebuild = (b: RewriteContext, g: Gathering, node: Node): NodeId | undefined => {
   if (g.zeroDivisor) return undefined
   const { factors } = g
   for (const f of factors) {
@@ -195,18 +195,19 @@ const rebuild = (b: Builder, g: Gathering, node: Node): NodeId | undefined => {
   for (const f of downs) bottom.push(power(b, f.id, f.down))
   if (bottom.length === 0 && !negate) return chain(b, top, true)
   const numerator = chain(b, top, false)
-  const quotient =
-    bottom.length === 0
-      ? numerator
-      : (negate ? applyLink : applyHead)(b, 'div', [numerator, chain(b, bottom, false)])
+  const divide = (): NodeId => {
+    const operands = [numerator, chain(b, bottom, false)]
+    return negate ? b.applyLink('div', operands) : b.applyHead('div', operands)
+  }
+  const quotient = bottom.length === 0 ? numerator : divide()
   if (!negate) return quotient
   // The negation of a sum is the sum rules' to write: -(a - b) -> b - a.
   const op = b.node(quotient).op
-  return op === 'add' || op === 'sub' ? b.neg(quotient) : applyHead(b, 'neg', [quotient])
+  return op === 'add' || op === 'sub' ? b.neg(quotient) : b.applyHead('neg', [quotient])
 }
 
 /** The factor that orders a product's last link `id`: the base of a power, or itself. */
-const lastFactor = (b: Builder, id: NodeId): readonly [NodeId, number] => {
+const lastFactor = (b: RewriteContext, id: NodeId): readonly [NodeId, number] => {
   const n = b.node(id)
   if (n.op === 'square' || (n.op === 'pow' && integerExponent(b, n) !== undefined)) {
     const u = n.inputs[0]!
@@ -222,7 +223,7 @@ const lastFactor = (b: Builder, id: NodeId): readonly [NodeId, number] => {
  * sort before `f`. These are the commonest products, and the last keeps a
  * product that grows one factor at a time linear.
  */
-const appendsInOrder = (b: Builder, n: Node): boolean => {
+const appendsInOrder = (b: RewriteContext, n: Node): boolean => {
   if (n.op !== 'mul') return false
   const [acc, f] = n.inputs as [NodeId, NodeId]
   const a = b.node(acc)
@@ -232,11 +233,11 @@ const appendsInOrder = (b: Builder, n: Node): boolean => {
   if (isPlain(a)) return acc !== f && compareIds(orderOf(a, false), acc, orderOf(x, false), f) < 0
   if (a.op !== 'mul') return false
   if (!sameShape(a.shape, n.shape)) return true
-  if (usesOf(b, acc) > 1 && !isShort(b, a)) {
-    noteKept(b, acc, 'product')
+  if (b.usesOf(acc) > 1 && !isShort(b, a)) {
+    b.noteKept(acc, 'product')
     return true
   }
-  if (canonicalMark(b, acc) === 0) return false
+  if (b.canonicalMark(acc) === 0) return false
   const [last, order] = lastFactor(b, a.inputs[1]!)
   return compareIds(order, last, orderOf(x, false), f) < 0
 }
@@ -251,14 +252,14 @@ const gatherProducts: Rewrite = onOps(['mul', 'div', 'neg'], (b, id, n) => {
   } else if (!isChain(n)) {
     return undefined
   }
-  if (canonicalMark(b, id) !== 0) return undefined
+  if (b.canonicalMark(id) !== 0) return undefined
   if (appendsInOrder(b, n)) {
-    markCanonical(b, id)
+    b.markCanonical(id)
     return undefined
   }
   // y*x -> x*y for two plain factors, without gathering.
   const [p, q] = n.inputs as [NodeId, NodeId]
-  if (n.op === 'mul' && p !== q && isPlain(b.node(p)) && isPlain(b.node(q))) return applyHead(b, 'mul', [q, p])
+  if (n.op === 'mul' && p !== q && isPlain(b.node(p)) && isPlain(b.node(q))) return b.applyHead('mul', [q, p])
   const g: Gathering = { num: 1, den: 1, factors: [], budget: maxDescend, shape: n.shape, zeroDivisor: false }
   if (n.op === 'neg') {
     g.num = -1
@@ -268,7 +269,7 @@ const gatherProducts: Rewrite = onOps(['mul', 'div', 'neg'], (b, id, n) => {
     visit(b, g, n.inputs[1]!, n.op === 'div')
   }
   const result = rebuild(b, g, n)
-  if (result === id) markCanonical(b, id)
+  if (result === id) b.markCanonical(id)
   return result
 })
 

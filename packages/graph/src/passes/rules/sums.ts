@@ -7,10 +7,10 @@
 // Linear time: a chain node is descended into only when the graph uses it
 // once (a shared subexpression stays one node, a "head" of the chain, and is
 // not copied into each consumer), and at most `maxDescend` of them per node.
-import type { Builder } from '../../builder.js'
 import type { Node, NodeId } from '../../graph.js'
 import { type DType, type Shape, sameShape } from '../../shape.js'
-import { applyHead, applyLink, canonicalMark, markCanonical, noteKept, onOps, type Rewrite, usesOf } from '../rewrite.js'
+import { onOps, type Rewrite } from '../rewrite.js'
+import type { RewriteContext } from '../rule-context.js'
 import { splatOf } from '../tensor.js'
 
 // Chain nodes one collection may descend into.
@@ -57,13 +57,13 @@ interface Collection {
  * coefficient when it is a uniform constant. Exact: the coefficient times the
  * product of the factors is the term, however far the links were followed.
  */
-const termKey = (b: Builder, id: NodeId): { readonly coef: number; readonly key: number[] } => {
+const termKey = (b: RewriteContext, id: NodeId): { readonly coef: number; readonly key: number[] } => {
   const key: number[] = []
   return { coef: readTerm(b, id, key), key }
 }
 
 /** {@link termKey} into `key` (emptied first); returns the coefficient. */
-const readTerm = (b: Builder, id: NodeId, key: number[]): number => {
+const readTerm = (b: RewriteContext, id: NodeId, key: number[]): number => {
   key.length = 0
   let cur = id
   let n = b.node(cur)
@@ -125,7 +125,7 @@ const addHead = (c: Collection, id: NodeId, sign: number): void => {
   }
 }
 
-const addTerm = (b: Builder, c: Collection, id: NodeId, sign: number): void => {
+const addTerm = (b: RewriteContext, c: Collection, id: NodeId, sign: number): void => {
   const { coef, key } = termKey(b, id)
   const same = itemOf(c, key, id)
   if (same !== undefined) {
@@ -137,7 +137,7 @@ const addTerm = (b: Builder, c: Collection, id: NodeId, sign: number): void => {
 }
 
 /** Reads node `id` into the collection with sign `sign`. */
-const visit = (b: Builder, c: Collection, id: NodeId, sign: number): void => {
+const visit = (b: RewriteContext, c: Collection, id: NodeId, sign: number): void => {
   const n = b.node(id)
   switch (n.op) {
     case 'const': {
@@ -153,13 +153,13 @@ const visit = (b: Builder, c: Collection, id: NodeId, sign: number): void => {
       return
     case 'add':
     case 'sub': {
-      const shared = usesOf(b, id) > 1
+      const shared = b.usesOf(id) > 1
       if (!shared && sameShape(n.shape, c.shape) && c.budget-- > 0) {
         visit(b, c, n.inputs[0]!, sign)
         visit(b, c, n.inputs[1]!, n.op === 'sub' ? -sign : sign)
         return
       }
-      if (shared) noteKept(b, id, 'sum')
+      if (shared) b.noteKept(id, 'sum')
       addHead(c, id, sign)
       return
     }
@@ -167,11 +167,11 @@ const visit = (b: Builder, c: Collection, id: NodeId, sign: number): void => {
   addTerm(b, c, id, sign)
 }
 
-const constant = (b: Builder, value: number, dtype: DType): NodeId =>
+const constant = (b: RewriteContext, value: number, dtype: DType): NodeId =>
   b.scalar(dtype === 'f32' ? Math.fround(value) : value, dtype)
 
 /** The factors of a term, multiplied out again: the term without its coefficient. */
-const base = (b: Builder, key: readonly number[], dtype: DType): NodeId => {
+const base = (b: RewriteContext, key: readonly number[], dtype: DType): NodeId => {
   let product: NodeId | undefined
   for (const k of key) if (k >= 0) product = product === undefined ? k : b.mul(product, k)
   product ??= constant(b, 1, dtype)
@@ -180,14 +180,14 @@ const base = (b: Builder, key: readonly number[], dtype: DType): NodeId => {
 }
 
 /** A node for `coef` times the item's term. */
-const scaled = (b: Builder, item: Item, coef: number, dtype: DType): NodeId => {
+const scaled = (b: RewriteContext, item: Item, coef: number, dtype: DType): NodeId => {
   if (coef === item.c0 && !item.merged) return item.node
   const t = item.key === undefined ? item.node : base(b, item.key, dtype)
   return coef === 1 ? t : coef === -1 ? b.neg(t) : b.mul(constant(b, coef, dtype), t)
 }
 
 /** The collected sum in canonical form, and the canonical mark of its head. */
-const rebuild = (b: Builder, c: Collection, node: Node): readonly [NodeId, number] => {
+const rebuild = (b: RewriteContext, c: Collection, node: Node): readonly [NodeId, number] => {
   const { dtype } = node
   const items = c.items.filter((x) => x.coef !== 0).sort(compare)
   const k = c.constant
@@ -202,8 +202,8 @@ const rebuild = (b: Builder, c: Collection, node: Node): readonly [NodeId, numbe
   if (start === items.length) {
     // Every item negative: -(a + b), not -a - b.
     let acc = positiveAt(b, items, k, first, dtype)
-    for (let p = first + 1; p < items.length; p++) acc = applyLink(b, 'add', [acc, positiveAt(b, items, k, p, dtype)])
-    return [applyHead(b, 'neg', [acc]), CANONICAL]
+    for (let p = first + 1; p < items.length; p++) acc = b.applyLink('add', [acc, positiveAt(b, items, k, p, dtype)])
+    return [b.applyHead('neg', [acc]), CANONICAL]
   }
   const mark = start === first ? STARTS_FIRST : CANONICAL
   let acc = positiveAt(b, items, k, start, dtype)
@@ -212,7 +212,8 @@ const rebuild = (b: Builder, c: Collection, node: Node): readonly [NodeId, numbe
   for (let p = first; p < items.length; p++) {
     if (p === start) continue
     const op = signAt(items, k, p) < 0 ? 'sub' : 'add'
-    acc = (p === last ? applyHead : applyLink)(b, op, [acc, positiveAt(b, items, k, p, dtype)], mark)
+    const operands = [acc, positiveAt(b, items, k, p, dtype)]
+    acc = p === last ? b.applyHead(op, operands, mark) : b.applyLink(op, operands, mark)
   }
   return [acc, mark]
 }
@@ -221,7 +222,7 @@ const rebuild = (b: Builder, c: Collection, node: Node): readonly [NodeId, numbe
 const signAt = (items: readonly Item[], k: number, p: number): number => (p < 0 ? k : items[p]!.coef)
 
 /** A node for the magnitude of what is at position `p` of a rebuilt sum. */
-const positiveAt = (b: Builder, items: readonly Item[], k: number, p: number, dtype: DType): NodeId =>
+const positiveAt = (b: RewriteContext, items: readonly Item[], k: number, p: number, dtype: DType): NodeId =>
   p < 0 ? constant(b, Math.abs(k), dtype) : scaled(b, items[p]!, Math.abs(items[p]!.coef), dtype)
 
 /** A term the collection takes as it is, with coefficient 1. */
@@ -237,7 +238,7 @@ const isAtom = (n: Node): boolean =>
  * are the commonest sums, and the last keeps a sum that grows one term at a
  * time (the fan-in sums of a gradient) linear.
  */
-const inOrder = (b: Builder, n: Node): number => {
+const inOrder = (b: RewriteContext, n: Node): number => {
   if (n.op !== 'add' && n.op !== 'sub') return 0
   const [acc, t] = n.inputs as [NodeId, NodeId]
   const a = b.node(acc)
@@ -252,11 +253,11 @@ const inOrder = (b: Builder, n: Node): number => {
   }
   if (readTerm(b, t, newKey) < 0) return 0
   if (!sameShape(a.shape, n.shape)) return STARTS_FIRST
-  if (usesOf(b, acc) > 1) {
-    noteKept(b, acc, 'sum')
+  if (b.usesOf(acc) > 1) {
+    b.noteKept(acc, 'sum')
     return STARTS_FIRST
   }
-  if (canonicalMark(b, acc) !== STARTS_FIRST) return 0
+  if (b.canonicalMark(acc) !== STARTS_FIRST) return 0
   const lastId = a.inputs[1]!
   const lastNode = b.node(lastId)
   // A head sorts before every term.
@@ -273,15 +274,15 @@ const collectSums: Rewrite = onOps(['add', 'sub', 'neg'], (b, id, n) => {
     const x = b.node(n.inputs[0]!).op
     if (x !== 'add' && x !== 'sub') return undefined
   }
-  if (canonicalMark(b, id) !== 0) return undefined
+  if (b.canonicalMark(id) !== 0) return undefined
   const mark = inOrder(b, n)
   if (mark !== 0) {
-    markCanonical(b, id, mark)
+    b.markCanonical(id, mark)
     return undefined
   }
   // y + x -> x + y for two plain terms, without collecting.
   const [p, q] = n.inputs as [NodeId, NodeId]
-  if (n.op === 'add' && p !== q && isAtom(b.node(p)) && isAtom(b.node(q))) return applyHead(b, 'add', [q, p], STARTS_FIRST)
+  if (n.op === 'add' && p !== q && isAtom(b.node(p)) && isAtom(b.node(q))) return b.applyHead('add', [q, p], STARTS_FIRST)
   const c: Collection = { constant: 0, items: [], budget: maxDescend, shape: n.shape }
   if (n.op === 'neg') {
     visit(b, c, n.inputs[0]!, -1)
@@ -290,7 +291,7 @@ const collectSums: Rewrite = onOps(['add', 'sub', 'neg'], (b, id, n) => {
     visit(b, c, n.inputs[1]!, n.op === 'sub' ? -1 : 1)
   }
   const [result, resultMark] = rebuild(b, c, n)
-  if (result === id) markCanonical(b, id, resultMark)
+  if (result === id) b.markCanonical(id, resultMark)
   return result
 })
 
