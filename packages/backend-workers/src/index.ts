@@ -98,9 +98,15 @@
  * held, and no slower at batch 64 (`npm run bench` measures all three);
  * what is left of the ideal 2x is the two threads slowing each other down
  * and the garbage collection pauses of either, which the whole step waits
- * for. End to end, `backprop train --batch 512 --backend workers:2` trains
- * MNIST about 1.6 times as fast as `--backend cpu`: drawing the batches
- * and the trainer's bookkeeping stay in the calling thread.
+ * for. End to end (`npm run bench -- --only workers` times whole 5-epoch
+ * runs of `backprop train --batch 512`), what a run pays besides its
+ * steps is kept off the steps' clock where it can be: the threads boot
+ * once per backend (`start()`, which the command calls before loading the
+ * data), a worker compiles its shard graph while the calling thread
+ * compiles its own (the graph is sent first), and then runs it once on
+ * zeros, so that its first real step does not wait for its code to
+ * compile. Drawing the batches and the trainer's bookkeeping stay in the
+ * calling thread, between steps.
  *
  * **Determinism.** For a given number of participants the shard boundaries
  * and the order of every sum are fixed, so repeated runs (and training runs
