@@ -89,6 +89,7 @@ describe('backprop diff', () => {
   it.each([
     ['relu(x)', 'x', 'step(x)'],
     ['max(x, y)', 'x', '1 - step(y - x)'],
+    ['max(x, y)', 'y', 'step(y - x)'],
     ['abs(x)', 'x', 'step(x) - step(-x)'],
   ])('prints d/d%s of %s exactly at the kinks: %s', async (expr, v, printed) => {
     expect((await backprop('diff', expr, '--wrt', v)).out).toBe(`d/d${v} = ${printed}`)

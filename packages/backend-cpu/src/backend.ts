@@ -14,15 +14,16 @@ import {
   type Tensor,
 } from '@backprop/backend'
 import { flopsOf, type Graph, type NodeId, orThrow } from '@backprop/graph'
-import { compiledExecutable } from './compiled.js'
-import { lower } from './compile/lower.js'
-import { layoutMemory } from './compile/memory.js'
-import { type CpuExecutable, referenceExecutable } from './executable.js'
-import { kernels } from './kernels/table.js'
-import { makePlan } from './plan.js'
+import { compiledExecutable } from './compiler/executable.js'
+import { lower } from './compiler/lower/lower.js'
+import { layoutMemory } from './compiler/lower/memory.js'
+import type { CpuExecutable } from './executable.js'
+import { referenceExecutable } from './reference/interpreter.js'
+import { kernels } from './reference/kernels/table.js'
+import { makePlan } from './reference/plan.js'
 import type { CpuCompileOptions } from './state.js'
-import { buildProgram, type ProgramStats, type Target } from './target/program.js'
-import { relaxedSimdSupported, simdSupported } from './wasm/support.js'
+import { buildProgram, type ProgramStats, type Target } from './compiler/target/program.js'
+import { relaxedSimdSupported, simdSupported } from './compiler/wasm/support.js'
 
 /**
  * Options of {@link cpuBackend}.

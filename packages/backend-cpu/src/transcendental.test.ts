@@ -24,8 +24,8 @@ const ulps = (a: number, b: number): number => {
   return Math.abs(bits(a) - bits(b))
 }
 
-describe('float32 exp, sigmoid and tanh in WebAssembly', () => {
-  it.each(['exp', 'sigmoid', 'tanh'] as UnaryOp[])('%s is the float32 rounding of the op table value, to one ulp', (name) => {
+describe('float32 exp, sigmoid, tanh and erf in WebAssembly', () => {
+  it.each(['exp', 'sigmoid', 'tanh', 'erf'] as UnaryOp[])('%s is the float32 rounding of the op table value, to one ulp', (name) => {
     const x = inputs()
     const { graph, result } = buildOrThrow(emptyGraph, (b) => b.unary(name, b.input('x', [x.length], 'f32')))
     const exe = cpuBackend({ simd: true }).compile(graph, [result])

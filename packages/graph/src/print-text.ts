@@ -133,6 +133,15 @@ const difference = (a: Doc, b: Doc, na: Node, nb: Node): Doc =>
 const greater: Form = ([a, b], _node, [na, nb]) => call('step', difference(a!, b!, na!, nb!))
 /** `greaterEqual(a, b)` = 1 - step(b - a). */
 const greaterEqual: Form = ([a, b], _node, [na, nb]) => bin('-', num('1'), call('step', difference(b!, a!, nb!, na!)))
+/**
+ * `a - b`, except `1 - (1 - step(u))`, which prints as `step(u)`: the
+ * complement of a `greaterEqual` (the derivative of `max` in its second
+ * operand), exact since a step is 0 or 1.
+ */
+const minus: Form = ([a, b]) =>
+  a!.t === 'num' && a!.s === '1' && b!.t === 'bin' && b!.op === '-' && b!.l.t === 'num' && b!.l.s === '1' && b!.r.t === 'call' && b!.r.name === 'step'
+    ? b!.r
+    : bin('-', a!, b!)
 const listed = (key: string, xs: readonly number[]): Doc => atom(`${key}=${showShape(xs)}`)
 const keepdims = (node: Node): Doc[] => (node.attrs.keepdims ? [atom('keepdims=true')] : [])
 const reduce: Form = ([x], node) => call(node.op, x!, listed('axes', node.attrs.axes!), ...keepdims(node))
@@ -151,7 +160,7 @@ const forms: { readonly [K in OpName]?: Form } = {
   sign: full(([x]) => bin('-', call('step', x!), call('step', { t: 'neg', x: x! }))), // step(u) - step(-u)
   stopGradient: full(([x]) => x!), // the value is x
   add: infix('+'),
-  sub: infix('-'),
+  sub: minus,
   mul: infix('*'),
   div: infix('/'),
   pow: ([l, r]) => ({ t: 'pow', l: l!, r: r! }),

@@ -169,7 +169,7 @@ describe('the core in a browser', () => {
     const strangers = inputs.filter((p) => !allowedInputs.some((a) => p.startsWith(a)) || p.includes('/testing/'))
     expect(strangers).toEqual([])
     for (const dir of allowedInputs) expect(inputs.some((p) => p.startsWith(dir))).toBe(true)
-    expect(inputs.some((p) => p.startsWith('packages/backend-cpu/src/wasm/'))).toBe(true)
+    expect(inputs.some((p) => p.startsWith('packages/backend-cpu/src/compiler/wasm/'))).toBe(true)
   })
 
   it('parses f(x, y), differentiates it twice and evaluates value, gradient and Hessian', async () => {

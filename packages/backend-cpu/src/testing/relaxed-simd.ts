@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8'
-import { relaxedSimdSupported } from '../wasm/support.js'
+import { relaxedSimdSupported } from '../compiler/wasm/support.js'
 
 /**
  * Turns on WebAssembly's relaxed SIMD where the host keeps it behind a flag

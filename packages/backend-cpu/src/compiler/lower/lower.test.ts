@@ -1,6 +1,6 @@
 import { buildOrThrow, emptyGraph } from '@backprop/graph'
 import { describe, expect, it } from 'vitest'
-import { mlpStep } from '../testing/mlp.js'
+import { mlpStep } from '../../testing/mlp.js'
 import { readsOf, writesOf } from './ir.js'
 import { lower } from './lower.js'
 import { layoutMemory, slack } from './memory.js'

@@ -1,6 +1,6 @@
 import type { TensorData } from '@backprop/backend'
 import type { DType } from '@backprop/graph'
-import type { StorageId } from '../compile/ir.js'
+import type { StorageId } from '../lower/ir.js'
 
 /**
  * The typed-array views of an executable's arena (one buffer: an

@@ -1,5 +1,5 @@
 import { ops } from '@backprop/graph'
-import type { ElementwiseOp, Group } from '../compile/ir.js'
+import type { ElementwiseOp, Group } from '../lower/ir.js'
 import { type Arena, baseOf } from './arena.js'
 
 /** A number as JavaScript source that reads back as exactly that number (including -0 and NaN). */

@@ -97,5 +97,32 @@ export const tanhF64x2 = (f: Func, x: Local, out: Local): void => {
   f.simd(simd.v128Bitselect).set(out)
 }
 
+// erf's Maclaurin coefficients (-1)^n / (n! (2n+1)), n = 0..71: at |x| = 4 the
+// last term is below 1e-13, and the largest (about 1e5, at n = 16) leaves
+// float64 rounding errors near 1e-11, far below a float32 ulp of erf there.
+const erfCoefficients = Array.from({ length: 72 }, (_, n) => {
+  let factorial = 1
+  for (let k = 2; k <= n; k++) factorial *= k
+  return (n % 2 === 0 ? 1 : -1) / (factorial * (2 * n + 1))
+})
+
+/**
+ * `out = erf(x)` on f64x2 values, for float32 results: x clamped to
+ * [-4, 4] (beyond, erf rounds to ±1 in float32, and erf(±4) does too), then
+ * `2/sqrt(pi) x p(x^2)` with the Maclaurin series by Horner's rule. Odd and
+ * exact at 0, so -0 stays -0; NaN stays NaN.
+ *
+ * @internal
+ */
+export const erfF64x2 = (f: Func, x: Local, out: Local): void => {
+  const a = f.local('v128')
+  const z = f.local('v128')
+  c(c(f.get(x), 4).simd(simd.f64x2Pmin), -4).simd(simd.f64x2Pmax).set(a)
+  f.get(a).get(a).simd(simd.f64x2Mul).set(z)
+  c(f, erfCoefficients[erfCoefficients.length - 1]!)
+  for (let n = erfCoefficients.length - 2; n >= 0; n--) c(f.get(z).simd(simd.f64x2Mul), erfCoefficients[n]!).simd(simd.f64x2Add)
+  c(f.get(a).simd(simd.f64x2Mul), 2 / Math.sqrt(Math.PI)).simd(simd.f64x2Mul).set(out)
+}
+
 /** The f64x2 kernels by op name. @internal */
-export const f64x2Kernels = { exp: expF64x2, sigmoid: sigmoidF64x2, tanh: tanhF64x2 } as const
+export const f64x2Kernels = { exp: expF64x2, sigmoid: sigmoidF64x2, tanh: tanhF64x2, erf: erfF64x2 } as const

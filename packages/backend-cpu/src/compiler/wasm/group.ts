@@ -1,4 +1,4 @@
-import type { ElementwiseOp, Group } from '../compile/ir.js'
+import type { ElementwiseOp, Group } from '../lower/ir.js'
 import { Func, type Local } from './func.js'
 import type { Lanes } from './lanes.js'
 import { f64x2Kernels } from './math.js'
@@ -40,7 +40,7 @@ export const wasmOps: ReadonlySet<ElementwiseOp> = new Set<ElementwiseOp>([
  *
  * @internal
  */
-export const wasmF32Ops: ReadonlySet<ElementwiseOp> = new Set<ElementwiseOp>(['exp', 'sigmoid', 'tanh'])
+export const wasmF32Ops: ReadonlySet<ElementwiseOp> = new Set<ElementwiseOp>(['exp', 'sigmoid', 'tanh', 'erf'])
 
 /** True when every op of the group has a WebAssembly kernel in the group's dtype. @internal */
 export const isWasmGroup = (group: Group): boolean =>
@@ -143,6 +143,7 @@ const emitOp = (f: Func, L: Lanes, vector: boolean, name: ElementwiseOp, args: r
     case 'exp':
     case 'sigmoid':
     case 'tanh':
+    case 'erf':
       if (L.bytes === 4) return emitWidened(f, vector, name, a!)
       throw new Error(`internal error: no float64 WebAssembly kernel for ${name}`)
     default:

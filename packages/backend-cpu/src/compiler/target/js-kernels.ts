@@ -1,4 +1,4 @@
-import type { Instr } from '../compile/ir.js'
+import type { Instr } from '../lower/ir.js'
 import { type Arena, arrayOf, baseOf } from './arena.js'
 
 type Of<K extends Instr['kind']> = Extract<Instr, { kind: K }>

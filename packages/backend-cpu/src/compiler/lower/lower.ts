@@ -1,4 +1,6 @@
-import { ancestors, type Graph, type NodeId, type OpName, ops, sameShape, sizeOf, stridesOf } from '@backprop/graph'
+import { ancestors, type Graph, type NodeId, sizeOf, stridesOf } from '@backprop/graph'
+import { planFusion } from './fuse.js'
+import { placeUpdates } from './in-place.js'
 import { chooseLayout } from './layout.js'
 import {
   type ElementwiseOp,
@@ -7,7 +9,6 @@ import {
   type Instr,
   type Leaf,
   type Operand2D,
-  readsOf,
   type Storage,
   type StorageId,
   type View,
@@ -48,24 +49,20 @@ export interface LowerOptions {
   readonly fuse?: boolean
 }
 
-/** True for the ops a fused loop evaluates (`stopGradient` is a view). @internal */
-export const isElementwise = (op: OpName): op is ElementwiseOp => ops[op].kind === 'elementwise' && op !== 'stopGradient'
-
 /**
- * Lowers `outputs` (and the `updates`) of `graph` to instructions:
+ * Lowers `outputs` (and the `updates`) of `graph` to instructions, in the
+ * order of the graph's nodes:
  *
  * - reshapes, transposes, broadcasts and `stopGradient` become views of
  *   their operand's storage (copied only where a kernel needs contiguous
  *   data), so `matmul(x, transpose(W))` reads W in place;
- * - each elementwise node whose consumers are all elementwise nodes of one
- *   group, of its shape, joins that group: a group is one loop that keeps
- *   every intermediate in registers and stores only its root;
- * - a matrix product whose consumers are all in one group becomes that
- *   group's epilogue (bias, activation, or an optimiser's update), applied
- *   to blocks of rows while they are in cache;
- * - an update whose value is the root of a group, and whose parameter is
- *   read by nothing after it, is written straight into the parameter's
- *   state.
+ * - the elementwise groups that `planFusion` chose become one loop each,
+ *   keeping every intermediate in registers and storing only its root, and
+ *   a product fused into a group computes it as its epilogue (bias,
+ *   activation, or an optimiser's update), applied to blocks of rows while
+ *   they are in cache;
+ * - updates are written straight into their parameters' state where
+ *   `placeUpdates` allows it, and copied at the end of the run otherwise.
  *
  * @internal
  */
@@ -85,43 +82,7 @@ export const lower = (graph: Graph, outputs: readonly NodeId[], options: LowerOp
   }
   const pinned = new Set(roots)
 
-  // Grouping, from the outputs backwards, so that consumers are placed first.
-  const groupOf = new Int32Array(nodes.length).fill(-1)
-  const matmulOfGroup = new Map<NodeId, NodeId>()
-  const fusedMatmul = new Set<NodeId>()
-  // Products that only transposes read are computed transposed, (A B)^T = B^T A^T,
-  // so that the transpose is a plain view (a gradient dW = (z^T g)^T comes out as g^T z).
-  const transposedMatmul = new Set<NodeId>()
-  const isTranspose2D = (id: NodeId): boolean => nodes[id]!.op === 'transpose' && nodes[id]!.attrs.perm?.[0] === 1 && nodes[id]!.shape.length === 2
-  const sharedGroup = (id: NodeId): number => {
-    const cs = consumers.get(id)
-    if (!fuse || pinned.has(id) || cs === undefined) return -1
-    const g = groupOf[cs[0]!]!
-    if (g < 0) return -1
-    for (const c of cs) if (groupOf[c] !== g || !sameShape(nodes[c]!.shape, nodes[id]!.shape)) return -1
-    return g
-  }
-  const fuseMatmul = (id: NodeId, group: number): void => {
-    if (group < 0 || matmulOfGroup.has(group)) return
-    matmulOfGroup.set(group, id)
-    fusedMatmul.add(id)
-  }
-  for (let k = needed.length - 1; k >= 0; k--) {
-    const id = needed[k]!
-    const op = nodes[id]!.op
-    const shared = sharedGroup(id)
-    if (isElementwise(op)) groupOf[id] = shared >= 0 ? shared : id
-    else if (op === 'matmul') {
-      const cs = consumers.get(id) ?? []
-      if (!pinned.has(id) && cs.length > 0 && cs.every(isTranspose2D)) {
-        transposedMatmul.add(id)
-        const groups = new Set(cs.map(sharedGroup))
-        if (groups.size === 1) fuseMatmul(id, [...groups][0]!)
-      } else {
-        fuseMatmul(id, shared)
-      }
-    }
-  }
+  const { groupOf, matmulOfGroup, fusedMatmul, transposedMatmul } = planFusion(nodes, needed, consumers, pinned, fuse)
 
   const storages: Storage[] = []
   const newStorage = (s: Omit<Storage, 'id'>): StorageId => {
@@ -331,68 +292,21 @@ export const lower = (graph: Graph, outputs: readonly NodeId[], options: LowerOp
     }
   }
 
-  const isState = (s: StorageId): boolean => storages[s]!.role === 'state'
-  const aliases = new Map<StorageId, StorageId>()
-  let outputViews = outputs.map((id) => views[id]!)
-  const copies: { from: View; to: StorageId }[] = []
-  for (const u of updates) {
-    const state = stateOf.get(nodes[u.param]!.attrs.name!)!
-    const value = views[u.value]!
-    // A value that already went in place into another parameter is copied from there.
-    const free = !aliases.has(value.storage)
-    if (free && inPlace(u.value, state, instrs, instrOfRoot, outputViews, updates.filter((o) => o !== u).map((o) => views[o.value]!))) {
-      aliases.set(value.storage, state)
-      continue
-    }
-    // Copied at the end of the run; a value that is itself a state is read
-    // through a copy, so that no update sees another one's new value.
-    const from = isState(value.storage) ? gather(value, storages[value.storage]!.dtype) : value
-    copies.push({ from, to: state })
-  }
-  if (copies.length > 0) {
-    // Outputs are read after the run, so one that shows a parameter's old
-    // value is copied before the updates overwrite it.
-    outputViews = outputViews.map((v) => (isState(v.storage) ? gather(v, storages[v.storage]!.dtype) : v))
-  }
-  for (const { from, to } of copies) instrs.push({ kind: 'gather', dtype: storages[to]!.dtype, from, out: to })
+  const placed = placeUpdates(
+    updates.map((u) => ({ value: u.value, view: views[u.value]!, state: stateOf.get(nodes[u.param]!.attrs.name!)! })),
+    outputs.map((id) => views[id]!),
+    storages,
+    instrs,
+    instrOfRoot,
+    gather,
+  )
 
   return {
     storages,
     instrs,
-    outputs: outputViews,
+    outputs: placed.outputs,
     feeds,
     state: [...stateOf].map(([name, storage]) => ({ name, storage })),
-    aliases,
+    aliases: placed.aliases,
   }
-}
-
-/**
- * Whether the update to `value` can be computed straight into `state`: the
- * value is the root of a group, nothing after the group reads the
- * parameter, the group reads it only element for element (so each element
- * is read before it is overwritten), and no output or other update reads
- * the parameter's old value at the end of the run.
- */
-const inPlace = (
-  value: NodeId,
-  state: StorageId,
-  instrs: readonly Instr[],
-  instrOfRoot: ReadonlyMap<NodeId, number>,
-  outputs: readonly View[],
-  otherUpdates: readonly View[],
-): boolean => {
-  const at = instrOfRoot.get(value)
-  if (at === undefined) return false
-  if (outputs.some((v) => v.storage === state) || otherUpdates.some((v) => v.storage === state)) return false
-  for (let i = at + 1; i < instrs.length; i++) if (readsOf(instrs[i]!).includes(state)) return false
-  const instr = instrs[at]!
-  const group = instr.kind === 'group' ? instr.group : instr.kind === 'matmul' ? instr.epilogue! : undefined
-  if (group === undefined) return false
-  if (instr.kind === 'matmul' && (instr.a.storage === state || instr.b.storage === state)) return false
-  return group.leaves.every(
-    (l) =>
-      l.storage !== state ||
-      l.constant !== undefined ||
-      (l.offset === 0 && l.colStride === 1 && (l.rowStride === group.cols || group.rows <= 1)),
-  )
 }

@@ -15,10 +15,10 @@ import {
   unknownFeed,
 } from '@backprop/backend'
 import { sizeOf } from '@backprop/graph'
-import type { View } from './compile/ir.js'
-import type { Lowered } from './compile/lower.js'
-import { isContiguous } from './compile/views.js'
-import { type CpuExecutable, intoError } from './executable.js'
+import type { View } from './lower/ir.js'
+import type { Lowered } from './lower/lower.js'
+import { isContiguous } from './lower/views.js'
+import { type CpuExecutable, intoError } from '../executable.js'
 import { type Arena, arrayOf, baseOf } from './target/arena.js'
 import type { Program, ProgramStats } from './target/program.js'
 
