@@ -3,34 +3,18 @@
 // per-layer statistics, alternating, in one process. The statistics are
 // extra outputs of the compiled step (a few sums of squares per layer), so
 // both runs must take the same steps and end with the same loss.
-import { cpuBackend } from '@backprop/backend-cpu'
-import { loadMnist } from '@backprop/data'
-import { initParams, layered } from '@backprop/nn'
-import { type DoneEvent, sgd, train } from '@backprop/trainer'
-import * as E from 'fp-ts/lib/Either.js'
+import type { DoneEvent } from '@backprop/trainer'
 import { lastValueFrom, tap } from 'rxjs'
+import { seededMnistRun } from './seeded-mnist-run.js'
 
 const spec = { sizes: [784, 128, 64, 10], activations: ['relu', 'relu', 'softmax'], loss: 'softmax-cross-entropy', dtype: 'f32' } as const
 
 /** One run: its wall time in ms, its final train loss, and how many epoch events carried `layers`. */
 const timedRun = async (layerStats: boolean, trainSize: number): Promise<{ ms: number; trainLoss: number; withLayers: number }> => {
-  const split = loadMnist({ trainSize, testSize: 500, seed: 1 })
-  const params = initParams(spec, { seed: 1, scheme: 'auto' })
-  if (E.isLeft(split) || E.isLeft(params)) throw new Error('cannot load MNIST')
+  const run = seededMnistRun(spec, { trainSize, testSize: 500, epochs: 2, layerStats })
   let withLayers = 0
   const started = performance.now()
-  const events = train({
-    model: (batch) => layered({ ...spec, batch }),
-    backend: cpuBackend(),
-    data: split.right.train,
-    test: split.right.test,
-    params: params.right,
-    optimizer: sgd({ lr: 0.1 }),
-    epochs: 2,
-    batchSize: 64,
-    seed: 1,
-    layerStats,
-  })
+  const events = run()
   const last = await lastValueFrom(events.pipe(tap((e) => e.type === 'epoch' && e.layers !== undefined && withLayers++)))
   if (last.type !== 'done') throw new Error(`the run ended with ${last.type}`)
   const done: DoneEvent = last

@@ -12,13 +12,11 @@
 // far less than wall time: the clients run in a process of their own).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { loadavg } from 'node:os'
-import { cpuBackend } from '@backprop/backend-cpu'
 import { startDashboard } from '@backprop/dashboard'
-import { loadMnist } from '@backprop/data'
-import { initParams, layered } from '@backprop/nn'
-import { sgd, type TrainEvent, train } from '@backprop/trainer'
+import type { TrainEvent } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
 import { defer, finalize, tap } from 'rxjs'
+import { seededMnistRun } from './seeded-mnist-run.js'
 
 /** A process holding `count` event-stream connections to `url`; it prints `ready` once all are open. */
 const watcherProcess = (url: string, count: number): Promise<ChildProcess> =>
@@ -43,9 +41,7 @@ const epochs = 2
 
 /** One run through a fresh dashboard with `watchers` clients: its wall and CPU time in ms and final train loss. */
 const timedRun = async (watchers: number, trainSize: number): Promise<{ ms: number; cpuMs: number; trainLoss: number }> => {
-  const split = loadMnist({ trainSize, seed: 1 })
-  const params = initParams(spec, { seed: 1, scheme: 'auto' })
-  if (E.isLeft(split) || E.isLeft(params)) throw new Error('cannot load MNIST')
+  const run = seededMnistRun(spec, { trainSize, epochs })
   let finished: (loss: number) => void = () => undefined
   const ended = new Promise<number>((resolve) => (finished = resolve))
   let last: TrainEvent | undefined
@@ -53,19 +49,7 @@ const timedRun = async (watchers: number, trainSize: number): Promise<{ ms: numb
     port: 0,
     startRun: () =>
       E.right(
-        defer(() =>
-          train({
-            model: (batch) => layered({ ...spec, batch }),
-            backend: cpuBackend(),
-            data: split.right.train,
-            test: split.right.test,
-            params: params.right,
-            optimizer: sgd({ lr: 0.1 }),
-            epochs,
-            batchSize: 64,
-            seed: 1,
-          }),
-        ).pipe(
+        defer(run).pipe(
           tap((e) => (last = e)),
           finalize(() => finished(last?.type === 'done' ? last.trainLoss : NaN)),
         ),
