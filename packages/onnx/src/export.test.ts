@@ -135,6 +135,35 @@ describe('toOnnx', () => {
     }
   })
 
+  it.each(['f32', 'f64'] as const)('writes a layer\'s x W^T + b as one Gemm with the bias as C, and the bias gradient as one ReduceSum (%s)', async (dtype) => {
+    const built = buildOrThrow(emptyGraph, (b) => {
+      const W = b.param('W', [4, 3], dtype)
+      const bias = b.param('b', [4], dtype)
+      const y = b.tanh(b.add(b.matmul(b.input('x', [5, 3], dtype), b.transpose(W)), bias))
+      return { W, bias, loss: b.sum(b.mul(y, y)) }
+    })
+    const { W, bias, loss } = built.result
+    const g = right(grad(built.graph, loss, [W, bias]))
+    const outputs = [loss, ...g.gradients]
+    const model = right(toOnnx(g.graph, outputs, { outputNames: ['loss', 'dW', 'db'] }))
+    const nodes = decodeModel(model.bytes).graph.node
+    const biased = nodes.find((n) => n.op_type === 'Gemm' && n.input.length === 3)
+    expect(biased?.input).toEqual(['x', 'W', 'b'])
+    // Nothing adds the bias again: the Gemm's output goes to tanh.
+    expect(nodes.filter((n) => n.input.includes(biased!.output[0]!)).map((n) => n.op_type)).toEqual(['Tanh'])
+    // db is a ReduceSum that drops the batch axis itself, with no Reshape after it.
+    const producer = (value: string) => nodes.find((n) => n.output.includes(value))!
+    const db = producer(producer('db').input[0]!)
+    expect(db.op_type).toBe('ReduceSum')
+    expect(db.attribute.find((a) => a.name === 'keepdims')?.i).toBe(0)
+    const feeds = { x: tensor(values(15, 5), [5, 3], dtype), W: tensor(values(12, 6), [4, 3], dtype), b: tensor(values(4, 7), [4], dtype) }
+    const expected = right(evaluate(g.graph, outputs, feeds))
+    const out = await runOrt(model, feeds)
+    const rtol = dtype === 'f32' ? 1e-5 : 1e-13
+    ;['loss', 'dW', 'db'].forEach((name, i) => expectClose(out[name]!.data, expected[i]!.data, rtol, name))
+    expect(out['db']!.dims).toEqual([4])
+  })
+
   it('keeps the Transpose of a product that something else reads, and writes no node that no output needs', async () => {
     const { graph, result } = buildOrThrow(emptyGraph, (b) => {
       const p = b.matmul(b.input('a', [2, 3]), b.input('b', [3, 2]))

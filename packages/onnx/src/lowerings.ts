@@ -1,6 +1,6 @@
-import { type OpName, sizeOf } from '@backprop/graph'
+import { type OpName, sameShape, sizeOf } from '@backprop/graph'
 import { dataTypeOf, type Emitter } from './emitter.js'
-import { lowerMatmul, lowerTranspose } from './products.js'
+import { lowerAdd, lowerMatmul, lowerTranspose } from './products.js'
 
 /**
  * How one op is written in ONNX (opset 17): given the emitter of the node
@@ -54,6 +54,23 @@ const reduceOver = (e: Emitter, opType: string, x: string, axes: readonly number
   return axesAsInput
     ? e.emit(opType, [x, e.constant(axes, [axes.length], 'i64')], { keepdims: keepdims ? 1 : 0 })
     : e.emit(opType, [x], { axes, keepdims: keepdims ? 1 : 0 })
+}
+
+/**
+ * A reshape that only drops the unit axes a sum kept (the gradient of a
+ * broadcast bias is written `reshape(sum(g, [0], keepdims))`), when that sum
+ * is read nowhere else: the sum without keeping them, one node instead of
+ * two. Otherwise `undefined`.
+ */
+const dropKeptAxes = (e: Emitter): string | undefined => {
+  const operand = e.node.inputs[0]!
+  const sum = e.nodeOf(operand)
+  if (sum.op !== 'sum' || !sum.attrs.keepdims || e.uses(operand) !== 1) return undefined
+  const axes = sum.attrs.axes!
+  const source = sum.inputs[0]!
+  const kept = e.nodeOf(source).shape.filter((_, axis) => !axes.includes(axis))
+  if (!sameShape(kept, e.node.shape)) return undefined
+  return reduceOver(e, 'ReduceSum', e.valueOf(source), axes, false, true)
 }
 
 /**
@@ -133,7 +150,7 @@ export const lowerings: { readonly [K in OpName]: Lowering } = {
   sign: same('Sign'),
   stopGradient: same('Identity'),
 
-  add: same('Add'),
+  add: lowerAdd,
   sub: same('Sub'),
   mul: same('Mul'),
   div: same('Div'),
@@ -150,7 +167,7 @@ export const lowerings: { readonly [K in OpName]: Lowering } = {
   matmul: lowerMatmul,
   transpose: lowerTranspose,
   // allowzero: an extent 0 in the target is 0, not "copy the input's extent".
-  reshape: (e, [x]) => e.emit('Reshape', [x!, e.shape()], { allowzero: 1 }),
+  reshape: (e, [x]) => dropKeptAxes(e) ?? e.emit('Reshape', [x!, e.shape()], { allowzero: 1 }),
   broadcast: (e, [x]) => e.emit('Expand', [x!, e.shape()]),
   slice: (e, [x]) => {
     const { axis, start, end } = e.node.attrs

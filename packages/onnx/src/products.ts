@@ -62,3 +62,29 @@ export const lowerTranspose = (e: Emitter, x: readonly string[]): string => {
   }
   return e.emit('Transpose', x, { perm: e.node.attrs.perm! })
 }
+
+/** Whether node `id` is a vector `[n]` or `[1, n]` that a matrix of `n` columns adds to each of its rows. */
+const isRowVector = (e: Emitter, id: NodeId, columns: number): boolean => {
+  const { shape } = e.nodeOf(id)
+  return (shape.length === 1 && shape[0] === columns) || (shape.length === 2 && shape[0] === 1 && shape[1] === columns)
+}
+
+/**
+ * The lowering of `add`: a matrix product read nowhere else plus a row
+ * vector (a layer's `x W^T + b`) is one Gemm with the vector as its C
+ * operand, which ONNX Runtime writes into the product's output before
+ * accumulating the product onto it, instead of a second pass over the
+ * output. The sums agree to rounding (the bias is added first, not last).
+ */
+export const lowerAdd = (e: Emitter, x: readonly string[]): string => {
+  const { inputs, shape } = e.node
+  if (shape.length === 2) {
+    for (const [p, v] of [inputs, [...inputs].reverse()] as [NodeId, NodeId][]) {
+      if (isMatrixProduct(e, p) && e.uses(p) === 1 && isRowVector(e, v, shape[1]!)) {
+        const [a, b] = e.nodeOf(p).inputs.map((i) => factor(e, i)) as [Factor, Factor]
+        return e.emit('Gemm', [a.value, b.value, e.valueOf(v)], { transA: a.transposed ? 1 : 0, transB: b.transposed ? 1 : 0 })
+      }
+    }
+  }
+  return e.emit('Add', x)
+}
