@@ -34,6 +34,20 @@ export interface CpuExecutable extends Executable {
    * compiled with {@link CpuCompileOptions.updates}; see {@link ParamStore}.
    */
   readonly params?: ParamStore
+  /**
+   * Does once, now, the work that a compiled executable's first run would
+   * otherwise do on top of its computing: writes to every page of its
+   * buffers (the operating system backs a fresh page only when it is first
+   * written, at a cost that can exceed the computing itself on some
+   * machines) and runs every step a few times on made-up feeds and
+   * parameters, which compiles each WebAssembly function (compiled when
+   * first called, and recompiled optimised once it has done enough work)
+   * and warms the JavaScript around them. Reads no feeds, writes no
+   * outputs, and leaves no parameter held. Does nothing after the first run
+   * or parameter write, whose values it would overwrite; the interpreter
+   * has none.
+   */
+  warmUp?(): void
 }
 
 /**

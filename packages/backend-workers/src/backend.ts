@@ -44,6 +44,16 @@ export const MAX_WORKERS = 256
 export const DEFAULT_MIN_FLOPS = 10_000_000
 
 /**
+ * How long a compile that splits waits, at most, for the workers to say
+ * that their shards are compiled and warmed up (see
+ * `ShardRunner.awaitLoaded`): far more than a started worker needs (tens of
+ * milliseconds for the MNIST step), so that it only runs out for a worker
+ * that is still booting or has died, whose first run then waits or fails
+ * as it would have anyway.
+ */
+const LOAD_WAIT_MS = 2000
+
+/**
  * Options of {@link workersBackend}.
  *
  * @category Backend
@@ -192,7 +202,9 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
         runner?.unload()
         return local
       }
-      return E.right(workersExecutable(pool, plan, runner, local.right, specs.right, outputSpecs(graph, outputs)))
+      const exe = workersExecutable(pool, plan, runner, local.right, specs.right, outputSpecs(graph, outputs))
+      runner?.awaitLoaded(LOAD_WAIT_MS)
+      return E.right(exe)
     })
   }
 
@@ -231,9 +243,9 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
         void local.right.dispose()
         return afterExe
       }
-      return E.right(
-        heldExecutable(pool, plan.right, runner, local.right, afterExe.right, inBuffer.map((h) => h.name), publicSpecs, outputSpecs(graph, outputs)),
-      )
+      const exe = heldExecutable(pool, plan.right, runner, local.right, afterExe.right, inBuffer.map((h) => h.name), publicSpecs, outputSpecs(graph, outputs))
+      runner.awaitLoaded(LOAD_WAIT_MS)
+      return E.right(exe)
     })
   }
 }

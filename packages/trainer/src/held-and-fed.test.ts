@@ -93,6 +93,17 @@ describe('held and fed parameters', () => {
     expect(counts.disposes).toBe(4)
   })
 
+  it('compiles every program of the run before its first step: the last batch and the test chunks too', async () => {
+    const { backend: counting, counts } = countingBackend(cpuBackend())
+    const runsBefore: number[] = []
+    const backend: Backend = { name: counting.name, compile: (...args) => (runsBefore.push(counts.runs), counting.compile(...args)) }
+    await run(options(backend, sgd({ lr: 0.1 }), 'f64'))
+    // update programs for batches of 5 and 3, evaluation programs for 5 and 4, each compiled once before any run
+    expect([...counts.compiles].sort()).toEqual([3, 4, 5, 5])
+    expect(runsBefore).toEqual([0, 0, 0, 0])
+    expect(counts.runs).toBe(28)
+  })
+
   it('feeds the parameters, slots and per-step scalars on a backend that does not hold them, disposing the executable it tried', async () => {
     const { backend, counts } = countingBackend(cpuBackend(), false)
     await run(options(backend, momentum({ lr: 0.1 }), 'f64'))

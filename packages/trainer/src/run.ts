@@ -75,6 +75,23 @@ const prepare = (o: TrainOptions): E.Either<TrainError, Setup> => {
   })
 }
 
+/**
+ * Compiles now every program the run will meet: the training step for a
+ * full batch and for the smaller last batch of an epoch, and the
+ * evaluation of the test chunks (and of the training data, for the final
+ * training loss). A backend may do much more than compile there (the
+ * workers backend starts its shards and warms every program up): all of
+ * it then happens before the first epoch, rather than in the middle of
+ * one, where it would slow the steps around it. A program that does not
+ * compile is left to the step or evaluation that needs it to report.
+ */
+const compileAhead = (o: TrainOptions, progs: Programs, batchSize: number): void => {
+  const sizes = (total: number, chunk: number): number[] => (total % chunk === 0 ? [chunk] : [chunk, total % chunk])
+  for (const size of sizes(o.data.size, batchSize)) progs.updating(size)
+  if (o.test !== undefined && o.test.size > 0) for (const size of sizes(o.test.size, Math.min(batchSize, o.test.size))) progs.evaluation(size)
+  if (o.finalTrainLoss === true) for (const size of sizes(o.data.size, batchSize)) progs.evaluation(size)
+}
+
 /** Lets the event loop run pending I/O, timers and callbacks: one macrotask turn. */
 const yieldToEventLoop = (): Promise<void> =>
   new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)))
@@ -100,6 +117,7 @@ export const runTraining = async (
     return
   }
   const { progs, batchSize, seed, classification, stepEvery, yieldEveryMs, everyEpochs, clock } = setup.right
+  compileAhead(o, progs, batchSize)
   let checkpoint: string | null = null
   let step = 0
   let epoch = 0

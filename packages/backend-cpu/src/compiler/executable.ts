@@ -64,6 +64,28 @@ const windowOf = (arena: Arena, storage: number, spec: TensorSpec): TensorData =
   return arrayOf(arena, spec.dtype).subarray(base, base + sizeOf(spec.shape))
 }
 
+/** What {@link CpuExecutable.warmUp} runs on: a fraction, small enough to keep sums of products finite. */
+const WARM_UP_VALUE = 1 / 64
+
+/**
+ * How many times {@link CpuExecutable.warmUp} runs the steps. V8 first
+ * compiles a WebAssembly function quickly into slow code, and recompiles
+ * it optimised, in the background, once the function has done enough work:
+ * a product's loops do that much in one run, a small function only in
+ * several. Recompiled during the warm-up rather than during the first
+ * real runs, they do not take a core from the runs.
+ */
+const WARM_UP_RUNS = 4
+
+/** Bytes in the smallest page an operating system backs memory with. */
+const PAGE_BYTES = 4096
+
+/** Writes one byte of every page of the arena's buffer (its own value back), so that the pages are backed now rather than during a run. */
+const touchPages = (arena: Arena): void => {
+  const bytes = new Uint8Array(arena.f32.buffer)
+  for (let i = 0; i < bytes.length; i += PAGE_BYTES) bytes[i] = bytes[i]!
+}
+
 /** The value of a run that succeeded, shared rather than allocated per run. */
 const RAN: E.Either<BackendError, void> = E.right(undefined)
 
@@ -97,6 +119,8 @@ export const compiledExecutable = (
   const feeds = lowered.feeds.map(({ name, storage }) => ({ name, window: windowOf(arena, storage, specByName.get(name)!) }))
   const state = lowered.state.map(({ name, storage }) => ({ name, spec: specByName.get(name)!, window: windowOf(arena, storage, specByName.get(name)!) }))
   const held = new Set<string>()
+  /** Whether any run or parameter write has happened: {@link CpuExecutable.warmUp} would overwrite what they left. */
+  let used = false
   const outputs = lowered.outputs.map((view, i) => ({ read: reader(arena, view, outputSpecs[i]!), spec: outputSpecs[i]! }))
   let disposed = false
 
@@ -114,6 +138,7 @@ export const compiledExecutable = (
   /** Validates and copies in the feeds, and runs every step: the outputs are then in the arena. */
   const compute = (given: Feeds): E.Either<BackendError, void> => {
     if (disposed) return E.left(disposedError('cpu'))
+    used = true
     if (validate && !valid(given)) {
       const checked = checkFeeds(feedSpecs, given)
       if (E.isLeft(checked)) return checked
@@ -163,6 +188,7 @@ export const compiledExecutable = (
             return E.right(Object.fromEntries(state.map((s) => [s.name, { shape: s.spec.shape, dtype: s.spec.dtype, data: s.window.slice() }])))
           },
           write: (values) => {
+            used = true
             const names = state.map((s) => s.name)
             for (const name of Object.keys(values)) if (!names.includes(name)) return E.left(unknownFeed(name, names))
             const specs = state.map((s) => ({ ...s.spec, required: false }))
@@ -184,6 +210,19 @@ export const compiledExecutable = (
     runSync,
     runInto,
     run: async (given) => runSync(given),
+    warmUp: () => {
+      if (disposed || used) return
+      touchPages(arena)
+      // Fractions, not zeros: JavaScript kernels that first met only zeros (small integers to V8) would be
+      // compiled for them and deoptimised by the first real run.
+      for (const f of feeds) f.window.fill(WARM_UP_VALUE)
+      for (const s of state) s.window.fill(WARM_UP_VALUE)
+      try {
+        for (let run = 0; run < WARM_UP_RUNS; run++) for (const step of steps) step()
+      } catch {
+        // On made-up values a kernel may meet what no real run gives it; a real run reports its own failures.
+      }
+    },
     dispose: () => {
       disposed = true
       return Promise.resolve()

@@ -72,7 +72,10 @@ export const workersExecutable = (
   outputSpecs: readonly TensorSpec[],
 ): WorkersExecutable => {
   const split = runner !== undefined
-  const buffers: RunBuffer[] = []
+  // One buffer made now, its pages backed before the first run; overlapping runs make more.
+  const buffers: RunBuffer[] = runner === undefined ? [] : [runner.newBuffer()]
+  // Shard 0 (or the whole graph) runs here: its first run's extra work is done now, as the workers do theirs (see `CpuExecutable.warmUp`).
+  local.warmUp?.()
   let disposed = false
   pool.acquire()
 

@@ -71,6 +71,9 @@ export const heldExecutable = (
   outputSpecs: readonly TensorSpec[],
 ): HeldWorkersExecutable => {
   const taken = runner.newBuffer()
+  // Shard 0 and the update run here: their first runs' extra work is done now, as the workers do theirs (see `CpuExecutable.warmUp`).
+  local.warmUp?.()
+  after.warmUp?.()
   const slotOf = new Map(runner.layout.feeds.map((slot) => [slot.name, slot]))
   const held = new Map(
     inBuffer.map((name) => {
@@ -175,6 +178,7 @@ export const heldExecutable = (
  */
 export const wholeHeldExecutable = (exe: CpuExecutable & StatefulExecutable, reason: string): HeldWorkersExecutable => {
   let disposed = false
+  exe.warmUp?.()
   return {
     feeds: exe.feeds,
     outputs: exe.outputs,

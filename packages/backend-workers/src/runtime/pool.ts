@@ -132,16 +132,18 @@ export class WorkerPool {
     )
   }
 
-  /** Registers executable `exe`'s shard graph for slot `slot` (1 or more) and sends it to the slot's thread (starting it). */
-  load(slot: number, message: LoadMessage): void {
+  /**
+   * Registers executable `exe`'s shard graph for slot `slot` (1 or more)
+   * and sends it to the slot's thread (starting it); false when there is no
+   * thread to send it to (it could not start, or the message could not be
+   * posted).
+   */
+  load(slot: number, message: LoadMessage): boolean {
     this.loads[slot]!.set(message.exe, message)
-    const live = this.slots[slot]
-    if (live === undefined) {
-      // Start the thread now, so that it loads while the caller prepares its first run.
-      this.ensure(slot)
-      return
-    }
-    if (!live.loaded.has(message.exe)) this.post(live, message)
+    // Starts the thread if there is none, so that it loads while the caller prepares its first run; a new thread is sent every registered graph.
+    const live = this.ensure(slot)
+    if (typeof live === 'string') return false
+    return live.loaded.has(message.exe) || this.post(live, message)
   }
 
   /** Forgets executable `exe` in slot `slot`. */

@@ -45,7 +45,30 @@ export interface LoadMessage {
   readonly results: readonly BufferView[]
   /** The index of the shard's control word in an `Int32Array` over the run buffer (see `RunLayout`). */
   readonly control: number
+  /**
+   * Where the worker says that the shard is compiled and warmed up: it
+   * stores {@link LOADED} in word `index` of an `Int32Array` over `words`
+   * (or {@link LOAD_FAILED}) and notifies, so that the compiling thread can
+   * wait for it (see `ShardRunner.awaitLoaded`).
+   */
+  readonly ready: { readonly words: SharedArrayBuffer; readonly index: number }
 }
+
+/**
+ * The value of a shard's ready word (see {@link LoadMessage.ready}) once
+ * the worker has compiled and warmed up the shard.
+ *
+ * @internal
+ */
+export const LOADED = 1
+
+/**
+ * The value of a shard's ready word when its graph did not load or
+ * compile (its runs then fail, saying why).
+ *
+ * @internal
+ */
+export const LOAD_FAILED = -1
 
 /**
  * Main thread to worker: run executable `exe` on the feeds in `buffer`,

@@ -8,6 +8,20 @@ import type { Shard, ShardPlan } from '../splitting/plan.js'
 import type { PostedRun, ShardResult, WorkerPool } from './pool.js'
 import { type SummingBuffer, summingBuffer } from './sum.js'
 
+/** Int32 words in the smallest page an operating system backs memory with. */
+const PAGE_WORDS = 1024
+
+/**
+ * Writes a zero into every page of a fresh run buffer. The operating
+ * system backs a page of memory only when it is first written, at a cost
+ * that can be larger than a run's computing (a few milliseconds per
+ * megabyte on some virtual machines): done once here, when the buffer is
+ * made, rather than by the first runs that write each region.
+ */
+const touchPages = (words: Int32Array): void => {
+  for (let i = 0; i < words.length; i += PAGE_WORDS) words[i] = 0
+}
+
 /** The first failure among the workers' answers, or `undefined` once all are done (without waiting for the rest after a failure, which may never answer). */
 const firstFailure = (runs: readonly Promise<ShardResult>[]): Promise<{ readonly shard: number; readonly reason: string } | undefined> =>
   new Promise((resolve) => {
@@ -107,8 +121,19 @@ export interface ShardRunner {
   readonly rows: readonly number[]
   /** The buffer's slot of each feed the shards read, by name. */
   readonly layout: RunLayout
-  /** A fresh run buffer for this executable. */
+  /**
+   * A fresh run buffer for this executable, every page of it written once
+   * (see `touchPages`).
+   */
   newBuffer(): RunBuffer
+  /**
+   * Blocks until every worker says that its shard is compiled and warmed
+   * up, or `budgetMs` have passed in all (a worker that is still starting,
+   * or that died, is then left to the first run to wait for or report).
+   * The compile that made the runner ends with it, so that the runs that
+   * follow find every shard ready.
+   */
+  awaitLoaded(budgetMs: number): void
   /**
    * Runs every shard on `feeds` (validated): copies the unsplit feeds not
    * named in `inPlace` into the buffer (those are there already), then
@@ -142,7 +167,9 @@ export const shardRunner = (pool: WorkerPool, id: number, plan: ShardPlan, feedS
   const { shards, batched } = plan
   const layout = runLayout(feedSpecs, batched, shards.map((s) => s.outputs))
   const [own, ...others] = shards as [Shard, ...Shard[]]
-  for (const [j, shard] of others.entries()) {
+  // Word j: worker j + 1 has its shard ready (see `LoadMessage.ready`).
+  const ready = new Int32Array(new SharedArrayBuffer(4 * others.length))
+  const sent = others.map((shard, j) =>
     pool.load(shard.slot, {
       type: 'load',
       exe: id,
@@ -150,8 +177,9 @@ export const shardRunner = (pool: WorkerPool, id: number, plan: ShardPlan, feedS
       feeds: shardViews(layout, shard.start, shard.rows),
       results: layout.results[j + 1]!,
       control: controlIndex(j + 1),
-    })
-  }
+      ready: { words: ready.buffer as SharedArrayBuffer, index: j },
+    }),
+  )
 
   /** Shard 0, here and now; a kernel that throws is a bug in the CPU backend, reported as such. */
   const computeOwn = (local: CpuExecutable, feeds: Feeds, taken: RunBuffer): E.Either<BackendError, void> => {
@@ -167,7 +195,20 @@ export const shardRunner = (pool: WorkerPool, id: number, plan: ShardPlan, feedS
     layout,
     newBuffer: () => {
       const made = summingBuffer(layout.bytes)
-      return { ...made, words: new Int32Array(made.buffer), mine: layout.results[0]!.map((view) => viewOf(made.buffer, view)) }
+      const words = new Int32Array(made.buffer)
+      touchPages(words)
+      return { ...made, words, mine: layout.results[0]!.map((view) => viewOf(made.buffer, view)) }
+    },
+    awaitLoaded: (budgetMs) => {
+      const deadline = performance.now() + budgetMs
+      for (const [j, posted] of sent.entries()) {
+        if (!posted) continue
+        for (;;) {
+          const left = deadline - performance.now()
+          if (Atomics.load(ready, j) !== 0 || left <= 0) break
+          Atomics.wait(ready, j, 0, left)
+        }
+      }
     },
     run: async (feeds, taken, local, inPlace) => {
       const { buffer, words } = taken

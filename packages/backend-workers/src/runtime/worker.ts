@@ -6,7 +6,7 @@ import { cpuBackend, type CpuExecutable } from '@backprop/backend-cpu'
 import { fromJson } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
 import { readFeeds, viewOf, WAITING } from './layout.js'
-import { type BufferView, type FeedView, type LoadMessage, type Reply, type Request, type RunMessage, STALL_MS, type WorkerSetup } from './protocol.js'
+import { type BufferView, type FeedView, LOAD_FAILED, LOADED, type LoadMessage, type Reply, type Request, type RunMessage, STALL_MS, type WorkerSetup } from './protocol.js'
 
 type Loaded =
   | { readonly exe: CpuExecutable; readonly feeds: readonly FeedView[]; readonly results: readonly BufferView[]; readonly control: number }
@@ -24,33 +24,19 @@ const load = (message: LoadMessage): Loaded => {
   const compiled = backend.compile(read.right.graph, read.right.outputs)
   if (E.isLeft(compiled)) return { error: `the shard graph does not compile: ${compiled.left.message}`, control: message.control }
   const needed = new Set(compiled.right.feeds.filter((f) => f.required).map((f) => f.name))
-  const entry = { exe: compiled.right, feeds: message.feeds.filter((f) => needed.has(f.name)), results: message.results, control: message.control }
-  warmUp(entry)
-  return entry
+  // A shard's first run would otherwise be several times slower than the next (see `warmUp`), and a
+  // split run waits for its slowest shard: done here, before the compiling thread is told the shard is ready.
+  compiled.right.warmUp?.()
+  return { exe: compiled.right, feeds: message.feeds.filter((f) => needed.has(f.name)), results: message.results, control: message.control }
 }
 
-/**
- * Runs a freshly compiled shard once, on zeros in a scratch buffer laid
- * out as the run buffers are, and throws the outputs away. A shard's first
- * run is several times slower than the next (its WebAssembly functions are
- * compiled when first called, its JavaScript is still cold), and a split
- * run waits for its slowest shard: warmed up here, as soon as the shard
- * graph arrives (which the calling thread sends before compiling its own
- * shard), the worker does that work while the calling thread is compiling
- * rather than during the first step. A kernel that throws is left to the
- * first real run to report.
- */
-const warmUp = (entry: { readonly exe: CpuExecutable; readonly feeds: readonly FeedView[]; readonly results: readonly BufferView[] }): void => {
-  const end = Math.max(0, ...[...entry.feeds, ...entry.results].map((v) => v.byteOffset + v.length * (v.dtype === 'f32' ? 4 : 8)))
-  const scratch = new SharedArrayBuffer(end)
-  try {
-    entry.exe.runInto(
-      readFeeds(scratch, entry.feeds),
-      entry.results.map((view) => viewOf(scratch, view)),
-    )
-  } catch {
-    // Reported by the first real run, which meets the same kernel.
-  }
+/** Loads a shard graph and then tells the compiling thread, through the shard's ready word, that it is ready. */
+const loadAndSignal = (message: LoadMessage): Loaded => {
+  const entry = load(message)
+  const words = new Int32Array(message.ready.words)
+  Atomics.store(words, message.ready.index, 'error' in entry ? LOAD_FAILED : LOADED)
+  Atomics.notify(words, message.ready.index)
+  return entry
 }
 
 /** Runs the shard and leaves its outputs in the run buffer; the reply to send, and the control word's new value. */
@@ -87,7 +73,7 @@ if (port !== null) {
   const handle = (message: Request): void => {
     switch (message.type) {
       case 'load':
-        loaded.set(message.exe, load(message))
+        loaded.set(message.exe, loadAndSignal(message))
         return
       case 'unload':
         loaded.delete(message.exe)
