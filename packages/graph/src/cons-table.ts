@@ -35,19 +35,20 @@ const leafKey = (op: OpName, attrs: Attrs): string | undefined =>
  */
 export const noAttrs: Attrs = Object.freeze({})
 
+/** True when `attrs` sets nothing but (maybe) `value` and `shape`. */
+const onlyValueAndShape = (attrs: Attrs): boolean =>
+  attrs.name === undefined &&
+  attrs.values === undefined &&
+  attrs.axes === undefined &&
+  !attrs.keepdims &&
+  attrs.axis === undefined &&
+  attrs.perm === undefined &&
+  attrs.start === undefined &&
+  attrs.end === undefined
+
 /** True when `attrs` would add nothing to a {@link nodeKey}. */
 export const isPlain = (attrs: Attrs): boolean =>
-  attrs === noAttrs ||
-  (attrs.name === undefined &&
-    attrs.value === undefined &&
-    attrs.values === undefined &&
-    attrs.shape === undefined &&
-    attrs.axes === undefined &&
-    !attrs.keepdims &&
-    attrs.axis === undefined &&
-    attrs.perm === undefined &&
-    attrs.start === undefined &&
-    attrs.end === undefined)
+  attrs === noAttrs || (attrs.value === undefined && attrs.shape === undefined && onlyValueAndShape(attrs))
 
 /** Numbers for the op names, to key a node by its op without hashing the name. */
 export const opCode: { readonly [K in OpName]: number } = Object.fromEntries(
@@ -252,18 +253,7 @@ const KEYED = 2
 const kindOf = (op: OpName, inputs: readonly NodeId[], attrs: Attrs): number => {
   if (op === 'const') {
     const { value, shape } = attrs
-    const scalar =
-      typeof value === 'number' &&
-      !Object.is(value, -0) &&
-      attrs.values === undefined &&
-      (shape === undefined || shape.length === 0) &&
-      attrs.name === undefined &&
-      attrs.axes === undefined &&
-      !attrs.keepdims &&
-      attrs.axis === undefined &&
-      attrs.perm === undefined &&
-      attrs.start === undefined &&
-      attrs.end === undefined
+    const scalar = typeof value === 'number' && !Object.is(value, -0) && (shape === undefined || shape.length === 0) && onlyValueAndShape(attrs)
     return scalar ? SCALAR : KEYED
   }
   return inputs.length >= 1 && inputs.length <= 2 && isPlain(attrs) ? OPERANDS : KEYED
