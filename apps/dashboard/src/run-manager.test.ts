@@ -98,6 +98,30 @@ describe('runManager', () => {
     expect(runs.status().state).toBe('stopped')
   })
 
+  it('keeps the latest parameters an event carried, per run, and serves them and the status as frozen values', () => {
+    const run = manualRun()
+    const runs = runManager(run.startRun)
+    runs.start(defaultSettings)
+    expect(runs.latestParams()).toBeUndefined()
+    const W = { shape: [2], dtype: 'f64' as const, data: new Float64Array([0.5, -1]) }
+    const epoch = Object.defineProperty({ ...epochEvent(1, 4) }, 'params', { value: { W }, enumerable: false })
+    run.emit(epoch)
+    const latest = runs.latestParams()
+    expect(latest).toEqual({ run: 1, settings: defaultSettings, epoch: 1, params: { W } })
+    run.emit(stepEvent(5, 2, 0.5))
+    expect(runs.latestParams()).toBe(latest) // a step carries none: the ledger keeps what it had
+    expect(Object.isFrozen(latest)).toBe(true)
+    expect(Object.isFrozen(latest!.params)).toBe(true)
+    expect(Object.isFrozen(runs.status())).toBe(true)
+    run.emit(doneEvent(2, 8))
+    run.end()
+    expect(runs.latestParams()).toMatchObject({ run: 1, epoch: 2 })
+    expect(runs.status()).toMatchObject({ state: 'done', run: 1 })
+    expect(Object.isFrozen(runs.status())).toBe(true)
+    runs.start(defaultSettings)
+    expect(runs.latestParams()).toBeUndefined()
+  })
+
   it('gives a late watcher the events so far, then the live ones', () => {
     const run = manualRun()
     const runs = runManager(run.startRun)

@@ -1,5 +1,6 @@
 import { type Params, type TrainErrorEvent, type TrainEvent, eventParams } from '@backprop/trainer'
 import * as E from 'fp-ts/lib/Either.js'
+import { castDraft, produce } from 'immer'
 import {
   BehaviorSubject,
   EMPTY,
@@ -10,6 +11,7 @@ import {
   asyncScheduler,
   concat,
   defer,
+  distinctUntilChanged,
   filter,
   from,
   map,
@@ -157,16 +159,12 @@ export interface RunManager {
  */
 export type KeepRun = (settings: RunSettings) => E.Either<string, RunWriter>
 
-/** One run: its replay, its live events, the subscription that drives it and the controller that stops it. */
+/** One run's resources: its replay, its live events, the subscription that drives it and the controller that stops it. */
 interface Run {
   readonly id: number
   readonly controller: AbortController
   readonly writer: RunWriter | undefined
   readonly buffer: ReplayBuffer
-  /** The `seq` of the run's latest event so far (0 before the first). */
-  seq: number
-  /** Its latest parameters so far. */
-  latest: LatestParams | undefined
   readonly live: Subject<RunEntry>
   /** The live entries thinned for watchers, one stream per step interval, shared by the watchers that ask for it. */
   readonly thinned: Map<number, Observable<WatchedEntry>>
@@ -174,6 +172,41 @@ interface Run {
 }
 
 const idle: RunStatus = { state: 'idle', run: 0, id: null, settings: null, startedAt: null, message: null }
+
+/**
+ * What the manager knows of the current (or last) run, an immutable value
+ * replaced at every change: its status, the `seq` of its latest event (0
+ * before the first) and the latest parameters an event carried. Its
+ * transitions are immer recipes, which read as the assignments they make to
+ * the nested record; immer freezes what they return, the kept parameters
+ * included.
+ */
+interface Ledger {
+  readonly status: RunStatus
+  readonly seq: number
+  readonly latest: LatestParams | undefined
+}
+
+/** The epochs completed when `event` was emitted: none for a step, the epoch it ended (or failed in), all for `done`. */
+const epochOf = (event: TrainEvent): number | null =>
+  event.type === 'done' ? event.epochs : event.type === 'step' ? null : event.epoch
+
+/** The ledger after its run's next event: one more, and its parameters if it carries them. */
+const recorded = (ledger: Ledger, event: TrainEvent): Ledger =>
+  produce(ledger, (l) => {
+    l.seq += 1
+    const params = eventParams(event)
+    if (params !== undefined && l.status.settings !== null) {
+      l.latest = { run: l.status.run, settings: l.status.settings, epoch: epochOf(event), params: castDraft(params) }
+    }
+  })
+
+/** The ledger with its run ended in `state`, for the reason `message`. */
+const ended = (ledger: Ledger, state: RunState, message: string | null): Ledger =>
+  produce(ledger, (l) => {
+    l.status.state = state
+    l.status.message = message
+  })
 
 /** Reads an SSE event id `run-seq`. */
 const parseEventId = (id: string | undefined): { readonly run: number; readonly seq: number } | undefined => {
@@ -194,23 +227,27 @@ const parseEventId = (id: string | undefined): { readonly run: number; readonly 
  * @category Server
  */
 export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?: KeepRun): RunManager => {
-  const status$ = new BehaviorSubject<RunStatus>(idle)
+  const ledger$ = new BehaviorSubject<Ledger>({ status: idle, seq: 0, latest: undefined })
+  const status$ = ledger$.pipe(
+    map((l) => l.status),
+    distinctUntilChanged(),
+  )
   const runs$ = new BehaviorSubject<Run | undefined>(undefined)
   let lastRun = 0
 
   /** Ends `run` if it is still the running one; later calls do nothing. */
   const finish = (run: Run, state: RunState, message: string | null): void => {
-    const now = status$.value
+    const now = ledger$.value.status
     if (now.state !== 'running' || now.run !== run.id) return
     run.controller.abort()
     run.subscription.unsubscribe()
     run.writer?.close()
     run.live.complete()
-    status$.next({ ...now, state, message })
+    ledger$.next(ended(ledger$.value, state, message))
   }
 
   const start = (settings: RunSettings): E.Either<StartRefusal, RunStatus> => {
-    const now = status$.value
+    const now = ledger$.value.status
     if (now.state === 'running') {
       return E.left({ _tag: 'Busy', message: `run ${now.run} is still going: stop it before starting another` })
     }
@@ -224,31 +261,27 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
       controller,
       writer: writer?.right,
       buffer: replayBuffer(limits),
-      seq: 0,
-      latest: undefined,
       live: new Subject(),
       thinned: new Map(),
       subscription: new Subscription(),
     }
     let ending: TrainEvent | undefined
     const record = (event: TrainEvent): void => {
-      const entry: RunEntry = { run: run.id, seq: ++run.seq, event }
-      const params = eventParams(event)
-      if (params !== undefined) {
-        const epoch = event.type === 'done' ? event.epochs : event.type === 'step' ? null : event.epoch
-        run.latest = { run: run.id, settings, epoch, params }
-      }
+      ledger$.next(recorded(ledger$.value, event))
+      const entry: RunEntry = { run: run.id, seq: ledger$.value.seq, event }
       run.writer?.append(event)
       run.buffer.add(entry)
       run.live.next(entry)
     }
-    status$.next({ state: 'running', run: run.id, id: run.writer?.id ?? null, settings, startedAt: new Date().toISOString(), message: null })
+    const status: RunStatus = { state: 'running', run: run.id, id: run.writer?.id ?? null, settings, startedAt: new Date().toISOString(), message: null }
+    ledger$.next({ status, seq: 0, latest: undefined })
     // Watchers switch to the new run before it starts, so they see its first event live.
     runs$.next(run)
     run.subscription.add(
       started.right.subscribe({
         next: (event) => {
-          if (status$.value.run !== run.id || status$.value.state !== 'running') return
+          const now = ledger$.value.status
+          if (now.run !== run.id || now.state !== 'running') return
           if (event.type === 'done' || event.type === 'error') ending = event
           record(event)
         },
@@ -264,14 +297,14 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
           ending?.type === 'error' ? finish(run, 'failed', ending.message) : finish(run, ending === undefined ? 'stopped' : 'done', null),
       }),
     )
-    return E.right(status$.value)
+    return E.right(ledger$.value.status)
   }
 
   const stop = (): E.Either<string, RunStatus> => {
     const run = runs$.value
-    if (status$.value.state !== 'running' || run === undefined) return E.left('no run is going')
+    if (ledger$.value.status.state !== 'running' || run === undefined) return E.left('no run is going')
     finish(run, 'stopped', null)
-    return E.right(status$.value)
+    return E.right(ledger$.value.status)
   }
 
   /**
@@ -304,7 +337,7 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
           : defer(() => {
               // The snapshot and the live subscription are taken in one synchronous step: no event falls between.
               const kept = run.buffer.entries(after !== undefined && after.run === run.id ? after.seq : 0)
-              const last = run.seq
+              const last = ledger$.value.seq
               // A shared thinned stream may still hold a step the snapshot already has: it is not sent twice.
               const live = liveEntries(run, interval, options.scheduler).pipe(filter((entry) => entry.seq > last))
               return concat(from(kept).pipe(map((entry): WatchedEntry => ({ ...entry, replayed: true }))), live)
@@ -316,17 +349,17 @@ export const runManager = (startRun: StartRun, limits: ReplayLimits = {}, keep?:
   const close = (): void => {
     const run = runs$.value
     if (run !== undefined) finish(run, 'stopped', null)
-    status$.complete()
+    ledger$.complete()
     runs$.complete()
   }
 
   return {
-    status: () => status$.value,
-    status$: status$.asObservable(),
+    status: () => ledger$.value.status,
+    status$,
     start,
     stop,
     watch,
-    latestParams: () => runs$.value?.latest,
+    latestParams: () => ledger$.value.latest,
     close,
   }
 }

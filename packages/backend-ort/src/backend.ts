@@ -13,6 +13,7 @@ import {
 import type { Graph, NodeId } from '@backprop/graph'
 import { toOnnx } from '@backprop/onnx'
 import { ortExecutable } from './executable.js'
+import { openSession } from './native-session.js'
 import { type OrtBackendOptions, sessionOptions } from './options.js'
 
 /** `base`, or `base` with a number appended, whichever is not in `taken`. */
@@ -46,10 +47,12 @@ const compileOrt = (
   const exported = toOnnx(graph, [...outputs, ...updates.right.map((u) => u.value)], { outputNames: [...outputNames, ...updateNames] })
   if (E.isLeft(exported)) return E.left(internalError(exported.left.message))
 
+  // No outputs and no updates: nothing to run (an ONNX model needs an output).
+  const opened = outputNames.length + updateNames.length === 0 ? E.right(undefined) : openSession(exported.right.bytes, session)
+  if (E.isLeft(opened)) return E.left(internalError(opened.left))
   return E.right(
     ortExecutable(
       {
-        bytes: exported.right.bytes,
         inputs: exported.right.inputs.map((v) => v.name),
         outputs: outputNames,
         updates: new Map((options.updates ?? []).map((u, i) => [u.param, updateNames[i]!])),
@@ -57,14 +60,15 @@ const compileOrt = (
         outputSpecs: outputSpecs(graph, outputs),
         held: feeds.filter((s) => heldNames.has(s.name)),
       },
-      session,
+      opened.right,
     ),
   )
 }
 
 /**
  * A {@link Backend} on ONNX Runtime (`onnxruntime-node`): `compile` exports
- * the graph with `@backprop/onnx` and opens an inference session on it, so
+ * the graph with `@backprop/onnx` and opens an inference session on it
+ * (a model ONNX Runtime refuses is an `Internal` error of `compile`), so
  * a training step (forward, appended derivative and updates, one graph) runs
  * on ONNX Runtime's native kernels. Compiled with
  * {@link CompileOptions.updates}, an executable holds the parameters and

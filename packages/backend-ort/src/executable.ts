@@ -11,14 +11,13 @@ import {
   type Tensor,
   type TensorSpec,
 } from '@backprop/backend'
-import * as ort from 'onnxruntime-node'
+import type * as ort from 'onnxruntime-node'
 import { HeldParams } from './held-params.js'
+import { firstLine, type NativeSession } from './native-session.js'
 import { fromOrt, toOrt } from './ort-tensors.js'
 
 /** What {@link ortExecutable} needs: an exported model and how its names map to ours. */
 export interface OrtProgram {
-  /** The model's bytes. */
-  readonly bytes: Uint8Array
   /** The model's input names (required feeds, held parameters included). */
   readonly inputs: readonly string[]
   /** The model's output names of the requested outputs, in request order. */
@@ -33,30 +32,25 @@ export interface OrtProgram {
   readonly held: readonly FeedSpec[]
 }
 
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!
-
 /**
- * An executable running an exported model in an ONNX Runtime session. The
- * session is created when the executable is (asynchronously; the first run
- * waits for it). With held parameters it is a {@link StatefulExecutable}
- * whose runs are queued, since each reads the state the previous one wrote.
+ * An executable running an exported model in an ONNX Runtime session
+ * (`undefined`: nothing to run, no outputs and no updates). Runs are
+ * synchronous, so each completes before the next starts: runs of a
+ * {@link StatefulExecutable} read the state the previous one wrote without
+ * queueing, and one feeds object and one fetches object serve every run.
  */
-export const ortExecutable = (program: OrtProgram, session: ort.InferenceSession.SessionOptions): Executable | StatefulExecutable => {
-  // No outputs and no updates: nothing to run (ONNX models need an output).
-  const opened: Promise<ort.InferenceSession | string> | undefined =
-    program.outputs.length + program.updates.size === 0
-      ? undefined
-      : ort.InferenceSession.create(program.bytes, session).catch((e: unknown) => `ONNX Runtime refused the exported model: ${message(e)}`)
+export const ortExecutable = (program: OrtProgram, session: NativeSession | undefined): Executable | StatefulExecutable => {
   const held = program.held.length > 0 ? new HeldParams(program.held) : undefined
   let disposed = false
-  let queue: Promise<unknown> = Promise.resolve()
+  // Rewritten in full by every run: each model input and each output name gets its entry.
+  const ortFeeds: Record<string, ort.Tensor> = {}
+  const fetches: Record<string, ort.Tensor | null> = Object.fromEntries(program.outputs.map((name) => [name, null]))
 
-  const once = async (feeds: Feeds): Promise<E.Either<BackendError, readonly Tensor[]>> => {
+  const once = (feeds: Feeds): E.Either<BackendError, readonly Tensor[]> => {
     if (disposed) return E.left(disposedError('ort'))
     const checked = checkFeeds(program.feeds, feeds)
     if (E.isLeft(checked)) return checked
-    if (opened === undefined) return E.right([])
-    const ortFeeds: Record<string, ort.Tensor> = {}
+    if (session === undefined) return E.right([])
     for (const name of program.inputs) {
       const given = Object.hasOwn(feeds, name) ? toOrt(feeds[name]!) : undefined
       if (held !== undefined && program.updates.has(name)) {
@@ -67,36 +61,24 @@ export const ortExecutable = (program: OrtProgram, session: ort.InferenceSession
         ortFeeds[name] = given!
       }
     }
-    const fetches: Record<string, ort.Tensor | null> = {}
-    for (const name of program.outputs) fetches[name] = null
     if (held !== undefined) for (const [param, output] of program.updates) fetches[output] = held.target(param)
-    const s = await opened
-    if (typeof s === 'string') return E.left(internalError(s))
-    if (disposed) return E.left(disposedError('ort'))
     try {
-      const results = await s.run(ortFeeds, fetches)
+      const results = session.run(ortFeeds, fetches)
       held?.swap()
       return E.right(program.outputs.map((name, i) => fromOrt(results[name]!, program.outputSpecs[i]!)))
     } catch (e) {
-      return E.left(internalError(`ONNX Runtime failed to run: ${message(e)}`))
+      return E.left(internalError(`ONNX Runtime failed to run: ${firstLine(e)}`))
     }
   }
 
   const base: Executable = {
     feeds: program.feeds,
     outputs: program.outputSpecs,
-    run: (feeds) => {
-      if (held === undefined) return once(feeds)
-      const result = queue.then(() => once(feeds))
-      queue = result
-      return result
-    },
+    run: async (feeds) => once(feeds),
     dispose: async () => {
       if (disposed) return
       disposed = true
-      await queue
-      const s = await opened
-      if (s !== undefined && typeof s !== 'string') await s.release()
+      session?.release()
     },
   }
   return held === undefined ? base : { ...base, params: held }

@@ -52,6 +52,24 @@ describe('build: hash-consing', () => {
     expect(again.result).toBe(ids[19])
   })
 
+  it('finds every node of a large build, interleaved with constants, after its table has grown', () => {
+    // A chain of distinct nodes, with a new constant (not an operand-keyed node) every few.
+    const recipe = (b: Parameters<Parameters<typeof buildOrThrow>[1]>[0]): number[] => {
+      const ids: number[] = []
+      let v = x
+      for (let i = 0; i < 5000; i++) {
+        v = i % 7 === 0 ? b.mul(v, b.scalar(i)) : i % 2 === 0 ? b.add(v, y) : b.sin(v)
+        ids.push(v)
+      }
+      return ids
+    }
+    const first = buildOrThrow(base.graph, recipe)
+    expect(new Set(first.result).size).toBe(5000)
+    const again = buildOrThrow(first.graph, recipe)
+    expect(again.graph).toBe(first.graph)
+    expect(again.result).toEqual(first.result)
+  })
+
   it('keeps builds from one base apart', () => {
     const one = buildOrThrow(base.graph, (b) => b.sin(x))
     const two = buildOrThrow(base.graph, (b) => b.cos(x))

@@ -35,19 +35,20 @@ const leafKey = (op: OpName, attrs: Attrs): string | undefined =>
  */
 export const noAttrs: Attrs = Object.freeze({})
 
+/** True when `attrs` sets nothing but (maybe) `value` and `shape`. */
+const onlyValueAndShape = (attrs: Attrs): boolean =>
+  attrs.name === undefined &&
+  attrs.values === undefined &&
+  attrs.axes === undefined &&
+  !attrs.keepdims &&
+  attrs.axis === undefined &&
+  attrs.perm === undefined &&
+  attrs.start === undefined &&
+  attrs.end === undefined
+
 /** True when `attrs` would add nothing to a {@link nodeKey}. */
 export const isPlain = (attrs: Attrs): boolean =>
-  attrs === noAttrs ||
-  (attrs.name === undefined &&
-    attrs.value === undefined &&
-    attrs.values === undefined &&
-    attrs.shape === undefined &&
-    attrs.axes === undefined &&
-    !attrs.keepdims &&
-    attrs.axis === undefined &&
-    attrs.perm === undefined &&
-    attrs.start === undefined &&
-    attrs.end === undefined)
+  attrs === noAttrs || (attrs.value === undefined && attrs.shape === undefined && onlyValueAndShape(attrs))
 
 /** Numbers for the op names, to key a node by its op without hashing the name. */
 export const opCode: { readonly [K in OpName]: number } = Object.fromEntries(
@@ -59,28 +60,41 @@ export const opCode: { readonly [K in OpName]: number } = Object.fromEntries(
  * or -1) to a node id, in typed arrays: the identity of an attribute-free
  * node of one or two operands costs no string, no boxed number and no
  * allocation per node.
+ *
+ * Its entries are the nodes of one build, whose ids are consecutive from
+ * `first`: their keys are stored densely by id (three ints each), so that a
+ * slot holds only an id, four bytes. Large builds spend much of their time
+ * touching new memory, and this takes about half the memory of slots that
+ * each hold a whole key (and needs no fill: a free slot is 0).
  */
 // Slots of an OperandTable when it first holds something: small, since most
 // builds add a few nodes.
 const minSlots = 64
 
 class OperandTable {
-  // Slots of four: op code, first operand, second operand, id (-1: free),
-  // side by side so that a probe reads one cache line.
+  // Per id from `first`: op code, first operand, second operand. Ids without
+  // an entry (nodes kept elsewhere) leave their three ints unused.
+  private keys: Int32Array
+  // Linear probing over id + 1 of each entry, 0 for a free slot (so a new
+  // table needs no fill); kept at most half full, so probe runs stay short.
   private slots: Int32Array
   private count = 0
 
-  /** A table with room for `capacity` entries before it grows. */
-  constructor(capacity = 0) {
-    let size = minSlots * 4
-    while (size < 8 * capacity) size *= 2
-    this.slots = new Int32Array(capacity > 0 ? size : 0).fill(-1)
+  /** A table for ids from `first`, with room for `capacity` entries before it grows. */
+  constructor(
+    private readonly first: number,
+    capacity = 0,
+  ) {
+    let size = minSlots
+    while (size < 2 * capacity) size *= 2
+    this.slots = new Int32Array(capacity > 0 ? size : 0)
+    this.keys = new Int32Array(3 * capacity)
   }
 
   /** The index of the key's slot, or of the free slot where it would go. */
   private slot(op: number, a: number, b: number): number {
-    const { slots } = this
-    const mask = (slots.length >> 2) - 1
+    const { slots, keys, first } = this
+    const mask = slots.length - 1
     // Combine, then scramble every bit into the low ones the mask keeps
     // (MurmurHash3's finaliser).
     let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 1, 0x27d4eb2d) ^ Math.imul(op + 1, 0x165667b1)
@@ -89,36 +103,50 @@ class OperandTable {
     h ^= h >>> 13
     h = Math.imul(h, 0xc2b2ae35)
     h ^= h >>> 16
-    let i = (h & mask) << 2
-    while (slots[i + 3] !== -1 && (slots[i] !== op || slots[i + 1] !== a || slots[i + 2] !== b)) {
-      i = (i + 4) & (slots.length - 1)
+    let i = h & mask
+    for (;;) {
+      const entry = slots[i]!
+      if (entry === 0) return i
+      const k = 3 * (entry - 1 - first)
+      if (keys[k] === op && keys[k + 1] === a && keys[k + 2] === b) return i
+      i = (i + 1) & mask
     }
-    return i
   }
 
   get(op: number, a: number, b: number): NodeId | undefined {
     if (this.count === 0) return undefined
-    const id = this.slots[this.slot(op, a, b) + 3]!
-    return id === -1 ? undefined : id
+    const entry = this.slots[this.slot(op, a, b)]!
+    return entry === 0 ? undefined : entry - 1
   }
 
   set(op: number, a: number, b: number, id: NodeId): void {
-    // Kept at most half full, so that probe runs stay short.
-    if (8 * (this.count + 1) > this.slots.length) this.grow()
+    const k = 3 * (id - this.first)
+    if (k + 3 > this.keys.length) {
+      const keys = new Int32Array(Math.max(2 * this.keys.length, k + 3, 3 * minSlots))
+      keys.set(this.keys)
+      this.keys = keys
+    }
+    if (2 * (this.count + 1) > this.slots.length) this.grow()
     const i = this.slot(op, a, b)
-    const { slots } = this
-    if (slots[i + 3] === -1) this.count++
-    slots[i] = op
-    slots[i + 1] = a
-    slots[i + 2] = b
-    slots[i + 3] = id
+    if (this.slots[i] === 0) this.count++
+    this.keys[k] = op
+    this.keys[k + 1] = a
+    this.keys[k + 2] = b
+    this.slots[i] = id + 1
   }
 
   private grow(): void {
     const old = this.slots
-    this.slots = new Int32Array(Math.max(minSlots * 4, old.length * 2)).fill(-1)
+    this.slots = new Int32Array(Math.max(minSlots, 2 * old.length))
     this.count = 0
-    for (let i = 0; i < old.length; i += 4) if (old[i + 3] !== -1) this.set(old[i]!, old[i + 1]!, old[i + 2]!, old[i + 3]!)
+    const { keys, first } = this
+    for (let i = 0; i < old.length; i++) {
+      const entry = old[i]!
+      if (entry === 0) continue
+      const k = 3 * (entry - 1 - first)
+      this.slots[this.slot(keys[k]!, keys[k + 1]!, keys[k + 2]!)] = entry
+      this.count++
+    }
   }
 }
 
@@ -141,13 +169,17 @@ export class ConsTable {
   /** Number of layers below this one. */
   readonly depth: number
 
-  /** A layer over `parent`, with room for about `capacity` attribute-free nodes. */
+  /**
+   * A layer over `parent` for the nodes of one build, numbered from `first`
+   * on, with room for about `capacity` attribute-free nodes.
+   */
   constructor(
-    private readonly parent?: ConsTable,
+    private readonly parent: ConsTable | undefined,
+    first: number,
     capacity = 0,
   ) {
     this.depth = parent === undefined ? 0 : parent.depth + 1
-    this.operands = new OperandTable(capacity)
+    this.operands = new OperandTable(first, capacity)
   }
 
   /** The id of the node with this identity, if any layer has it. */
@@ -221,18 +253,7 @@ const KEYED = 2
 const kindOf = (op: OpName, inputs: readonly NodeId[], attrs: Attrs): number => {
   if (op === 'const') {
     const { value, shape } = attrs
-    const scalar =
-      typeof value === 'number' &&
-      !Object.is(value, -0) &&
-      attrs.values === undefined &&
-      (shape === undefined || shape.length === 0) &&
-      attrs.name === undefined &&
-      attrs.axes === undefined &&
-      !attrs.keepdims &&
-      attrs.axis === undefined &&
-      attrs.perm === undefined &&
-      attrs.start === undefined &&
-      attrs.end === undefined
+    const scalar = typeof value === 'number' && !Object.is(value, -0) && (shape === undefined || shape.length === 0) && onlyValueAndShape(attrs)
     return scalar ? SCALAR : KEYED
   }
   return inputs.length >= 1 && inputs.length <= 2 && isPlain(attrs) ? OPERANDS : KEYED
@@ -245,7 +266,7 @@ const tableCache = new WeakMap<Graph, ConsTable>()
 const maxDepth = 6
 
 const flatTable = (graph: Graph): ConsTable => {
-  const table = new ConsTable()
+  const table = new ConsTable(undefined, 0, graph.nodes.length)
   graph.nodes.forEach((n, id) => table.add(id, n))
   tableCache.set(graph, table)
   return table

@@ -24,6 +24,7 @@ export {
   type UnaryOp,
 } from './ops.js'
 export { flopsOf } from './cost.js'
+export { erfSeriesCoefficients } from './erf-series.js'
 export { build, type Builder, buildOrThrow, type Built, type ElementwiseMethods } from './builder.js'
 export {
   arithmeticRules,

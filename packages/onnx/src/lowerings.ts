@@ -1,4 +1,4 @@
-import { type OpName, sizeOf } from '@backprop/graph'
+import { erfSeriesCoefficients, type OpName, sizeOf } from '@backprop/graph'
 import { dataTypeOf, type Emitter } from './emitter.js'
 import { lowerMatmul, lowerTranspose } from './products.js'
 
@@ -78,8 +78,7 @@ const erf64: Lowering = (e, [x]) => {
   const add = (a: string, b: string): string => e.emit('Add', [a, b])
   const a = e.emit('Abs', [x!])
   const z = mul(x!, x!)
-  let factorial = 1
-  const series = Array.from({ length: 25 }, (_, n) => (n % 2 === 0 ? 1 : -1) / ((factorial *= Math.max(n, 1)) * (2 * n + 1)))
+  const series = erfSeriesCoefficients(25)
   const p = series.slice(0, -1).reduceRight((acc, c) => add(e.scalar(c), mul(z, acc)), e.scalar(series.at(-1)!))
   const small = mul(mul(e.scalar(2 / Math.sqrt(Math.PI)), x!), p)
   // The fraction at max(|x|, 1.5), so that it stays finite where the series is taken.

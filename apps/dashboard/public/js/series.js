@@ -104,6 +104,18 @@ export const num = (value) => {
 const point = (x) => (x !== null && Number.isFinite(x) ? x : null)
 
 /**
+ * Copies the figures an epoch or done event reports into `f`.
+ * @param {Figures} f
+ * @param {EpochEvent | DoneEvent} event
+ */
+const takeFigures = (f, event) => {
+  f.trainLoss = num(event.trainLoss)
+  f.testLoss = num(event.testLoss)
+  f.testAccuracy = num(event.testAccuracy)
+  f.samplesPerSecond = num(event.samplesPerSecond)
+}
+
+/**
  * Adds one event to the series (mutating it: the page owns it alone).
  * @param {Series} series
  * @param {TrainEvent} event
@@ -132,10 +144,7 @@ export const addEvent = (series, event) => {
     case 'epoch': {
       f.epoch = event.epoch
       f.step = event.steps
-      f.trainLoss = num(event.trainLoss)
-      f.testLoss = num(event.testLoss)
-      f.testAccuracy = num(event.testAccuracy)
-      f.samplesPerSecond = num(event.samplesPerSecond)
+      takeFigures(f, event)
       const last = series.epochX[series.epochX.length - 1]
       if (last !== undefined && event.epoch <= last) return
       series.epochX.push(event.epoch)
@@ -157,10 +166,7 @@ export const addEvent = (series, event) => {
     case 'done':
       f.epoch = event.epochs
       f.step = event.steps
-      f.trainLoss = num(event.trainLoss)
-      f.testLoss = num(event.testLoss)
-      f.testAccuracy = num(event.testAccuracy)
-      f.samplesPerSecond = num(event.samplesPerSecond)
+      takeFigures(f, event)
       return
     case 'error':
       f.error = event.message

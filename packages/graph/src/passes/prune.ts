@@ -60,18 +60,27 @@ export const pruneScratch = (
   nodes: Node[],
   outputs: readonly NodeId[],
 ): { readonly rooted: Rooted; readonly renumber: Int32Array } => {
-  const keep = ancestors({ nodes }, outputs)
+  // Scratch nodes come from a builder, so operands precede their consumers:
+  // one walk down the ids marks what the outputs need, with no stack.
   const renumber = new Int32Array(nodes.length).fill(-1)
-  const kept = new Array<Node>(keep.length)
-  for (let k = 0; k < keep.length; k++) {
-    const id = keep[k]!
+  for (const o of outputs) renumber[o] = 0
+  let count = 0
+  for (let id = nodes.length - 1; id >= 0; id--) {
+    if (renumber[id]! < 0) continue
+    count++
+    const inputs = nodes[id]!.inputs
+    for (let j = 0; j < inputs.length; j++) renumber[inputs[j]!] = 0
+  }
+  const kept = new Array<Node>(count)
+  for (let id = 0, k = 0; id < nodes.length; id++) {
+    if (renumber[id]! < 0) continue
     renumber[id] = k
     const n = nodes[id]!
     // Operands come first, so theirs are renumbered already.
     const inputs = n.inputs as NodeId[]
     for (let j = 0; j < inputs.length; j++) inputs[j] = renumber[inputs[j]!]!
     Object.freeze(inputs)
-    kept[k] = Object.freeze(n)
+    kept[k++] = Object.freeze(n)
   }
   return {
     rooted: { graph: Object.freeze({ nodes: Object.freeze(kept) }), outputs: outputs.map((o) => renumber[o]!) },

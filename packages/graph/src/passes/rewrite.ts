@@ -103,7 +103,9 @@ const sweepOnce = (
   for (const o of outputs) uses[o]!++
   // Only ancestors of the outputs are rebuilt: mark them walking down the ids.
   for (let id = nodes.length - 1; id >= 0; id--) {
-    if (uses[id]) for (const i of nodes[id]!.inputs) uses[i]!++
+    if (!uses[id]) continue
+    const inputs = nodes[id]!.inputs
+    for (let j = 0; j < inputs.length; j++) uses[inputs[j]!]!++
   }
   let kept: SettlingBuilder['kept'] = []
   // Operand lists by arity, reused: the builder copies what it keeps.
@@ -146,9 +148,10 @@ const keptAlone = (rooted: Rooted, kept: readonly number[], moved: Int32Array): 
   const consumer = new Int32Array(nodes.length)
   for (const o of rooted.outputs) uses[o]! += 2
   for (let id = 0; id < nodes.length; id++) {
-    for (const i of nodes[id]!.inputs) {
-      uses[i]!++
-      consumer[i] = id
+    const inputs = nodes[id]!.inputs
+    for (let j = 0; j < inputs.length; j++) {
+      uses[inputs[j]!]!++
+      consumer[inputs[j]!] = id
     }
   }
   return kept.some((entry) => {

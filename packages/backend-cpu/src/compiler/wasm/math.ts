@@ -1,3 +1,4 @@
+import { erfSeriesCoefficients } from '@backprop/graph'
 import type { Func, Local } from './func.js'
 import { simd } from './opcodes.js'
 
@@ -97,14 +98,10 @@ export const tanhF64x2 = (f: Func, x: Local, out: Local): void => {
   f.simd(simd.v128Bitselect).set(out)
 }
 
-// erf's Maclaurin coefficients (-1)^n / (n! (2n+1)), n = 0..71: at |x| = 4 the
-// last term is below 1e-13, and the largest (about 1e5, at n = 16) leaves
-// float64 rounding errors near 1e-11, far below a float32 ulp of erf there.
-const erfCoefficients = Array.from({ length: 72 }, (_, n) => {
-  let factorial = 1
-  for (let k = 2; k <= n; k++) factorial *= k
-  return (n % 2 === 0 ? 1 : -1) / (factorial * (2 * n + 1))
-})
+// erf's Maclaurin coefficients, n = 0..71: at |x| = 4 the last term is below
+// 1e-13, and the largest (about 1e5, at n = 16) leaves float64 rounding errors
+// near 1e-11, far below a float32 ulp of erf there.
+const erfCoefficients = erfSeriesCoefficients(72)
 
 /**
  * `out = erf(x)` on f64x2 values, for float32 results: x clamped to
