@@ -40,6 +40,7 @@ export {
   maxFoldSize,
   type NodeSource,
   onOps,
+  type OperandSwap,
   type Pass,
   productRules,
   prune,

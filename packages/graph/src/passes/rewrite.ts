@@ -3,7 +3,7 @@ import type { Graph, NodeId } from '../graph.js'
 import type { OpName } from '../ops.js'
 import { makePass, type Pass, type Rooted } from './pass.js'
 import { pruneScratch } from './prune.js'
-import { type ChainFamily, type RuleFunction, SettlingBuilder } from './rule-context.js'
+import { type ChainFamily, type OperandSwap, type RuleFunction, SettlingBuilder } from './rule-context.js'
 
 /**
  * One local rewrite rule: given node `id` (whose operands are already
@@ -35,12 +35,23 @@ import { type ChainFamily, type RuleFunction, SettlingBuilder } from './rule-con
 export type Rewrite = RuleFunction & {
   /** The ops at whose nodes the rule can fire; all when absent. */
   readonly ops?: readonly OpName[]
+  /**
+   * For a rule that puts the two operands of a commutative op in order:
+   * true when it would rewrite a new node `op(a, c)` to `op(c, a)` and
+   * nothing else. The sweep then builds `op(c, a)` in the first place
+   * (when the rule is the first of its table with a `swaps` for that op), so
+   * that a large graph does not build, hash and drop a node per swapped pair.
+   * It must agree with the rule, and the rules before it in the table must
+   * not fire at such a pair.
+   */
+  readonly swaps?: OperandSwap
 }
 
 /**
  * Tags a rule with the ops it can fire at, so that the driver tries it only
- * at nodes of those ops. The rule itself should still check the op: it may
- * be called directly.
+ * at nodes of those ops, and with the operand swap it makes, if any (see
+ * {@link Rewrite}'s `swaps`). The rule itself should still check the op: it
+ * may be called directly.
  *
  * @example
  * ```ts
@@ -50,7 +61,8 @@ export type Rewrite = RuleFunction & {
  * ```
  * @category Rewrites
  */
-export const onOps = (ops: readonly OpName[], rule: RuleFunction): Rewrite => Object.assign(rule, { ops })
+export const onOps = (ops: readonly OpName[], rule: RuleFunction, swaps?: OperandSwap): Rewrite =>
+  Object.assign(rule, swaps === undefined ? { ops } : { ops, swaps })
 
 /**
  * Options of a rewrite sweep.

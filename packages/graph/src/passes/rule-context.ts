@@ -65,18 +65,36 @@ export interface RewriteContext extends Builder {
  */
 export type RuleFunction = (b: RewriteContext, id: NodeId, node: Node) => NodeId | undefined
 
+/**
+ * True when a rule would rewrite `op(a, c)`, a node it has not seen yet, to
+ * `op(c, a)` and do nothing else: see `Rewrite.swaps`.
+ *
+ * @category Rewrites
+ */
+export type OperandSwap = (b: RewriteContext, op: OpName, a: NodeId, c: NodeId) => boolean
+
 /** A rule and the ops it fires at, as `rewrite.ts` defines {@link Rewrite}s. */
-type TaggedRule = RuleFunction & { readonly ops?: readonly OpName[] }
+type TaggedRule = RuleFunction & { readonly ops?: readonly OpName[]; readonly swaps?: OperandSwap }
 
-// The rules of a table that can fire at each op, computed once per table.
-const dispatchCache = new WeakMap<readonly TaggedRule[], Readonly<Record<string, readonly TaggedRule[]>>>()
+/** A table's rules by the op they can fire at, and the operand swap of the first of them that has one. */
+interface Dispatch {
+  readonly rules: Readonly<Record<string, readonly TaggedRule[]>>
+  readonly swaps: Readonly<Record<string, OperandSwap | undefined>>
+}
 
-const dispatch = (rules: readonly TaggedRule[]): Readonly<Record<string, readonly TaggedRule[]>> => {
+// Computed once per table.
+const dispatchCache = new WeakMap<readonly TaggedRule[], Dispatch>()
+
+const dispatch = (rules: readonly TaggedRule[]): Dispatch => {
   let table = dispatchCache.get(rules)
   if (table === undefined) {
     const byOp: Record<string, TaggedRule[]> = {}
-    for (const op of opNames) byOp[op] = rules.filter((r) => r.ops === undefined || r.ops.includes(op))
-    table = byOp
+    const swaps: Record<string, OperandSwap | undefined> = {}
+    for (const op of opNames) {
+      byOp[op] = rules.filter((r) => r.ops === undefined || r.ops.includes(op))
+      swaps[op] = byOp[op].find((r) => r.swaps !== undefined)?.swaps
+    }
+    table = { rules: byOp, swaps }
     dispatchCache.set(rules, table)
   }
   return table
@@ -114,6 +132,7 @@ export class SettlingBuilder extends OpMethods implements RewriteContext {
   readonly kept: number[] = []
   private depth = 0
   private readonly byOp: Readonly<Record<string, readonly TaggedRule[]>>
+  private readonly swapsByOp: Readonly<Record<string, OperandSwap | undefined>>
 
   constructor(
     private readonly inner: Builder,
@@ -121,7 +140,9 @@ export class SettlingBuilder extends OpMethods implements RewriteContext {
     private readonly maxSteps: number,
   ) {
     super()
-    this.byOp = dispatch(rules)
+    const table = dispatch(rules)
+    this.byOp = table.rules
+    this.swapsByOp = table.swaps
   }
 
   node(id: NodeId): Node {
@@ -132,6 +153,11 @@ export class SettlingBuilder extends OpMethods implements RewriteContext {
   }
 
   apply(op: OpName, inputs: readonly NodeId[], attrs?: Attrs, dtype?: DType): NodeId {
+    // A pair the rules would only swap is built swapped: no node to throw away.
+    const swaps = inputs.length === 2 ? this.swapsByOp[op] : undefined
+    if (swaps !== undefined && swaps(this, op, inputs[0]!, inputs[1]!)) {
+      return this.settle(this.inner.apply(op, [inputs[1]!, inputs[0]!], attrs, dtype))
+    }
     return this.settle(this.inner.apply(op, inputs, attrs, dtype))
   }
 

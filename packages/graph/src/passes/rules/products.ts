@@ -63,6 +63,14 @@ const compareIds = (orderA: number, a: NodeId, orderB: number, b: NodeId): numbe
 
 const compare = (a: Factor, b: Factor): number => compareIds(a.order, a.id, b.order, b.id)
 
+/** True for two plain factors out of order, `y*x`, which the gathering writes `x*y`. */
+const plainPairSwapped = (b: RewriteContext, p: NodeId, q: NodeId): boolean => {
+  if (p === q) return false
+  const a = b.node(p)
+  const x = b.node(q)
+  return isPlain(a) && isPlain(x) && compareIds(orderOf(a, false), p, orderOf(x, false), q) > 0
+}
+
 /**
  * True for a constant times or over a factor that is not a product itself,
  * such as the `0.5/sqrt(s)` of a derivative rule: gathering it into each of
@@ -259,7 +267,7 @@ const gatherProducts: Rewrite = onOps(['mul', 'div', 'neg'], (b, id, n) => {
   }
   // y*x -> x*y for two plain factors, without gathering.
   const [p, q] = n.inputs as [NodeId, NodeId]
-  if (n.op === 'mul' && p !== q && isPlain(b.node(p)) && isPlain(b.node(q))) return b.applyHead('mul', [q, p])
+  if (n.op === 'mul' && plainPairSwapped(b, p, q)) return b.applyHead('mul', [q, p])
   const g: Gathering = { num: 1, den: 1, factors: [], budget: maxDescend, shape: n.shape, zeroDivisor: false }
   if (n.op === 'neg') {
     g.num = -1
@@ -271,7 +279,7 @@ const gatherProducts: Rewrite = onOps(['mul', 'div', 'neg'], (b, id, n) => {
   const result = rebuild(b, g, n)
   if (result === id) b.markCanonical(id)
   return result
-})
+}, (b, op, p, q) => op === 'mul' && plainPairSwapped(b, p, q))
 
 /**
  * Gathers a product: reads a chain of `mul`, `div` and `neg` nodes as a

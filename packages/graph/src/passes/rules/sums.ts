@@ -268,6 +268,14 @@ const inOrder = (b: RewriteContext, n: Node): number => {
   return compareKeys(lastKey, newKey) < 0 ? STARTS_FIRST : 0
 }
 
+/** True for two plain terms out of order, `y + x`, which the collection writes `x + y`. */
+const atomPairSwapped = (b: RewriteContext, p: NodeId, q: NodeId): boolean => {
+  if (p === q) return false
+  const a = b.node(p)
+  const x = b.node(q)
+  return isAtom(a) && isAtom(x) && (orderOf(a) - orderOf(x) || p - q) > 0
+}
+
 // constant + c1*t1 + c2*t2 - ..., like terms merged, in canonical order.
 const collectSums: Rewrite = onOps(['add', 'sub', 'neg'], (b, id, n) => {
   if (n.op === 'neg') {
@@ -282,7 +290,7 @@ const collectSums: Rewrite = onOps(['add', 'sub', 'neg'], (b, id, n) => {
   }
   // y + x -> x + y for two plain terms, without collecting.
   const [p, q] = n.inputs as [NodeId, NodeId]
-  if (n.op === 'add' && p !== q && isAtom(b.node(p)) && isAtom(b.node(q))) return b.applyHead('add', [q, p], STARTS_FIRST)
+  if (n.op === 'add' && atomPairSwapped(b, p, q)) return b.applyHead('add', [q, p], STARTS_FIRST)
   const c: Collection = { constant: 0, items: [], budget: maxDescend, shape: n.shape }
   if (n.op === 'neg') {
     visit(b, c, n.inputs[0]!, -1)
@@ -293,7 +301,7 @@ const collectSums: Rewrite = onOps(['add', 'sub', 'neg'], (b, id, n) => {
   const [result, resultMark] = rebuild(b, c, n)
   if (result === id) b.markCanonical(id, resultMark)
   return result
-})
+}, (b, op, p, q) => op === 'add' && atomPairSwapped(b, p, q))
 
 /**
  * Collects like terms: reads a chain of `add`, `sub` and `neg` nodes as a
