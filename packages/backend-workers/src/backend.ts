@@ -87,6 +87,8 @@ export interface WorkersBackendOptions {
  * @category Backend
  */
 export interface WorkersBackend extends Backend {
+  /** Batch inputs given in a `SharedArrayBuffer` are read by the workers in place: no copy per run. */
+  readonly sharedBatchInputs: true
   /** The number of participants runs are spread over: the calling thread and `workers - 1` worker threads. */
   readonly workers: number
   /**
@@ -159,6 +161,8 @@ export const makeWorkersBackend = (options: WorkersBackendOptions, hooks?: PoolH
   let compiled = 0
   return {
     name: 'workers',
+    // A worker reads its rows of a batch input in shared memory where they are, rather than from a copy in the run buffer.
+    sharedBatchInputs: true,
     workers,
     runningWorkers: () => pool.running,
     start: () => pool.start(),

@@ -55,7 +55,11 @@
  *    worker's run message as soon as its rows are in place. Shard 0's rows
  *    are never copied: the calling thread reads them in place from the
  *    caller's arrays (the CPU executable copies them into its own buffers,
- *    as it does for any feed);
+ *    as it does for any feed). Batch inputs that the caller gives in
+ *    `SharedArrayBuffer` memory are not copied at all: the run message
+ *    tells each worker where its rows are, and it reads them there (the
+ *    backend's `sharedBatchInputs`; the trainer draws its batches into such
+ *    arrays);
  * 2. each worker runs its shard on typed-array views of the run buffer (no
  *    copy, no serialisation) and writes its outputs straight into its own
  *    region of the same buffer (the CPU backend's `runInto`: no output
@@ -102,10 +106,15 @@
  * runs of `backprop train --batch 512`), what a run pays besides its
  * steps is kept off the steps' clock where it can be: the threads boot
  * once per backend (`start()`, which the command calls before loading the
- * data), a worker compiles its shard graph while the calling thread
- * compiles its own (the graph is sent first), and then runs it once on
- * zeros, so that its first real step does not wait for its code to
- * compile. Drawing the batches and the trainer's bookkeeping stay in the
+ * data); a worker compiles its shard graph while the calling thread
+ * compiles its own (the graph is sent first); every participant then
+ * warms its executables up (`CpuExecutable.warmUp`: the pages of its
+ * buffers backed, its WebAssembly compiled, its JavaScript run), run
+ * buffers are made with their pages written, and `compile` returns only
+ * once each worker says its shard is ready. So a program's first real run
+ * costs about what its later runs do, and the trainer, which compiles
+ * every program of a run before the first epoch, meets no compile inside
+ * one. Drawing the batches and the trainer's bookkeeping stay in the
  * calling thread, between steps.
  *
  * **Determinism.** For a given number of participants the shard boundaries

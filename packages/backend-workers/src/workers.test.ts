@@ -57,6 +57,28 @@ describe('workers backend', () => {
     }
   })
 
+  it('reads batch inputs given in shared memory where they are: the same results, bit for bit, as from plain arrays', async () => {
+    const backend = workersBackend({ workers: 3, minFlops: 0 })
+    expect(backend.sharedBatchInputs).toBe(true)
+    const { graph, result } = perceptron(7)
+    const exe = unwrap(backend.compile(graph, [result.y, result.loss], { batchInputs: ['x', 't'] }))
+    const plain = feedsFor(7)
+    /** `t`'s values in a shared buffer, at an offset, as a view of a larger array refilled per batch would be. */
+    const shared = (t: Tensor): Tensor => {
+      const data = new Float64Array(new SharedArrayBuffer((t.data.length + 5) * 8), 40, t.data.length)
+      data.set(t.data)
+      return { ...t, data }
+    }
+    const expected = unwrap(await exe.run(plain))
+    const inPlace = unwrap(await exe.run({ ...plain, x: shared(plain.x!), t: shared(plain.t!) }))
+    expect(inPlace.map((o) => Array.from(o.data))).toEqual(expected.map((o) => Array.from(o.data)))
+    // And again from plain arrays, after runs that left the run buffer's rows unwritten.
+    const other = { ...feedsFor(7), x: tensor(values(21, 9), [7, 3]) }
+    const fromShared = unwrap(await exe.run({ ...other, x: shared(other.x!) }))
+    expect(fromShared.map((o) => Array.from(o.data))).toEqual(unwrap(await exe.run(other)).map((o) => Array.from(o.data)))
+    await exe.dispose()
+  })
+
   it('runs the whole graph in the calling thread, starting no worker, without batchInputs or with one worker, and says why', async () => {
     const { graph, result } = perceptron(6)
     for (const [workers, options, reason] of [

@@ -123,4 +123,14 @@ export interface Backend {
    * `FeedConflict` when an input and a param share a name.
    */
   compile(graph: Graph, outputs: readonly NodeId[], options?: CompileOptions): Either<BackendError, Executable>
+  /**
+   * True for a backend whose runs read batch inputs (see
+   * {@link CompileOptions.batchInputs}) given in `SharedArrayBuffer` memory
+   * where they are, from other threads, rather than copying them first: a
+   * caller that refills one array per batch input (a training loop) saves a
+   * copy per run by making that array shared, and then must leave it as it
+   * is until the run resolves. Absent (false) elsewhere, where a plain array
+   * is copied fastest.
+   */
+  readonly sharedBatchInputs?: boolean
 }

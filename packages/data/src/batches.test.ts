@@ -53,6 +53,21 @@ describe('batches', () => {
     expect(buffers.size).toBe(2)
   })
 
+  it('with reuse and shared, refills one pair of arrays in shared memory with the same rows', () => {
+    const ds = ramp(37)
+    for (const dtype of ['f64', 'f32'] as const) {
+      const plain = Array.from(batches(ds, 8, { seed: 3, epoch: 2, dtype }), (b) => ({ x: Array.from(b.x), t: Array.from(b.t) }))
+      let k = 0
+      for (const b of batches(ds, 8, { seed: 3, epoch: 2, reuse: true, shared: true, dtype })) {
+        expect(b.x.buffer).toBeInstanceOf(SharedArrayBuffer)
+        expect(b.t.buffer).toBeInstanceOf(SharedArrayBuffer)
+        expect(b.x).toBeInstanceOf(dtype === 'f32' ? Float32Array : Float64Array)
+        expect({ x: Array.from(b.x), t: Array.from(b.t) }).toEqual(plain[k++])
+      }
+      expect(k).toBe(plain.length)
+    }
+  })
+
   it('with dtype f32, yields the same rows rounded to float32, fresh or reused', () => {
     const ds = { ...ramp(29), x: Float64Array.from({ length: 58 }, (_, k) => Math.PI * (k - 20) / 7) }
     for (const reuse of [false, true]) {

@@ -161,7 +161,9 @@ export const runTraining = async (
       let samples = 0
       let busy = 0
       // Each batch is done with before the next is drawn, so one pair of arrays serves them all.
-      for (const batch of batches(o.data, batchSize, { seed, epoch, reuse: true, dtype: batchDType(progs) })) {
+      // In shared memory where the backend's threads read the batches in place (see `Backend.sharedBatchInputs`).
+      const shared = o.backend.sharedBatchInputs === true
+      for (const batch of batches(o.data, batchSize, { seed, epoch, reuse: true, shared, dtype: batchDType(progs) })) {
         if (signal.aborted) return
         if (stepper === undefined) {
           const first = progs.updating(batch.size)

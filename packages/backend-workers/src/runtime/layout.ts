@@ -1,6 +1,6 @@
 import type { Feeds, FeedSpec, TensorData } from '@backprop/backend'
 import { type DType, type Shape, sizeOf } from '@backprop/graph'
-import type { BufferView, FeedView } from './protocol.js'
+import type { BufferView, FeedView, RowsInPlace } from './protocol.js'
 
 /**
  * One required feed's place in a run buffer.
@@ -135,14 +135,38 @@ export const writeShared = (buffer: SharedArrayBuffer, layout: RunLayout, feeds:
 }
 
 /**
+ * Whether `data` lies in a `SharedArrayBuffer`: a batch input given so is
+ * read by the workers where it is (see {@link rowsInPlace}) rather than
+ * copied into the run buffer.
+ *
+ * @internal
+ */
+export const inSharedMemory = (data: TensorData): boolean => data.buffer instanceof SharedArrayBuffer
+
+/**
+ * Where rows `[start, ...)` of the batch inputs given in shared memory lie,
+ * for the worker of those rows to read in place.
+ *
+ * @internal
+ */
+export const rowsInPlace = (layout: RunLayout, feeds: Feeds, start: number): RowsInPlace[] =>
+  layout.feeds.flatMap((slot) => {
+    const data = feeds[slot.name]!.data
+    if (!slot.batched || !inSharedMemory(data)) return []
+    const row = sizeOf(slot.shape.slice(1))
+    return [{ name: slot.name, buffer: data.buffer as SharedArrayBuffer, byteOffset: data.byteOffset + start * row * bytesOf(slot.dtype) }]
+  })
+
+/**
  * Copies rows `[start, start + rows)` of the split feeds into `buffer`, so
- * that a shard can start as soon as its own rows are in place.
+ * that a shard can start as soon as its own rows are in place; those in
+ * shared memory already are left where they are (see {@link rowsInPlace}).
  *
  * @internal
  */
 export const writeRows = (buffer: SharedArrayBuffer, layout: RunLayout, feeds: Feeds, start: number, rows: number): void => {
   for (const slot of layout.feeds) {
-    if (!slot.batched) continue
+    if (!slot.batched || inSharedMemory(feeds[slot.name]!.data)) continue
     const row = sizeOf(slot.shape.slice(1))
     const data = feeds[slot.name]!.data.subarray(start * row, (start + rows) * row)
     viewOf(buffer, { dtype: slot.dtype, byteOffset: slot.byteOffset + start * row * bytesOf(slot.dtype), length: data.length }).set(data)
@@ -169,9 +193,16 @@ export const shardViews = (layout: RunLayout, start: number, rows: number): Feed
   })
 
 /**
- * The feeds of a shard as views into `buffer` (in the worker).
+ * The feeds of a shard as views into `buffer` (in the worker), or, for
+ * the batch inputs named in `inPlace`, into the caller's shared arrays.
  *
  * @internal
  */
-export const readFeeds = (buffer: SharedArrayBuffer, views: readonly FeedView[]): Feeds =>
-  Object.fromEntries(views.map((v) => [v.name, { shape: v.shape, dtype: v.dtype, data: viewOf(buffer, v) }]))
+export const readFeeds = (buffer: SharedArrayBuffer, views: readonly FeedView[], inPlace?: readonly RowsInPlace[]): Feeds =>
+  Object.fromEntries(
+    views.map((v) => {
+      const rows = inPlace?.find((r) => r.name === v.name)
+      const data = rows === undefined ? viewOf(buffer, v) : viewOf(rows.buffer, { ...v, byteOffset: rows.byteOffset })
+      return [v.name, { shape: v.shape, dtype: v.dtype, data }]
+    }),
+  )

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads'
 import { spawnWorker } from './entry.js'
 import { MAX_RUN_ID } from './layout.js'
-import type { LoadMessage, Reply, StagedFault } from './protocol.js'
+import type { LoadMessage, Reply, RowsInPlace, StagedFault } from './protocol.js'
 
 /**
  * Test hooks of a pool: see the worker threads it starts and posts to, and
@@ -153,8 +153,8 @@ export class WorkerPool {
     if (live !== undefined && live.loaded.delete(exe)) this.post(live, { type: 'unload', exe })
   }
 
-  /** Runs executable `exe` in slot `slot` (1 or more) on the feeds in `buffer`. */
-  run(slot: number, exe: number, buffer: SharedArrayBuffer): PostedRun {
+  /** Runs executable `exe` in slot `slot` (1 or more) on the feeds in `buffer`, and any batch inputs in place in `rows`. */
+  run(slot: number, exe: number, buffer: SharedArrayBuffer, rows?: readonly RowsInPlace[]): PostedRun {
     // Run ids are positive, so that minus an id (a failure in the control word) never equals an id.
     this.lastRun = this.lastRun >= MAX_RUN_ID ? 1 : this.lastRun + 1
     const id = this.lastRun
@@ -167,7 +167,7 @@ export class WorkerPool {
     const result = new Promise<ShardResult>((resolve) => {
       live.pending.set(id, resolve)
       if (live.pending.size === 1) live.worker.ref()
-      sent = this.post(live, { type: 'run', exe, run: id, buffer })
+      sent = this.post(live, rows === undefined || rows.length === 0 ? { type: 'run', exe, run: id, buffer } : { type: 'run', exe, run: id, buffer, rows })
       if (sent) this.hooks.onRunPosted?.(slot, live.worker, id)
     })
     return { id, sent, result }

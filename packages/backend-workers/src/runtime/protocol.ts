@@ -84,6 +84,24 @@ export interface RunMessage {
   readonly run: number
   /** The run buffer, laid out as the load message says; shared, never copied. */
   readonly buffer: SharedArrayBuffer
+  /**
+   * The batch inputs that the caller gave in shared memory, which the
+   * worker reads its rows of in place instead of from the run buffer:
+   * where its rows start in which buffer, by feed name.
+   */
+  readonly rows?: readonly RowsInPlace[]
+}
+
+/**
+ * Where a worker's rows of one batch input lie, outside the run buffer.
+ *
+ * @internal
+ */
+export interface RowsInPlace {
+  readonly name: string
+  readonly buffer: SharedArrayBuffer
+  /** Byte offset of the worker's first row. */
+  readonly byteOffset: number
 }
 
 /**

@@ -3,7 +3,7 @@ import { type BackendError, type Feeds, type FeedSpec, internalError, type Tenso
 import type { CpuExecutable } from '@backprop/backend-cpu'
 import { sizeOf } from '@backprop/graph'
 import { concatShards } from './combine.js'
-import { controlIndex, type RunLayout, runLayout, shardViews, viewOf, WAITING, writeRows, writeShared } from './layout.js'
+import { controlIndex, type RunLayout, rowsInPlace, runLayout, shardViews, viewOf, WAITING, writeRows, writeShared } from './layout.js'
 import type { Shard, ShardPlan } from '../splitting/plan.js'
 import type { PostedRun, ShardResult, WorkerPool } from './pool.js'
 import { type SummingBuffer, summingBuffer } from './sum.js'
@@ -217,7 +217,7 @@ export const shardRunner = (pool: WorkerPool, id: number, plan: ShardPlan, feedS
       const posted = others.map((shard, j) => {
         writeRows(buffer, layout, feeds, shard.start, shard.rows)
         Atomics.store(words, controlIndex(j + 1), 0)
-        return pool.run(shard.slot, id, buffer)
+        return pool.run(shard.slot, id, buffer, rowsInPlace(layout, feeds, shard.start))
       })
       const started = performance.now()
       const mine = computeOwn(local, feeds, taken)

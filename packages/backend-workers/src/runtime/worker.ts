@@ -47,7 +47,7 @@ const run = (message: RunMessage): { reply: Reply; control?: { index: number; va
   if ('error' in entry) return failed(entry.error)
   // Straight into this shard's region of the run buffer: nothing allocated, nothing copied afterwards.
   const result = entry.exe.runInto(
-    readFeeds(message.buffer, entry.feeds),
+    readFeeds(message.buffer, entry.feeds, message.rows),
     entry.results.map((view) => viewOf(message.buffer, view)),
   )
   if (E.isLeft(result)) return failed(result.left.message)
