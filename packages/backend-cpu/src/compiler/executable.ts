@@ -64,8 +64,18 @@ const windowOf = (arena: Arena, storage: number, spec: TensorSpec): TensorData =
   return arrayOf(arena, spec.dtype).subarray(base, base + sizeOf(spec.shape))
 }
 
-/** What {@link CpuExecutable.warmUp} runs on: a fraction, small enough to keep sums of products finite. */
-const WARM_UP_VALUE = 1 / 64
+/**
+ * Fills `window` with what {@link CpuExecutable.warmUp} runs on: fractions
+ * of both signs, below 1/2 (so that sums of products stay finite), that
+ * vary along every axis. Not zeros, which V8 takes for small integers: the
+ * JavaScript kernels would be compiled for them and deoptimised by the
+ * first real run; and not one value repeated, which leaves the branches
+ * that compare elements (the maximum of a softmax) half untried, with the
+ * same effect.
+ */
+const fillWarmUp = (window: TensorData): void => {
+  for (let i = 0; i < window.length; i++) window[i] = (((i * 7919) % 61) - 30) / 64
+}
 
 /**
  * How many times {@link CpuExecutable.warmUp} runs the steps. V8 first
@@ -213,10 +223,8 @@ export const compiledExecutable = (
     warmUp: () => {
       if (disposed || used) return
       touchPages(arena)
-      // Fractions, not zeros: JavaScript kernels that first met only zeros (small integers to V8) would be
-      // compiled for them and deoptimised by the first real run.
-      for (const f of feeds) f.window.fill(WARM_UP_VALUE)
-      for (const s of state) s.window.fill(WARM_UP_VALUE)
+      for (const f of feeds) fillWarmUp(f.window)
+      for (const s of state) fillWarmUp(s.window)
       try {
         for (let run = 0; run < WARM_UP_RUNS; run++) for (const step of steps) step()
       } catch {
