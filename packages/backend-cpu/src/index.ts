@@ -10,6 +10,7 @@
  */
 export { type CpuBackend, type CpuBackendOptions, cpuBackend, evaluate, evaluateOrThrow, statsOf } from './backend.js'
 export type { CpuExecutable } from './executable.js'
+export { touchPages } from './pages.js'
 export { type CpuCompileOptions, isStateful, type ParamStore, type ParamUpdate, type StatefulExecutable } from './state.js'
 export type { ProgramStats, Target } from './compiler/target/program.js'
 export type { Kernel, Step } from './reference/kernel.js'

@@ -17,6 +17,8 @@ interface Setup {
   readonly progs: Programs
   readonly params: Params
   readonly batchSize: number
+  /** Samples per chunk of the test evaluation (none without test data). */
+  readonly testChunk: number | undefined
   readonly seed: number
   readonly classification: boolean
   readonly stepEvery: number
@@ -66,6 +68,7 @@ const prepare = (o: TrainOptions): E.Either<TrainError, Setup> => {
     progs: progs.right,
     params: params.right,
     batchSize,
+    testChunk: test !== undefined && test.size > 0 ? Math.min(batchSize, test.size) : undefined,
     seed: o.seed ?? 0,
     classification: o.classification ?? data.classes !== undefined,
     stepEvery,
@@ -85,10 +88,11 @@ const prepare = (o: TrainOptions): E.Either<TrainError, Setup> => {
  * one, where it would slow the steps around it. A program that does not
  * compile is left to the step or evaluation that needs it to report.
  */
-const compileAhead = (o: TrainOptions, progs: Programs, batchSize: number): void => {
+const compileAhead = (o: TrainOptions, { progs, batchSize, testChunk }: Setup): void => {
+  // The sizes of the chunks `batches` cuts `total` samples into: full ones and, unless they divide it, one smaller.
   const sizes = (total: number, chunk: number): number[] => (total % chunk === 0 ? [chunk] : [chunk, total % chunk])
   for (const size of sizes(o.data.size, batchSize)) progs.updating(size)
-  if (o.test !== undefined && o.test.size > 0) for (const size of sizes(o.test.size, Math.min(batchSize, o.test.size))) progs.evaluation(size)
+  if (testChunk !== undefined) for (const size of sizes(o.test!.size, testChunk)) progs.evaluation(size)
   if (o.finalTrainLoss === true) for (const size of sizes(o.data.size, batchSize)) progs.evaluation(size)
 }
 
@@ -116,8 +120,10 @@ export const runTraining = async (
     emit(withParams<TrainErrorEvent>({ type: 'error', message: setup.left.message, step: null, epoch: null, checkpoint: null }, undefined))
     return
   }
-  const { progs, batchSize, seed, classification, stepEvery, yieldEveryMs, everyEpochs, clock } = setup.right
-  compileAhead(o, progs, batchSize)
+  const { progs, batchSize, testChunk, seed, classification, stepEvery, yieldEveryMs, everyEpochs, clock } = setup.right
+  compileAhead(o, setup.right)
+  // Batches in shared memory where the backend's threads read them in place (see `Backend.sharedBatchInputs`).
+  const shared = o.backend.sharedBatchInputs === true
   let checkpoint: string | null = null
   let step = 0
   let epoch = 0
@@ -161,8 +167,6 @@ export const runTraining = async (
       let samples = 0
       let busy = 0
       // Each batch is done with before the next is drawn, so one pair of arrays serves them all.
-      // In shared memory where the backend's threads read the batches in place (see `Backend.sharedBatchInputs`).
-      const shared = o.backend.sharedBatchInputs === true
       for (const batch of batches(o.data, batchSize, { seed, epoch, reuse: true, shared, dtype: batchDType(progs) })) {
         if (signal.aborted) return
         if (stepper === undefined) {
@@ -194,9 +198,8 @@ export const runTraining = async (
       let testLoss: number | null = null
       let testAccuracy: number | null = null
       let evaluation: Pick<EpochEvent, 'confusion' | 'misclassified'> = {}
-      if (o.test !== undefined && o.test.size > 0) {
-        const chunk = Math.min(batchSize, o.test.size)
-        const evaluated = await evaluateOn(progs, o.test, params, chunk, classification, signal, pace)
+      if (testChunk !== undefined) {
+        const evaluated = await evaluateOn(progs, o.test!, params, testChunk, classification, signal, pace)
         if (evaluated === undefined || signal.aborted) return
         if (E.isLeft(evaluated)) return fail(evaluated.left.message, null, kept())
         testLoss = evaluated.right.loss

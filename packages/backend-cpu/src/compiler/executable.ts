@@ -21,6 +21,7 @@ import { isContiguous } from './lower/views.js'
 import { type CpuExecutable, intoError } from '../executable.js'
 import { type Arena, arrayOf, baseOf } from './target/arena.js'
 import type { Program, ProgramStats } from './target/program.js'
+import { touchPages } from '../pages.js'
 
 /** Copies a view of the arena into `into`, or else into a fresh array that the caller owns; returns the array written. */
 const reader = (arena: Arena, view: View, spec: TensorSpec): ((into?: TensorData) => TensorData) => {
@@ -86,15 +87,6 @@ const fillWarmUp = (window: TensorData): void => {
  * real runs, they do not take a core from the runs.
  */
 const WARM_UP_RUNS = 4
-
-/** Bytes in the smallest page an operating system backs memory with. */
-const PAGE_BYTES = 4096
-
-/** Writes one byte of every page of the arena's buffer (its own value back), so that the pages are backed now rather than during a run. */
-const touchPages = (arena: Arena): void => {
-  const bytes = new Uint8Array(arena.f32.buffer)
-  for (let i = 0; i < bytes.length; i += PAGE_BYTES) bytes[i] = bytes[i]!
-}
 
 /** The value of a run that succeeded, shared rather than allocated per run. */
 const RAN: E.Either<BackendError, void> = E.right(undefined)
@@ -222,7 +214,7 @@ export const compiledExecutable = (
     run: async (given) => runSync(given),
     warmUp: () => {
       if (disposed || used) return
-      touchPages(arena)
+      touchPages(arena.f32.buffer)
       for (const f of feeds) fillWarmUp(f.window)
       for (const s of state) fillWarmUp(s.window)
       try {

@@ -1,26 +1,12 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { type BackendError, type Feeds, type FeedSpec, internalError, type Tensor, type TensorData, type TensorSpec, workerFailed } from '@backprop/backend'
-import type { CpuExecutable } from '@backprop/backend-cpu'
+import { type CpuExecutable, touchPages } from '@backprop/backend-cpu'
 import { sizeOf } from '@backprop/graph'
 import { concatShards } from './combine.js'
 import { controlIndex, type RunLayout, rowsInPlace, runLayout, shardViews, viewOf, WAITING, writeRows, writeShared } from './layout.js'
 import type { Shard, ShardPlan } from '../splitting/plan.js'
 import type { PostedRun, ShardResult, WorkerPool } from './pool.js'
 import { type SummingBuffer, summingBuffer } from './sum.js'
-
-/** Int32 words in the smallest page an operating system backs memory with. */
-const PAGE_WORDS = 1024
-
-/**
- * Writes a zero into every page of a fresh run buffer. The operating
- * system backs a page of memory only when it is first written, at a cost
- * that can be larger than a run's computing (a few milliseconds per
- * megabyte on some virtual machines): done once here, when the buffer is
- * made, rather than by the first runs that write each region.
- */
-const touchPages = (words: Int32Array): void => {
-  for (let i = 0; i < words.length; i += PAGE_WORDS) words[i] = 0
-}
 
 /** The first failure among the workers' answers, or `undefined` once all are done (without waiting for the rest after a failure, which may never answer). */
 const firstFailure = (runs: readonly Promise<ShardResult>[]): Promise<{ readonly shard: number; readonly reason: string } | undefined> =>
@@ -196,7 +182,7 @@ export const shardRunner = (pool: WorkerPool, id: number, plan: ShardPlan, feedS
     newBuffer: () => {
       const made = summingBuffer(layout.bytes)
       const words = new Int32Array(made.buffer)
-      touchPages(words)
+      touchPages(made.buffer)
       return { ...made, words, mine: layout.results[0]!.map((view) => viewOf(made.buffer, view)) }
     },
     awaitLoaded: (budgetMs) => {
