@@ -104,6 +104,15 @@ describe('held and fed parameters', () => {
     expect(counts.runs).toBe(28)
   })
 
+  it('reads the parameters out of an executable once per switch of programs, not again right after the snapshot of an epoch end', async () => {
+    const { backend, counts } = countingBackend(cpuBackend())
+    const events = await run(options(backend, momentum({ lr: 0.1 }), 'f64'))
+    expect(events[events.length - 1]!.type).toBe('done')
+    // Each epoch ends on a batch of 3 after batches of 5: one read to switch to the program of 3, one for the
+    // epoch's snapshot; the next epoch's first step writes the snapshot's values into the program of 5.
+    expect(counts.reads).toBe(2 * 4)
+  })
+
   it('feeds the parameters, slots and per-step scalars on a backend that does not hold them, disposing the executable it tried', async () => {
     const { backend, counts } = countingBackend(cpuBackend(), false)
     await run(options(backend, momentum({ lr: 0.1 }), 'f64'))

@@ -73,13 +73,23 @@ export interface StepperSetup {
  * last, or (before the first run and after a reset) in a set of values the
  * next run writes into its executable. Switching programs (a smaller last
  * batch) reads the values out of one executable and writes them into the
- * other.
+ * other; but values read since the executable last ran are still its
+ * values, so a switch right after a read (the first step of an epoch, after
+ * the snapshot of the epoch's end) writes those, rather than reading a
+ * fresh copy of every parameter and slot on the step's clock.
  */
 const holder = (initial: Feeds) => {
   let current: UpdateProgram | undefined
   let pending: Feeds = initial
-  const read = (): E.Either<BackendError, Readonly<Record<string, Tensor>>> =>
-    current === undefined ? E.right(pending) : current.exec.params.read()
+  /** What `read` returned since `current` last ran, if anything. */
+  let lastRead: Readonly<Record<string, Tensor>> | undefined
+  const read = (): E.Either<BackendError, Readonly<Record<string, Tensor>>> => {
+    if (current === undefined) return E.right(pending)
+    if (lastRead !== undefined) return E.right(lastRead)
+    const values = current.exec.params.read()
+    if (E.isRight(values)) lastRead = values.right
+    return values
+  }
   return {
     read,
     run: async (program: UpdateProgram, feeds: Feeds): Promise<E.Either<BackendError, readonly Tensor[]>> => {
@@ -90,11 +100,13 @@ const holder = (initial: Feeds) => {
         if (E.isLeft(written)) return written
         current = program
       }
+      lastRead = undefined
       return program.exec.run(feeds)
     },
     reset: (values: Feeds): void => {
       pending = values
       current = undefined
+      lastRead = undefined
     },
   }
 }

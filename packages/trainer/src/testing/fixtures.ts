@@ -1,6 +1,6 @@
 // Shared fixtures for the trainer's tests: small data sets, models, seeded
 // parameters, and a backend wrapper that counts what the trainer asks of it.
-import { type Backend, type Executable, type Feeds, isStateful } from '@backprop/backend'
+import { type Backend, type Executable, type Feeds, isStateful, type ParamStore } from '@backprop/backend'
 import { type Dataset, rng } from '@backprop/data'
 import { buildOrThrow, emptyGraph, type Graph } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
@@ -76,13 +76,15 @@ export interface Counts {
   /** The feeds of each run, in order (the tensors the trainer gave). */
   fed: Feeds[]
   disposes: number
+  /** Calls of `params.read` on the executables that hold parameters. */
+  reads: number
   /** Resolves once every executable compiled so far has been disposed. */
   allDisposed: () => Promise<void>
 }
 
 /**
- * Wraps a backend to count compiles (by the batch size of input `x`), runs
- * and disposals. Its executables hold parameters when the inner ones do,
+ * Wraps a backend to count compiles (by the batch size of input `x`), runs,
+ * parameter reads and disposals. Its executables hold parameters when the inner ones do,
  * unless `holdsParams` is false: then it is a backend that cannot, and the
  * trainer takes the path that feeds them.
  */
@@ -94,11 +96,19 @@ export const countingBackend = (inner: Backend, holdsParams = true): { backend: 
     feeds: [],
     fed: [],
     disposes: 0,
+    reads: 0,
     allDisposed: () =>
       counts.disposes === counts.compiles.length && counts.compiles.length > 0
         ? Promise.resolve()
         : new Promise((resolve) => waiting.push(resolve)),
   }
+  const counted = (params: ParamStore): ParamStore => ({
+    ...params,
+    read: () => {
+      counts.reads += 1
+      return params.read()
+    },
+  })
   const backend: Backend = {
     name: inner.name,
     compile: (graph, outputs, options) => {
@@ -120,7 +130,7 @@ export const countingBackend = (inner: Backend, holdsParams = true): { backend: 
           counts.disposes += 1
           if (counts.disposes === counts.compiles.length) waiting.splice(0).forEach((resolve) => resolve())
         },
-        ...(holdsParams && isStateful(compiled.right) ? { params: compiled.right.params } : {}),
+        ...(holdsParams && isStateful(compiled.right) ? { params: counted(compiled.right.params) } : {}),
       }
       return E.right(exec)
     },
