@@ -134,6 +134,23 @@ export class ModelWriter {
     for (const t of unread) this.initializers.splice(this.initializers.indexOf(t), 1)
   }
 
+  /**
+   * Renames the value `from`, written by a node of the model, to `to` in
+   * the node that writes it and in every node that reads it; `false`, and
+   * nothing renamed, when no node writes `from` (a model input or an
+   * initialiser).
+   */
+  rename(from: string, to: string): boolean {
+    if (!this.nodes.some((n) => n.output.includes(from))) return false
+    const swap = (v: string): string => (v === from ? to : v)
+    this.nodes.forEach((node, i) => {
+      if (node.input.includes(from) || node.output.includes(from)) {
+        this.nodes[i] = { ...node, input: node.input.map(swap), output: node.output.map(swap) }
+      }
+    })
+    return true
+  }
+
   /** Appends a node writing `output` (a fresh name unless given). */
   emit(opType: string, inputs: readonly string[], attrs: Readonly<Record<string, AttrValue>> = {}, output?: string): string {
     const out = output ?? this.fresh(opType.toLowerCase())
