@@ -75,6 +75,8 @@ export interface Emitter {
   valueOf(id: NodeId): string
   /** How many of the exported nodes read node `id`'s result (outputs count as readers). */
   uses(id: NodeId): number
+  /** Whether node `id`'s axis 0 is the dynamic batch axis, unknown until the model runs. */
+  batched(id: NodeId): boolean
 }
 
 /** What the exporter tells an {@link Emitter} about the graph around the node it lowers. */
@@ -181,6 +183,7 @@ export class ModelWriter {
       ...graph,
       node,
       id,
+      batched: (other) => this.batched.has(other),
       emit: (opType, inputs, attrs) => this.emit(opType, inputs, attrs),
       constant: (values, dims, type) => this.constant(values, dims, type),
       scalar: (value) => this.constant([value], [], node.dtype),
