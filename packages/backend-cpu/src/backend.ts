@@ -50,8 +50,9 @@ export interface CpuBackendOptions {
   /**
    * Fused multiply-add in the WebAssembly matrix products, from relaxed
    * SIMD's `relaxed_madd`. `'auto'` (the default): where the host's
-   * WebAssembly has relaxed SIMD (checked once), plain SIMD multiply and
-   * add otherwise; `false`: never; `true`: always, and compiling fails on
+   * WebAssembly has relaxed SIMD (checked once; on Node 20, whose V8 keeps
+   * it behind `--experimental-wasm-relaxed-simd`, the check turns that flag
+   * on), plain SIMD multiply and add otherwise; `false`: never; `true`: always, and compiling fails on
    * a host without it. Either way the products agree up to float rounding
    * (a fused multiply-add rounds once instead of twice).
    */

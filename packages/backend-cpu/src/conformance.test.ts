@@ -4,9 +4,9 @@ import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { cpuBackend, statsOf } from './index.js'
 import { compilesTo, missesFma, missesWasm } from './testing/engines.js'
-import { enableRelaxedSimd } from './testing/relaxed-simd.js'
+import { relaxedSimdSupported } from './compiler/wasm/support.js'
 
-const relaxed = enableRelaxedSimd()
+const relaxed = relaxedSimdSupported()
 
 // The suite runs once per engine. The plain JavaScript kernels take every
 // graph: the whole suite. The WebAssembly kernels (forced: the suite's

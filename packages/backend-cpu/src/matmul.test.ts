@@ -4,9 +4,9 @@ import { type Builder, buildOrThrow, type DType, emptyGraph, type NodeId } from 
 import { describe, expect, it } from 'vitest'
 import { type CpuBackendOptions, cpuBackend, statsOf } from './index.js'
 import { values } from './testing/random-graphs.js'
-import { enableRelaxedSimd } from './testing/relaxed-simd.js'
+import { relaxedSimdSupported } from './compiler/wasm/support.js'
 
-const relaxed = enableRelaxedSimd()
+const relaxed = relaxedSimdSupported()
 
 /** Every kernel family: WebAssembly SIMD with and without relaxed SIMD's fused multiply-add (where the host has it), and JavaScript. */
 const families: readonly (readonly [string, CpuBackendOptions])[] = [
