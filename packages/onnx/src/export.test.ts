@@ -258,17 +258,19 @@ describe('toOnnx', () => {
 
     it.each(['f32', 'f64'] as const)('is NaN in ONNX Runtime exactly when some element is NaN or infinite, whatever the magnitudes (%s)', async (dtype) => {
       const huge = dtype === 'f32' ? 3e38 : 1.7e308
-      for (const [shape, keepdims] of [[[3, 4], false], [[3, 4], true], [[12], false], [[12], true]] as const) {
+      // A weight-sized matrix too: the product's kernel works in blocks, and every block must be read.
+      for (const [shape, keepdims] of [[[3, 4], false], [[3, 4], true], [[12], false], [[12], true], [[130, 790], false]] as const) {
+        const n = shape.reduce((a: number, d) => a * d, 1)
         const { graph, result } = check(shape, dtype, keepdims)
         const model = right(toOnnx(graph, [result], { outputNames: ['check'] }))
         const run = async (data: number[]) => (await runOrt(model, { x: tensor(data, shape, dtype) }))['check']!
         // Finite values whose plain sum overflows give no false alarm.
-        const finite = await run(Array.from({ length: 12 }, (_, i) => (i % 2 ? huge : -huge * (i / 12))))
+        const finite = await run(Array.from({ length: n }, (_, i) => (i % 2 ? huge : -huge * (i / n))))
         expect(finite.data.map(Math.abs)).toEqual([0])
         expect(finite.dims).toEqual(keepdims ? shape.map(() => 1) : [])
         for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
-          for (const at of [0, 5, 11]) {
-            const data = Array.from({ length: 12 }, (_, i) => (i === at ? bad : i - 6))
+          for (const at of [0, n >> 1, n - 1]) {
+            const data = Array.from({ length: n }, (_, i) => (i === at ? bad : (i % 13) - 6))
             expect((await run(data)).data, `${bad} at ${at} of ${shape} (keepdims ${keepdims})`).toEqual([Number.NaN])
           }
         }
