@@ -75,6 +75,8 @@ export interface Emitter {
   valueOf(id: NodeId): string
   /** How many of the exported nodes read node `id`'s result (outputs count as readers). */
   uses(id: NodeId): number
+  /** Whether node `id`'s axis 0 is the dynamic batch axis, unknown until the model runs. */
+  batched(id: NodeId): boolean
 }
 
 /** What the exporter tells an {@link Emitter} about the graph around the node it lowers. */
@@ -134,6 +136,23 @@ export class ModelWriter {
     for (const t of unread) this.initializers.splice(this.initializers.indexOf(t), 1)
   }
 
+  /**
+   * Renames the value `from`, written by a node of the model, to `to` in
+   * the node that writes it and in every node that reads it; `false`, and
+   * nothing renamed, when no node writes `from` (a model input or an
+   * initialiser).
+   */
+  rename(from: string, to: string): boolean {
+    if (!this.nodes.some((n) => n.output.includes(from))) return false
+    const swap = (v: string): string => (v === from ? to : v)
+    this.nodes.forEach((node, i) => {
+      if (node.input.includes(from) || node.output.includes(from)) {
+        this.nodes[i] = { ...node, input: node.input.map(swap), output: node.output.map(swap) }
+      }
+    })
+    return true
+  }
+
   /** Appends a node writing `output` (a fresh name unless given). */
   emit(opType: string, inputs: readonly string[], attrs: Readonly<Record<string, AttrValue>> = {}, output?: string): string {
     const out = output ?? this.fresh(opType.toLowerCase())
@@ -164,6 +183,7 @@ export class ModelWriter {
       ...graph,
       node,
       id,
+      batched: (other) => this.batched.has(other),
       emit: (opType, inputs, attrs) => this.emit(opType, inputs, attrs),
       constant: (values, dims, type) => this.constant(values, dims, type),
       scalar: (value) => this.constant([value], [], node.dtype),

@@ -153,7 +153,7 @@ describe('toOnnx', () => {
     expect(nodes.filter((n) => n.input.includes(biased!.output[0]!)).map((n) => n.op_type)).toEqual(['Tanh'])
     // db is a ReduceSum that drops the batch axis itself, with no Reshape after it.
     const producer = (value: string) => nodes.find((n) => n.output.includes(value))!
-    const db = producer(producer('db').input[0]!)
+    const db = producer('db')
     expect(db.op_type).toBe('ReduceSum')
     expect(db.attribute.find((a) => a.name === 'keepdims')?.i).toBe(0)
     const feeds = { x: tensor(values(15, 5), [5, 3], dtype), W: tensor(values(12, 6), [4, 3], dtype), b: tensor(values(4, 7), [4], dtype) }
@@ -170,10 +170,112 @@ describe('toOnnx', () => {
       return [p, b.transpose(p)]
     })
     const model = right(toOnnx(graph, result, { outputNames: ['p', 'pT'] }))
-    expect(decodeModel(model.bytes).graph.node.map((n) => n.op_type)).toEqual(['MatMul', 'Transpose', 'Identity', 'Identity'])
+    expect(decodeModel(model.bytes).graph.node.map((n) => n.op_type)).toEqual(['MatMul', 'Transpose'])
     const out = await runOrt(model, { a: tensor([1, 2, 3, 4, 5, 6], [2, 3]), b: tensor([1, 0, 0, 1, 1, 1], [3, 2]) })
     expect(out['p']!.data).toEqual([4, 5, 10, 11])
     expect(out['pT']!.data).toEqual([4, 10, 5, 11])
+  })
+
+  it('names each output at the node that writes it, read by other nodes too, and copies only a model input, a constant or a value named twice', async () => {
+    const { graph, result } = buildOrThrow(emptyGraph, (b) => {
+      const x = b.input('x', [2, 2])
+      const y = b.exp(x)
+      // y is an output that another node reads, as an updated weight that a check reads.
+      return [y, b.sum(y), y, x, b.scalar(3)]
+    })
+    const model = right(toOnnx(graph, result, { outputNames: ['y', 'total', 'again', 'echo', 'three'] }))
+    const nodes = decodeModel(model.bytes).graph.node
+    expect(nodes.map((n) => [n.op_type, n.input[0], n.output[0]])).toEqual([
+      ['Exp', 'x', 'y'],
+      ['ReduceSum', 'y', 'total'],
+      ['Identity', 'y', 'again'],
+      ['Identity', 'x', 'echo'],
+      ['Identity', expect.stringMatching(/^const_/), 'three'],
+    ])
+    const x = [0, 1, -1, 0.5]
+    const out = await runOrt(model, { x: tensor(x, [2, 2]) })
+    expectClose(out['y']!.data, x.map(Math.exp), 1e-15, 'y')
+    expectClose(out['total']!.data, [x.map(Math.exp).reduce((a, v) => a + v)], 1e-15, 'total')
+    expect(out['again']!.data).toEqual(out['y']!.data)
+    expect(out['echo']!.data).toEqual(x)
+    expect(out['three']!.data).toEqual([3])
+  })
+
+  it.each(['f32', 'f64'] as const)('writes an SGD step W - lr (x^T g)^T as one Gemm accumulating onto W, with lr scaling the smaller factor (%s)', async (dtype) => {
+    const step = (returnGradient: boolean) => {
+      const built = buildOrThrow(emptyGraph, (b) => {
+        const W = b.param('W', [4, 30], dtype)
+        const y = b.tanh(b.matmul(b.input('x', [5, 30], dtype), b.transpose(W)))
+        return { W, loss: b.sum(b.mul(y, y)) }
+      })
+      const g = right(grad(built.graph, built.result.loss, [built.result.W]))
+      const next = buildOrThrow(g.graph, (b) => b.sub(built.result.W, b.mul(b.input('lr', [], dtype), g.gradients[0]!)))
+      return { graph: next.graph, outputs: [built.result.loss, next.result, ...(returnGradient ? g.gradients : [])] }
+    }
+    const { graph, outputs } = step(false)
+    const model = right(toOnnx(graph, outputs, { outputNames: ['loss', 'W_next'] }))
+    const nodes = decodeModel(model.bytes).graph.node
+    const update = nodes.find((n) => n.output[0] === 'W_next')!
+    expect(update.op_type).toBe('Gemm')
+    expect(update.input[2]).toBe('W')
+    // W is read by the forward product and the update, nothing else.
+    expect(nodes.filter((n) => n.input.includes('W')).map((n) => n.op_type)).toEqual(['Gemm', 'Gemm'])
+    const floats = Object.fromEntries(update.attribute.filter((a) => a.name === 'alpha' || a.name === 'beta').map((a) => [a.name, a.f]))
+    expect(floats).toEqual({ alpha: -1, beta: 1 })
+    // lr scales the [5, 4] backpropagated gradient, not x ([5, 30]) nor the [4, 30] product.
+    const scaling = nodes.find((n) => n.output[0] === update.input[0] || n.output[0] === update.input[1])!
+    expect(scaling.op_type).toBe('Mul')
+    expect(scaling.input).toContain('lr')
+    expect(scaling.input).not.toContain('x')
+    const feeds = { x: tensor(values(150, 3), [5, 30], dtype), W: tensor(values(120, 4), [4, 30], dtype), lr: tensor([0.1], [], dtype) }
+    const expected = right(evaluate(graph, outputs, feeds))
+    const out = await runOrt(model, feeds)
+    const rtol = dtype === 'f32' ? 1e-6 : 1e-15
+    ;['loss', 'W_next'].forEach((name, i) => expectClose(out[name]!.data, expected[i]!.data, rtol, name))
+    // A gradient that is an output itself is computed once, and subtracted.
+    const kept = step(true)
+    const keptNodes = decodeModel(right(toOnnx(kept.graph, kept.outputs, { outputNames: ['loss', 'W_next', 'dW'] })).bytes).graph.node
+    expect(keptNodes.find((n) => n.output[0] === 'W_next')?.op_type).toBe('Sub')
+  })
+
+  describe('sum(0 * x), a finiteness check', () => {
+    const check = (shape: readonly number[], dtype: DType, keepdims = false) =>
+      buildOrThrow(emptyGraph, (b) => {
+        const x = b.input('x', shape, dtype)
+        return b.sum(b.mul(b.scalar(0, dtype), x), undefined, keepdims)
+      })
+
+    it('is a product with a row of zeros, not a zero times every element', () => {
+      const opTypes = (shape: readonly number[], keepdims = false, batchInputs: string[] = []) => {
+        const { graph, result } = check(shape, 'f32', keepdims)
+        return decodeModel(right(toOnnx(graph, [result], { batchInputs })).bytes).graph.node.map((n) => n.op_type)
+      }
+      expect(opTypes([7, 5])).toEqual(['MatMul', 'ReduceSum'])
+      expect(opTypes([7])).toEqual(['MatMul'])
+      // Rows known only at run time: the elementwise form.
+      expect(opTypes([7, 5], false, ['x'])).toEqual(['Mul', 'ReduceSum'])
+    })
+
+    it.each(['f32', 'f64'] as const)('is NaN in ONNX Runtime exactly when some element is NaN or infinite, whatever the magnitudes (%s)', async (dtype) => {
+      const huge = dtype === 'f32' ? 3e38 : 1.7e308
+      // A weight-sized matrix too: the product's kernel works in blocks, and every block must be read.
+      for (const [shape, keepdims] of [[[3, 4], false], [[3, 4], true], [[12], false], [[12], true], [[130, 790], false]] as const) {
+        const n = shape.reduce((a: number, d) => a * d, 1)
+        const { graph, result } = check(shape, dtype, keepdims)
+        const model = right(toOnnx(graph, [result], { outputNames: ['check'] }))
+        const run = async (data: number[]) => (await runOrt(model, { x: tensor(data, shape, dtype) }))['check']!
+        // Finite values whose plain sum overflows give no false alarm.
+        const finite = await run(Array.from({ length: n }, (_, i) => (i % 2 ? huge : -huge * (i / n))))
+        expect(finite.data.map(Math.abs)).toEqual([0])
+        expect(finite.dims).toEqual(keepdims ? shape.map(() => 1) : [])
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+          for (const at of [0, n >> 1, n - 1]) {
+            const data = Array.from({ length: n }, (_, i) => (i === at ? bad : (i % 13) - 6))
+            expect((await run(data)).data, `${bad} at ${at} of ${shape} (keepdims ${keepdims})`).toEqual([Number.NaN])
+          }
+        }
+      }
+    })
   })
 
   it('writes Tan and Softplus in float64 with ops that ONNX Runtime has double kernels for, keeping small values', async () => {

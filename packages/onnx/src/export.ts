@@ -109,6 +109,25 @@ const valueInfo = (v: OnnxValue, batchName: string): ValueInfoProto => ({
   },
 })
 
+/**
+ * Gives each output its name: the value a node writes takes the output's
+ * name itself, and an Identity copies only a value no node writes here (a
+ * model input or initialiser) or one an earlier output already named.
+ * Why not an Identity each: ONNX Runtime drops an Identity before a graph
+ * output only when nothing else reads its input, so in a training step,
+ * where an updated weight is also read by a check, every run copied the
+ * whole weight.
+ */
+const nameOutputs = (writer: ModelWriter, values: readonly string[], names: readonly string[]): void => {
+  const named = new Map<string, string>()
+  values.forEach((value, i) => {
+    const name = names[i]!
+    const earlier = named.get(value)
+    if (earlier === undefined && writer.rename(value, name)) named.set(value, name)
+    else writer.emit('Identity', [earlier ?? value], {}, name)
+  })
+}
+
 const duplicate = (names: readonly string[]): string | undefined => names.find((n, i) => names.indexOf(n) !== i)
 
 /**
@@ -205,7 +224,7 @@ export const toOnnx = (graph: Graph, outputs: readonly NodeId[], options: Export
       throw e
     }
   }
-  outputs.forEach((id, i) => writer.emit('Identity', [valueOf.get(id)!], {}, outputNames[i]))
+  nameOutputs(writer, outputs.map((id) => valueOf.get(id)!), outputNames)
   writer.prune(outputNames)
 
   const inputs: OnnxValue[] = fed.map(([name, id]) => ({ name, shape: shapeOf(id), dtype: graph.nodes[id]!.dtype }))

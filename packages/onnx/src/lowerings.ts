@@ -1,6 +1,6 @@
 import { erfSeriesCoefficients, type OpName, sameShape, sizeOf } from '@backprop/graph'
 import { dataTypeOf, type Emitter } from './emitter.js'
-import { lowerAdd, lowerMatmul, lowerTranspose } from './products.js'
+import { lowerAdd, lowerMatmul, lowerSub, lowerTranspose, sumOfZeroTimes } from './products.js'
 
 /**
  * How one op is written in ONNX (opset 17): given the emitter of the node
@@ -150,7 +150,7 @@ export const lowerings: { readonly [K in OpName]: Lowering } = {
   stopGradient: same('Identity'),
 
   add: lowerAdd,
-  sub: same('Sub'),
+  sub: lowerSub,
   mul: same('Mul'),
   div: same('Div'),
   pow: same('Pow'),
@@ -175,7 +175,7 @@ export const lowerings: { readonly [K in OpName]: Lowering } = {
   // A scalar index drops the axis, as ours does.
   index: (e, [x]) => e.emit('Gather', [x!, e.constant([e.node.attrs.start!], [], 'i64')], { axis: e.node.attrs.axis! }),
   concat: (e, x) => e.emit('Concat', x, { axis: e.node.attrs.axis! }),
-  sum: (e, [x]) => reduceOver(e, 'ReduceSum', x!, e.node.attrs.axes!, e.node.attrs.keepdims!, true),
+  sum: (e, [x]) => sumOfZeroTimes(e) ?? reduceOver(e, 'ReduceSum', x!, e.node.attrs.axes!, e.node.attrs.keepdims!, true),
   reduceMax: (e, [x]) => reduceOver(e, 'ReduceMax', x!, e.node.attrs.axes!, e.node.attrs.keepdims!, false),
   softmax: (e, x) => e.emit('Softmax', x, { axis: e.node.attrs.axis! }),
   logSoftmax: (e, x) => e.emit('LogSoftmax', x, { axis: e.node.attrs.axis! }),

@@ -71,7 +71,8 @@ export type Expr = { readonly kind: 'leaf'; readonly leaf: number } | { readonly
 /**
  * A chain (a DAG, in fact) of elementwise ops fused into one loop over a
  * `rows` x `cols` layout of the result: each element is computed from the
- * leaves in registers and stored once, contiguously, in `out`.
+ * leaves in registers and stored once, contiguously, in `out`; or, with
+ * `sum`, added up instead, `out` holding the one element of their sum.
  *
  * @internal
  */
@@ -82,6 +83,14 @@ export interface Group {
   readonly leaves: readonly Leaf[]
   readonly exprs: readonly Expr[]
   readonly out: StorageId
+  /**
+   * The group's elements are summed (in float64, rounded once to the
+   * dtype, like a `reduce` sum) rather than stored: a sum over all axes
+   * fused into the loop that computes its operand, which then never
+   * exists in memory (`sum(square(g))`, `sum(0 * w)`). Only whole groups
+   * run as one call `(0, rows)` are summed, never a product's epilogue.
+   */
+  readonly sum?: true
 }
 
 /**

@@ -83,6 +83,16 @@ export const lower = (graph: Graph, outputs: readonly NodeId[], options: LowerOp
   const pinned = new Set(roots)
 
   const { groupOf, matmulOfGroup, fusedMatmul, transposedMatmul } = planFusion(nodes, needed, consumers, pinned, fuse)
+  // Groups that only a sum over all their axes reads: summed as they are computed, never stored.
+  const summed = new Set<NodeId>()
+  if (fuse) {
+    for (const id of needed) {
+      const node = nodes[id]!
+      const x = node.inputs[0]!
+      if (node.op !== 'sum' || groupOf[x] !== x || pinned.has(x) || matmulOfGroup.has(x)) continue
+      if (consumers.get(x)!.length === 1 && node.attrs.axes!.length === nodes[x]!.shape.length) summed.add(x)
+    }
+  }
 
   const storages: Storage[] = []
   const newStorage = (s: Omit<Storage, 'id'>): StorageId => {
@@ -186,9 +196,11 @@ export const lower = (graph: Graph, outputs: readonly NodeId[], options: LowerOp
       const copy = gather(v, dtype)
       return { storage: copy.storage, offset: 0, rowStride: layout.cols, colStride: 1 }
     })
-    const out = temp(dtype, sizeOf(rootNode.shape))
-    views[root] = contiguous(out, rootNode.shape)
-    const group: Group = { dtype, rows: layout.rows, cols: layout.cols, leaves: finalLeaves, exprs, out }
+    const sum = summed.has(root)
+    const out = temp(dtype, sum ? 1 : sizeOf(rootNode.shape))
+    // A summed group's one element is its reader's (the sum's) value; the group itself is never read.
+    views[root] = contiguous(out, sum ? [] : rootNode.shape)
+    const group: Group = { dtype, rows: layout.rows, cols: layout.cols, leaves: finalLeaves, exprs, out, ...(sum ? { sum } : {}) }
     if (matmul !== undefined) {
       instrs.push(matmulInstr(matmul, views[matmul]!.storage, group))
     } else {
@@ -254,6 +266,10 @@ export const lower = (graph: Graph, outputs: readonly NodeId[], options: LowerOp
       }
       case 'sum':
       case 'reduceMax': {
+        if (node.op === 'sum' && summed.has(node.inputs[0]!)) {
+          views[id] = contiguous(input(0).storage, node.shape)
+          break
+        }
         const x = contiguousOf(input(0), node.dtype)
         const out = temp(node.dtype, sizeOf(node.shape))
         instrs.push({

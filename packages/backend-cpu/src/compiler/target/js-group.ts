@@ -87,16 +87,20 @@ export const groupSource = (group: Group, arena: Arena): string => {
     body.push(`const e${i} = ${value};`)
   })
   const out = baseOf(arena, group.out, group.dtype)
+  const result = `e${group.exprs.length - 1}`
+  // A summed group adds its results up in a float64 local, stored (rounded) once at the end.
   lines.push(
     'return function (r0, r1) {',
+    ...(group.sum ? ['  let acc = 0;'] : []),
     '  for (let r = r0; r < r1; r++) {',
-    `    const o = ${out} + r * ${group.cols};`,
+    ...(group.sum ? [] : [`    const o = ${out} + r * ${group.cols};`]),
     ...perRow.map((l) => `    ${l}`),
     `    for (let c = 0; c < ${group.cols}; c++) {`,
     ...body.map((l) => `      ${l}`),
-    `      ${A}[o + c] = e${group.exprs.length - 1};`,
+    group.sum ? `      acc += ${result};` : `      ${A}[o + c] = ${result};`,
     '    }',
     '  }',
+    ...(group.sum ? [`  ${A}[${out}] = acc;`] : []),
     '}',
   )
   return lines.join('\n')

@@ -158,6 +158,11 @@ const emitOp = (f: Func, L: Lanes, vector: boolean, name: ElementwiseOp, args: r
  * intermediate in a vector local, and the last few columns as scalars.
  * Storage addresses are compile-time constants (`offsets`, in bytes).
  *
+ * A summed group (`group.sum`) adds its results instead of storing them,
+ * as the reduction kernel does (`reduce.ts`): in float64 partial sums, f32
+ * vectors widened half by half, combined and rounded once at the end of the
+ * call, so that a contiguous operand is summed in the same order either way.
+ *
  * @internal
  */
 export const emitGroup = (group: Group, L: Lanes, offsets: readonly number[]): Func => {
@@ -201,8 +206,34 @@ export const emitGroup = (group: Group, L: Lanes, offsets: readonly number[]): F
     })
   }
   const last = group.exprs.length - 1
+  const acc = group.sum ? [f.local('v128'), f.local('v128')] : []
+  const tail = group.sum ? f.local('f64') : -1
+  // The result of the vector body (on the stack) stored, or added to the partial sums.
+  const vectorResult = (): void => {
+    if (!group.sum) {
+      f.get(out).get(c).op(op.i32Add).get(vec[last]!).vmem(simd.v128Store, 0)
+    } else if (es === 4) {
+      f.get(acc[0]!).get(vec[last]!).simd(simd.f64x2PromoteLowF32x4).simd(simd.f64x2Add).set(acc[0]!)
+      f.get(acc[1]!).get(vec[last]!).get(vec[last]!).shuffle(highHalf).simd(simd.f64x2PromoteLowF32x4).simd(simd.f64x2Add).set(acc[1]!)
+    } else {
+      f.get(acc[0]!).get(vec[last]!).simd(simd.f64x2Add).set(acc[0]!)
+    }
+  }
+  const scalarResult = (j: number): void => {
+    if (!group.sum) {
+      f.get(out).get(sca[last]!).mem(L.store, j * es, L.align)
+      return
+    }
+    f.get(tail).get(sca[last]!)
+    if (es === 4) f.op(op.f64PromoteF32)
+    f.op(op.f64Add).set(tail)
+  }
+  if (group.sum) {
+    for (const a of acc) f.v128(new Uint8Array(16)).set(a)
+    f.f64(0).set(tail)
+  }
   f.for(r, () => f.get(r0), () => f.get(r1), 1, () => {
-    f.i32(offsets[group.out]!).get(r).i32(group.cols * es).op(op.i32Mul).op(op.i32Add).set(out)
+    if (!group.sum) f.i32(offsets[group.out]!).get(r).i32(group.cols * es).op(op.i32Mul).op(op.i32Add).set(out)
     group.leaves.forEach((leaf, i) => {
       if (rowPtr[i]! >= 0) {
         address(leaf)
@@ -215,13 +246,21 @@ export const emitGroup = (group: Group, L: Lanes, offsets: readonly number[]): F
     if (vecCols > 0) {
       f.for(c, () => f.i32(0), () => f.i32(vecCols * es), 16, () => {
         body(true, 0)
-        f.get(out).get(c).op(op.i32Add).get(vec[last]!).vmem(simd.v128Store, 0)
+        vectorResult()
       })
     }
     for (let j = vecCols; j < group.cols; j++) {
       body(false, j * es)
-      f.get(out).get(sca[last]!).mem(L.store, j * es, L.align)
+      scalarResult(j)
     }
   })
+  if (group.sum) {
+    // out[0] = round((acc0 + acc1) lane 0 + lane 1 + tail)
+    f.i32(offsets[group.out]!)
+    f.get(acc[0]!).get(acc[1]!).simd(simd.f64x2Add).set(acc[0]!)
+    f.get(acc[0]!).lane(simd.f64x2ExtractLane, 0).get(acc[0]!).lane(simd.f64x2ExtractLane, 1).op(op.f64Add).get(tail).op(op.f64Add)
+    if (es === 4) f.op(op.f32DemoteF64)
+    f.mem(L.store, 0, L.align)
+  }
   return f
 }
