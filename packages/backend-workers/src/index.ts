@@ -99,7 +99,8 @@
  * millisecond per step of the MNIST 784-128-10 network on copies, sums and
  * the update. On two cores `workers: 2` runs that step about 1.7 to 1.8
  * times as fast as the CPU backend at batch 512, with parameters fed or
- * held, and no slower at batch 64 (`npm run bench` measures all three);
+ * held, and no slower at batch 64, which it does not split (`npm run
+ * bench` measures all three);
  * what is left of the ideal 2x is the two threads slowing each other down
  * and the garbage collection pauses of either, which the whole step waits
  * for. End to end (`npm run bench -- --only workers` times whole 5-epoch

@@ -224,18 +224,24 @@ describe('workers backend', () => {
     expect(backend.runningWorkers()).toBe(0)
   })
 
-  it('by default leaves an iris-sized network whole and splits the MNIST step at batch 64', () => {
+  it('by default leaves an iris-sized network and a small MNIST batch whole, and splits a large one', () => {
     const backend = workersBackend({ workers: 2 })
     const tiny = unwrap(backend.compile(perceptron(16).graph, [perceptron(16).result.loss], { batchInputs: ['x', 't'] }))
     expect(tiny.shards).toEqual([])
     expect(tiny.unsplitReason).toContain('too few to repay')
-    const { graph, result } = buildOrThrow(emptyGraph, (b) => {
-      const x = b.input('x', [64, 784])
-      const h = b.relu(b.matmul(x, b.transpose(b.param('W1', [128, 784]))))
-      return b.sum(b.square(b.sub(b.matmul(h, b.transpose(b.param('W2', [10, 128]))), b.input('t', [64, 10]))))
-    })
-    const mnist = unwrap(backend.compile(graph, [result], { batchInputs: ['x', 't'] }))
-    expect(mnist.shards).toEqual([32, 32])
+    // The MNIST 784-128-10 network's loss: about 13 million flops at batch 64, 105 million at 512.
+    const mnistLoss = (batch: number) =>
+      buildOrThrow(emptyGraph, (b) => {
+        const x = b.input('x', [batch, 784])
+        const h = b.relu(b.matmul(x, b.transpose(b.param('W1', [128, 784]))))
+        return b.sum(b.square(b.sub(b.matmul(h, b.transpose(b.param('W2', [10, 128]))), b.input('t', [batch, 10]))))
+      })
+    const [small, large] = [mnistLoss(64), mnistLoss(512)]
+    const mnist64 = unwrap(backend.compile(small.graph, [small.result], { batchInputs: ['x', 't'] }))
+    expect(mnist64.shards).toEqual([])
+    expect(mnist64.unsplitReason).toContain('too few to repay')
+    const mnist = unwrap(backend.compile(large.graph, [large.result], { batchInputs: ['x', 't'] }))
+    expect(mnist.shards).toEqual([256, 256])
     // The same holds for executables that hold their parameters.
     const { graph: stepGraph, result: step } = buildOrThrow(perceptron(16).graph, (b) => {
       const W = b.param('W', [3, 2])
@@ -247,7 +253,7 @@ describe('workers backend', () => {
     expect(held.shards).toEqual([])
     expect(held.unsplitReason).toContain('too few to repay')
     expect(isStateful(held)).toBe(true)
-    return Promise.all([tiny.dispose(), mnist.dispose(), held.dispose()])
+    return Promise.all([tiny.dispose(), mnist64.dispose(), mnist.dispose(), held.dispose()])
   })
 
   it('rejects a negative minFlops', () => {
