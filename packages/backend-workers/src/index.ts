@@ -95,13 +95,15 @@
  * (overlapping calls are queued); a step that fails (a worker died)
  * applies no part of its update. `params.read()` returns copies.
  *
- * Besides its shard, the calling thread spends about a tenth of a
- * millisecond per step of the MNIST 784-128-10 network on copies, sums and
- * the update. On two cores `workers: 2` runs that step about 1.7 to 1.8
- * times as fast as the CPU backend at batch 512, with parameters fed or
- * held, and no slower at batch 64, which it does not split (`npm run
- * bench` measures all three);
- * what is left of the ideal 2x is the two threads slowing each other down
+ * Besides its shard, the calling thread spends about half a millisecond
+ * per step of the MNIST 784-128-10 network at batch 512: 0.12 to 0.15 ms
+ * posting the run, 0.35 to 0.45 ms on the sums and the update after them
+ * (timed inside `backprop train`). On two cores `workers: 2` runs that
+ * step about 1.4 to 1.5 times as fast as the CPU backend at batch 512,
+ * with parameters fed or held, and no slower at batch 64, which it does
+ * not split (`npm run bench` measures all three); what is left of the
+ * ideal 2x is that serial part, the worker starting its shard 0.15 to 0.2
+ * ms after the calling thread, the two threads slowing each other down,
  * and the garbage collection pauses of either, which the whole step waits
  * for. End to end (`npm run bench -- --only workers` times whole 5-epoch
  * runs of `backprop train --batch 512`), what a run pays besides its
