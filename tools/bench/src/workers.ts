@@ -4,13 +4,14 @@
  * round trip costs at batch 64, where little speed-up is expected.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { type Backend, type Executable, type Feeds, tensor } from '@backprop/backend'
+import { type Backend, type Feeds, tensor } from '@backprop/backend'
 import { cpuBackend } from '@backprop/backend-cpu'
 import { workersBackend } from '@backprop/backend-workers'
 import type { DType } from '@backprop/graph'
 import { layered, networkGradients } from '@backprop/nn'
 import { checkLoss, checkStep, type Tracked, tracked } from './agreement.js'
 import { batches, heldValues, initialParams, lr, paramFeeds, referenceStep, sizes, trainingGraph } from './mnist.js'
+import { idealSplitJob } from './ideal-split.js'
 import { alternate, type Job, type Schedule } from './timing.js'
 
 /**
@@ -63,14 +64,22 @@ export interface WorkersBenchResult {
    * compute it saves. Negative where splitting pays even at batch 64.
    */
   readonly overhead64Ms: number
+  /**
+   * Samples/s of the ideal split (see `idealSplitJob`: two threads, each a
+   * CPU backend step of half the batch, independently) over the CPU
+   * backend's whole step, at batch 512, timed with the held steps: what
+   * splitting can give on this machine at best. Only for two workers;
+   * `undefined` otherwise.
+   */
+  readonly idealRatio512?: number
   /** Where a system's loss or step disagreed with the reference interpreter's (empty when all agree). */
   readonly failures: readonly string[]
 }
 
-/** A job timed on one backend, its executable (disposed after timing), and the check of what it computed. */
+/** A job timed on one system, what releases it after timing, and the check of what it computed. */
 interface Timed {
   readonly job: Job
-  readonly exe: Executable
+  readonly dispose: () => Promise<void>
   /** Checks the timed job against the reference interpreter: what disagrees, or `undefined`. */
   readonly check: (timed: Tracked) => Promise<string | undefined>
 }
@@ -100,7 +109,7 @@ const stepJob = (backend: Backend, batch: number, dtype: DType): Timed => {
   let step = 0
   const reference = referenceStep(batch)
   return {
-    exe,
+    dispose: () => exe.dispose(),
     // The parameters stay fixed: the last loss is the reference's on the last batch.
     check: async (t) => checkLoss(t.last(), reference(initialParams(dtype), t.runs() - 1).loss),
     job: {
@@ -131,7 +140,7 @@ const heldJob = (backend: Backend, batch: number, dtype: DType): Timed => {
   let step = 0
   const reference = referenceStep(batch)
   return {
-    exe,
+    dispose: () => exe.dispose(),
     check: (t) => {
       const index = t.runs()
       return checkStep({ ...t.job, params: () => (step === 0 ? initialParams(dtype) : heldValues(exe)) }, (p, later) => reference(p, index + later))
@@ -161,25 +170,55 @@ const timeBoth = async (
   workers: number,
   dtype: DType,
   schedule: Schedule,
-): Promise<{ cpu: number; parallel: number; failures: string[] }> => {
+  ideal?: Timed,
+): Promise<{ cpu: number; parallel: number; ideal?: number; failures: string[] }> => {
   const backend = workersBackend({ workers })
   const cpu = make(cpuBackend(), batch, dtype)
   const parallel = make(backend, batch, dtype)
   try {
-    const timed = [tracked(cpu.job), tracked(parallel.job)] as const
-    const [cpuMs, parallelMs] = await alternate(
+    const systems = [['cpu', cpu], [`workers:${workers}`, parallel], ...(ideal ? [['the ideal split', ideal] as const] : [])] as const
+    const timed = systems.map(([, system]) => tracked(system.job))
+    const [cpuMs, parallelMs, idealMs] = await alternate(
       timed.map((t) => t.job),
       schedule,
     )
     const failures: string[] = []
-    for (const [name, system, t] of [['cpu', cpu, timed[0]], [`workers:${workers}`, parallel, timed[1]]] as const) {
-      const wrong = await system.check(t)
+    for (const [k, [name, system]] of systems.entries()) {
+      const wrong = await system.check(timed[k]!)
       if (wrong !== undefined) failures.push(`${name}, batch ${batch}: ${wrong}`)
     }
-    return { cpu: cpuMs!, parallel: parallelMs!, failures }
+    return { cpu: cpuMs!, parallel: parallelMs!, ...(idealMs === undefined ? {} : { ideal: idealMs }), failures }
   } finally {
-    await cpu.exe.dispose()
-    await parallel.exe.dispose()
+    await cpu.dispose()
+    await parallel.dispose()
+    await ideal?.dispose()
+  }
+}
+
+/**
+ * The ideal split of the MNIST step at `batch` (see `idealSplitJob`) as a
+ * timed system. Both threads take the same steps on the same data, so
+ * their losses must be equal at every step; the first step's is checked
+ * against the reference interpreter's on half the batch.
+ */
+const idealJob = async (batch: number, dtype: DType): Promise<Timed> => {
+  const pair = await idealSplitJob(batch, dtype)
+  let first: readonly number[] | undefined
+  const expected = referenceStep(batch / 2)(initialParams(dtype), 0).loss
+  return {
+    dispose: pair.dispose,
+    check: async (t) => {
+      const [mine, theirs] = t.last() as readonly number[]
+      if (mine !== theirs) return `the two threads' losses differ at the last step: ${mine} and ${theirs}`
+      return checkLoss(first?.[0], expected)
+    },
+    job: {
+      run: async () => {
+        const losses = (await pair.run()) as readonly number[]
+        first ??= losses
+        return losses
+      },
+    },
   }
 }
 
@@ -215,11 +254,12 @@ export const benchWorkers = async (opts: WorkersBenchOptions = {}): Promise<Work
   const schedule: Schedule = opts.quick ? { rounds: 3, roundMs: 200, warmupMs: 300 } : { rounds: 9, roundMs: 600, warmupMs: 1500 }
   const name = `workers:${workers}`
   const big = await timeBoth(stepJob, 512, workers, dtype, schedule)
-  const held = await timeBoth(heldJob, 512, workers, dtype, schedule)
+  const held = await timeBoth(heldJob, 512, workers, dtype, schedule, workers === 2 ? await idealJob(512, dtype) : undefined)
   const small = await timeBoth(stepJob, 64, workers, dtype, schedule)
   const ratio512 = big.cpu / big.parallel
   const heldRatio512 = held.cpu / held.parallel
   const overhead64Ms = small.parallel - small.cpu
+  const idealRatio512 = held.ideal === undefined ? undefined : held.cpu / held.ideal
   const rows: WorkersBenchRow[] = [
     { name: `cpu, batch 512`, value: 512_000 / big.cpu, unit: 'samples/s' },
     { name: `${name}, batch 512`, value: 512_000 / big.parallel, unit: 'samples/s' },
@@ -227,11 +267,18 @@ export const benchWorkers = async (opts: WorkersBenchOptions = {}): Promise<Work
     { name: `cpu holding the parameters, batch 512`, value: 512_000 / held.cpu, unit: 'samples/s' },
     { name: `${name} holding the parameters, batch 512`, value: 512_000 / held.parallel, unit: 'samples/s' },
     { name: `${name} / cpu holding the parameters, batch 512`, value: heldRatio512, unit: 'x' },
+    ...(held.ideal === undefined
+      ? []
+      : [
+          { name: `the ideal split (two threads, each a cpu step of batch 256), batch 512`, value: 512_000 / held.ideal, unit: 'samples/s' },
+          { name: `the ideal split / cpu holding the parameters, batch 512`, value: idealRatio512!, unit: 'x' },
+          { name: `${name} / the ideal split, batch 512`, value: held.ideal / held.parallel, unit: 'x' },
+        ]),
     { name: `cpu, batch 512`, value: big.cpu, unit: 'ms/step' },
     { name: `${name}, batch 512`, value: big.parallel, unit: 'ms/step' },
     { name: `cpu, batch 64`, value: small.cpu, unit: 'ms/step' },
     { name: `${name}, batch 64`, value: small.parallel, unit: 'ms/step' },
     { name: `${name} overhead per step, batch 64`, value: overhead64Ms, unit: 'ms/step' },
   ]
-  return { rows, ratio512, heldRatio512, overhead64Ms, failures: [...big.failures, ...held.failures, ...small.failures] }
+  return { rows, ratio512, heldRatio512, ...(idealRatio512 === undefined ? {} : { idealRatio512 }), overhead64Ms, failures: [...big.failures, ...held.failures, ...small.failures] }
 }

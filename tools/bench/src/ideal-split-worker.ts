@@ -1,0 +1,35 @@
+// The worker thread of the ideal split (see `ideal-split.ts`): takes a step of its half of the batch
+// whenever the calling thread asks, and says when it has, through the shared words.
+import { workerData } from 'node:worker_threads'
+import type { DType } from '@backprop/graph'
+import { halfStep } from './ideal-split.js'
+
+const { words: wordBuffer, losses: lossBuffer, batch, dtype } = workerData as { words: SharedArrayBuffer; losses: SharedArrayBuffer; batch: number; dtype: DType }
+const words = new Int32Array(wordBuffer)
+const losses = new Float64Array(lossBuffer)
+const [GO, DONE, STATE] = [0, 1, 2]
+
+let half: ReturnType<typeof halfStep> | undefined
+try {
+  half = halfStep(batch, dtype)
+  Atomics.store(words, STATE, 1)
+} catch {
+  Atomics.store(words, STATE, -1)
+}
+Atomics.notify(words, STATE)
+let seen = 0
+while (half !== undefined) {
+  Atomics.wait(words, GO, seen)
+  const go = Atomics.load(words, GO)
+  if (go < 0) break
+  if (go === seen) continue
+  seen = go
+  try {
+    losses[0] = await half.step()
+    Atomics.store(words, DONE, go)
+  } catch {
+    Atomics.store(words, DONE, -1)
+  }
+  Atomics.notify(words, DONE)
+}
+await half?.dispose()

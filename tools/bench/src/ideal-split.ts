@@ -1,0 +1,130 @@
+/**
+ * What splitting a batch over two threads can give on this machine at
+ * best: the calling thread and one worker thread each take a whole CPU
+ * backend training step of half the batch, independently, meeting only at
+ * the end of every step (two shared words, no messages, no sums, no
+ * update to share). The workers backend does that and more (it adds the
+ * two halves' gradients up and updates one set of parameters), so its
+ * speed-up over the CPU backend stays below this pair's: the pair is the
+ * ceiling the workers figures are read against. On a machine whose two
+ * cores slow each other down (shared caches, memory, or a hypervisor's
+ * siblings) the ceiling sits well below 2x.
+ */
+import { Worker } from 'node:worker_threads'
+import * as E from 'fp-ts/lib/Either.js'
+import { type Feeds, tensor } from '@backprop/backend'
+import { cpuBackend } from '@backprop/backend-cpu'
+import type { DType } from '@backprop/graph'
+import { batches, lr, paramFeeds, sizes, trainingGraph } from './mnist.js'
+import type { Job } from './timing.js'
+
+/**
+ * A CPU backend executable of the MNIST training step at `batch`, holding
+ * its parameters, with its first run's extra work done (`warmUp`), and a
+ * function running the next step on the next of four fixed batches that
+ * returns the step's loss.
+ *
+ * @internal
+ */
+export const halfStep = (batch: number, dtype: DType): { readonly step: () => Promise<number>; readonly dispose: () => Promise<void> } => {
+  const { graph, loss, updates } = trainingGraph(batch, dtype)
+  const compiled = cpuBackend().compile(graph, [loss], { batchInputs: ['x', 't'], updates })
+  if (E.isLeft(compiled)) throw new Error(compiled.left.message)
+  const exe = compiled.right
+  exe.warmUp?.()
+  const [D, , K] = sizes
+  const data = batches(batch, dtype)
+  const rate = tensor([lr], [], dtype)
+  let at = 0
+  return {
+    step: async () => {
+      const b = data[at % data.length]!
+      const feeds: Feeds = { x: { shape: [batch, D], dtype, data: b.x }, t: { shape: [batch, K], dtype, data: b.t }, lr: rate }
+      const out = await exe.run(at++ === 0 ? { ...feeds, ...paramFeeds(dtype) } : feeds)
+      if (E.isLeft(out)) throw new Error(`cpu: ${out.left.message}`)
+      return out.right[0]!.data[0]!
+    },
+    dispose: () => exe.dispose(),
+  }
+}
+
+/** The words the two threads share: the step the worker is to take, the step it has taken, ready (1) or failed (-1). */
+const GO = 0
+const DONE = 1
+const STATE = 2
+
+/**
+ * Starts the worker thread of the pair (`ideal-split-worker`), from built
+ * JavaScript directly, or from TypeScript source through tsx's loader
+ * registered in the worker's own thread.
+ */
+const spawn = (workerData: unknown): Worker => {
+  const here = import.meta.url
+  if (!here.endsWith('.ts')) return new Worker(new URL('./ideal-split-worker.js', here), { workerData })
+  const api = import.meta.resolve('tsx/esm/api')
+  const entry = new URL('./ideal-split-worker.ts', here).href
+  const boot = `import(${JSON.stringify(api)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}) })`
+  return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=@backprop/source'] })
+}
+
+/**
+ * The pair as a timed job: each run is one step of `batch / 2` samples in
+ * this thread and one in the worker thread at the same time, and returns
+ * both losses (this thread's, then the worker's); `dispose` ends the
+ * worker. Resolves once the worker has compiled and warmed up its step.
+ *
+ * @example
+ * ```ts
+ * const pair = await idealSplitJob(512, 'f32')
+ * const [mine, theirs] = (await pair.run()) as [number, number]
+ * await pair.dispose()
+ * ```
+ * @category Benchmarks
+ */
+export const idealSplitJob = async (batch: number, dtype: DType): Promise<Job & { readonly dispose: () => Promise<void> }> => {
+  const half = batch / 2
+  if (!Number.isInteger(half)) throw new RangeError(`the ideal split needs an even batch, got ${batch}`)
+  const words = new Int32Array(new SharedArrayBuffer(16))
+  const losses = new Float64Array(new SharedArrayBuffer(8))
+  const worker = spawn({ words: words.buffer, losses: losses.buffer, batch: half, dtype })
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+  const failed = new Promise<string>((resolve) => worker.once('error', (e) => resolve(e instanceof Error ? e.message : String(e))))
+  // Compiles this thread's half while the worker compiles its own.
+  const mine = halfStep(half, dtype)
+  const ready = await Promise.race([
+    failed,
+    (async () => {
+      while (Atomics.load(words, STATE) === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+      return Atomics.load(words, STATE) === 1 ? undefined : 'the worker could not compile its half'
+    })(),
+  ])
+  if (ready !== undefined) {
+    await worker.terminate()
+    await mine.dispose()
+    throw new Error(`ideal split: ${ready}`)
+  }
+  let step = 0
+  return {
+    run: async () => {
+      step += 1
+      Atomics.store(words, GO, step)
+      Atomics.notify(words, GO)
+      const loss = await mine.step()
+      for (;;) {
+        const done = Atomics.load(words, DONE)
+        if (done === step) break
+        if (done < 0) throw new Error('ideal split: the worker failed a step')
+        // A worker that never answers makes the bench fail here rather than hang.
+        if (Atomics.wait(words, DONE, done, 10_000) === 'timed-out') throw new Error('ideal split: the worker did not answer within 10 s')
+      }
+      return [loss, losses[0]!]
+    },
+    dispose: async () => {
+      Atomics.store(words, GO, -1)
+      Atomics.notify(words, GO)
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000))])
+      await worker.terminate()
+      await mine.dispose()
+    },
+  }
+}
