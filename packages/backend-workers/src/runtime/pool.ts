@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads'
+import { mailed, newDoorbell, ring } from './doorbell.js'
 import { spawnWorker } from './entry.js'
 import { MAX_RUN_ID } from './layout.js'
 import type { LoadMessage, Reply, RowsInPlace, StagedFault } from './protocol.js'
@@ -14,6 +15,8 @@ export interface PoolHooks {
   readonly onSpawn?: (slot: number, worker: Worker) => void
   /** Called right after a run message is posted to a worker (e.g. to terminate it mid-run). */
   readonly onRunPosted?: (slot: number, worker: Worker, run: number) => void
+  /** How long the workers wait at their doorbells after a run (see `PARK_MS`). */
+  readonly parkMs?: number
   /** Workers started in slot `slot` exit, throw, hang or stall at their `atRun`-th run. */
   readonly fault?: StagedFault & { readonly slot: number }
 }
@@ -42,6 +45,10 @@ export interface PostedRun {
 /** A started worker thread and what it is doing. */
 interface Live {
   readonly worker: Worker
+  /** Its doorbell (see `doorbell.ts`). */
+  readonly door: Int32Array
+  /** The buffers of the last run message posted for each executable: runs on the same ones may ring instead. */
+  readonly lastRuns: Map<number, { readonly buffer: SharedArrayBuffer; readonly rows: readonly RowsInPlace[] }>
   /** Runs posted and not yet answered, by run id. */
   readonly pending: Map<number, (result: ShardResult) => void>
   /** Executables whose load message it has been sent. */
@@ -150,7 +157,10 @@ export class WorkerPool {
   unload(slot: number, exe: number): void {
     this.loads[slot]!.delete(exe)
     const live = this.slots[slot]
-    if (live !== undefined && live.loaded.delete(exe)) this.post(live, { type: 'unload', exe })
+    if (live !== undefined && live.loaded.delete(exe)) {
+      live.lastRuns.delete(exe)
+      this.post(live, { type: 'unload', exe })
+    }
   }
 
   /** Runs executable `exe` in slot `slot` (1 or more) on the feeds in `buffer`, and any batch inputs in place in `rows`. */
@@ -167,7 +177,7 @@ export class WorkerPool {
     const result = new Promise<ShardResult>((resolve) => {
       live.pending.set(id, resolve)
       if (live.pending.size === 1) live.worker.ref()
-      sent = this.post(live, rows === undefined || rows.length === 0 ? { type: 'run', exe, run: id, buffer } : { type: 'run', exe, run: id, buffer, rows })
+      sent = this.ringOrPost(live, exe, id, buffer, rows ?? [])
       if (sent) this.hooks.onRunPosted?.(slot, live.worker, id)
     })
     return { id, sent, result }
@@ -182,10 +192,28 @@ export class WorkerPool {
     if (live !== undefined) this.settle(live, id, { ok: true })
   }
 
-  /** Posts `message`; a message that cannot be posted fails the thread's pending runs. */
+  /**
+   * Starts run `id` of `exe` in `live`'s thread: by its doorbell when the
+   * thread waits there and the run reads the buffers of the last run
+   * posted for `exe`, by a message otherwise.
+   */
+  private ringOrPost(live: Live, exe: number, id: number, buffer: SharedArrayBuffer, rows: readonly RowsInPlace[]): boolean {
+    const last = live.lastRuns.get(exe)
+    const same =
+      last !== undefined &&
+      last.buffer === buffer &&
+      last.rows.length === rows.length &&
+      last.rows.every((r, i) => r.name === rows[i]!.name && r.buffer === rows[i]!.buffer && r.byteOffset === rows[i]!.byteOffset)
+    if (same && ring(live.door, exe, id)) return true
+    live.lastRuns.set(exe, { buffer, rows })
+    return this.post(live, rows.length === 0 ? { type: 'run', exe, run: id, buffer } : { type: 'run', exe, run: id, buffer, rows })
+  }
+
+  /** Posts `message` (waking the thread should it wait at its doorbell); a message that cannot be posted fails the thread's pending runs. */
   private post(live: Live, message: Parameters<Worker['postMessage']>[0]): boolean {
     try {
       live.worker.postMessage(message)
+      mailed(live.door)
       if ((message as LoadMessage).type === 'load') live.loaded.add((message as LoadMessage).exe)
       return true
     } catch (e) {
@@ -212,12 +240,17 @@ export class WorkerPool {
     if (existing !== undefined) return existing
     const { fault } = this.hooks
     let worker: Worker
+    const door = newDoorbell()
     try {
-      worker = spawnWorker(fault?.slot === slot ? { fault: { atRun: fault.atRun, kind: fault.kind } } : {})
+      worker = spawnWorker({
+        door: door.buffer as SharedArrayBuffer,
+        ...(this.hooks.parkMs === undefined ? {} : { parkMs: this.hooks.parkMs }),
+        ...(fault?.slot === slot ? { fault: { atRun: fault.atRun, kind: fault.kind } } : {}),
+      })
     } catch (e) {
       return `could not start: ${oneLine(e instanceof Error ? e.message : String(e))}`
     }
-    const live: Live = { worker, pending: new Map(), loaded: new Set(), exited: false }
+    const live: Live = { worker, door, lastRuns: new Map(), pending: new Map(), loaded: new Set(), exited: false }
     this.started.add(worker)
     worker.on('message', (reply: Reply) =>
       this.settle(live, reply.run, reply.type === 'done' ? { ok: true } : { ok: false, reason: reply.message }),

@@ -157,5 +157,9 @@ export const STALL_MS = 300
  * @internal
  */
 export interface WorkerSetup {
+  /** The worker's doorbell (see `doorbell.ts`). */
+  readonly door: SharedArrayBuffer
+  /** How long it waits at its doorbell after a run (tests only; `PARK_MS` by default). */
+  readonly parkMs?: number
   readonly fault?: StagedFault
 }

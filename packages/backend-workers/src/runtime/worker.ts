@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { cpuBackend, type CpuExecutable } from '@backprop/backend-cpu'
 import { fromJson } from '@backprop/graph'
 import * as E from 'fp-ts/lib/Either.js'
+import { park } from './doorbell.js'
 import { readFeeds, viewOf, WAITING } from './layout.js'
 import { type BufferView, type FeedView, LOAD_FAILED, LOADED, type LoadMessage, type Reply, type Request, type RunMessage, STALL_MS, type WorkerSetup } from './protocol.js'
 
@@ -70,39 +71,57 @@ const stageFault = (): void => {
 
 const port = parentPort
 if (port !== null) {
+  const door = new Int32Array(setup.door)
+  /** The buffers of the last run message of each executable: a rung run reads the same. */
+  const lastRuns = new Map<number, Pick<RunMessage, 'buffer' | 'rows'>>()
+  /** Messages read so far, to compare with the doorbell's mail count. */
+  let read = 0
+
+  /** Runs one shard and says so: the control word first, then a reply where one is needed. */
+  const serve = (message: RunMessage): void => {
+    runs += 1
+    stageFault()
+    let out: ReturnType<typeof run>
+    try {
+      out = run(message)
+    } catch (e) {
+      // A kernel that throws is a bug in the CPU backend; report it with the run rather than dying.
+      const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+      const entry = loaded.get(message.exe)
+      out = {
+        reply: { type: 'failed', run: message.run, message: why.split('\n')[0]! },
+        ...(entry === undefined ? {} : { control: { index: entry.control, value: -message.run } }),
+      }
+    }
+    // The control word first: the calling thread is usually watching it and needs no reply, unless
+    // the run failed (the reply says why) or it stopped watching and said so in the word.
+    let watched = false
+    if (out.control !== undefined) {
+      const words = new Int32Array(message.buffer)
+      watched = Atomics.exchange(words, out.control.index, out.control.value) !== WAITING
+      Atomics.notify(words, out.control.index)
+    }
+    if (out.reply.type === 'failed' || !watched) port.postMessage(out.reply)
+  }
+
+  /** A rung run: the executable's last run message with the new run id (the calling thread rings only for such runs). */
+  const rung = (exe: number, id: number): void => serve({ type: 'run', exe, run: id, ...lastRuns.get(exe)! })
+
   const handle = (message: Request): void => {
+    read += 1
     switch (message.type) {
       case 'load':
         loaded.set(message.exe, loadAndSignal(message))
         return
       case 'unload':
         loaded.delete(message.exe)
+        lastRuns.delete(message.exe)
         return
-      case 'run': {
-        runs += 1
-        stageFault()
-        let out: ReturnType<typeof run>
-        try {
-          out = run(message)
-        } catch (e) {
-          // A kernel that throws is a bug in the CPU backend; report it with the run rather than dying.
-          const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e)
-          const entry = loaded.get(message.exe)
-          out = {
-            reply: { type: 'failed', run: message.run, message: why.split('\n')[0]! },
-            ...(entry === undefined ? {} : { control: { index: entry.control, value: -message.run } }),
-          }
-        }
-        // The control word first: the calling thread is usually watching it and needs no reply, unless
-        // the run failed (the reply says why) or it stopped watching and said so in the word.
-        let watched = false
-        if (out.control !== undefined) {
-          const words = new Int32Array(message.buffer)
-          watched = Atomics.exchange(words, out.control.index, out.control.value) !== WAITING
-          Atomics.notify(words, out.control.index)
-        }
-        if (out.reply.type === 'failed' || !watched) port.postMessage(out.reply)
-      }
+      case 'run':
+        lastRuns.set(message.exe, { buffer: message.buffer, ...(message.rows === undefined ? {} : { rows: message.rows }) })
+        serve(message)
+        // The next run of this executable, a step later, usually comes by the doorbell.
+        park(door, () => read, rung, setup.parkMs)
     }
   }
 
