@@ -51,8 +51,9 @@
  *
  * 1. the calling thread validates the feeds, then copies into the run
  *    buffer, once, what the workers read: the parameters and other unsplit
- *    feeds, then each worker's rows of the batch inputs, posting that
- *    worker's run message as soon as its rows are in place. Shard 0's rows
+ *    feeds, then each worker's rows of the batch inputs, starting that
+ *    worker's run as soon as its rows are in place (by ringing its
+ *    doorbell, see below, or else with a run message). Shard 0's rows
  *    are never copied: the calling thread reads them in place from the
  *    caller's arrays (the CPU executable copies them into its own buffers,
  *    as it does for any feed). Batch inputs that the caller gives in
@@ -66,7 +67,13 @@
  *    arrays are allocated in a worker); then it stores the run id in its
  *    control word (a word of the buffer, one per worker) and wakes the
  *    calling thread with `Atomics.notify`. No reply message is sent,
- *    nothing is transferred;
+ *    nothing is transferred. Then it waits at its doorbell, four shared
+ *    words, for up to 20 ms (in `Atomics.wait`, which costs no CPU): the
+ *    next run of the same executable on the same buffers (every training
+ *    step after the first) is started by writing its ids there and waking
+ *    the worker, which takes microseconds where a message through the
+ *    worker's event loop took tenths of a millisecond; a message posted
+ *    meanwhile wakes it to read its messages at once;
  * 3. meanwhile the calling thread computes shard 0, its outputs written
  *    into shard 0's region of the buffer, and waits for the control words
  *    with `Atomics.wait` (for up to 50 ms, or as long as its own shard took
@@ -96,16 +103,20 @@
  * applies no part of its update. `params.read()` returns copies.
  *
  * Besides its shard, the calling thread spends about half a millisecond
- * per step of the MNIST 784-128-10 network at batch 512: 0.12 to 0.15 ms
- * posting the run, 0.35 to 0.45 ms on the sums and the update after them
+ * per step of the MNIST 784-128-10 network at batch 512: 0.07 to 0.1 ms
+ * starting the run, 0.35 to 0.45 ms on the sums and the update after them
  * (timed inside `backprop train`). On two cores `workers: 2` runs that
- * step about 1.4 to 1.5 times as fast as the CPU backend at batch 512,
+ * step about 1.4 to 1.6 times as fast as the CPU backend at batch 512,
  * with parameters fed or held, and no slower at batch 64, which it does
- * not split (`npm run bench` measures all three); what is left of the
- * ideal 2x is that serial part, the worker starting its shard 0.15 to 0.2
- * ms after the calling thread, the two threads slowing each other down,
- * and the garbage collection pauses of either, which the whole step waits
- * for. End to end (`npm run bench -- --only workers` times whole 5-epoch
+ * not split (`npm run bench` measures all three). Two cores do not make
+ * 2x: the bench also times the ideal split, two threads each taking a
+ * whole CPU backend step of half the batch and meeting only at the end of
+ * each step, which ran 1.7 to 1.9 times as fast as one thread taking the
+ * whole batch on the two-core machine measured (the threads slow each
+ * other down); `workers: 2` reached 0.82 to 0.88 of it. The rest is that
+ * serial part, the worker starting its shard 0.07 to 0.09 ms after the
+ * calling thread, and the garbage collection pauses of either thread,
+ * which the whole step waits for. End to end (`npm run bench -- --only workers` times whole 5-epoch
  * runs of `backprop train --batch 512`), what a run pays besides its
  * steps is kept off the steps' clock where it can be: the threads boot
  * once per backend (`start()`, which the command calls before loading the

@@ -23,17 +23,15 @@
  * it waits). Every change of STATE away from PARKED is a
  * compare-and-exchange, so a ring and the worker giving up waiting never
  * both succeed: a ring that finds the worker away is a message instead.
- *
- * @internal
  */
 
-/** @internal */
+/** Word: what the worker is doing ({@link AWAY}, {@link PARKED}, {@link RUNG} or {@link MAILED}). @internal */
 export const STATE = 0
-/** @internal */
+/** Word: the executable the bell was rung for. @internal */
 export const EXE = 1
-/** @internal */
+/** Word: the id of the run the bell was rung for. @internal */
 export const RUN = 2
-/** @internal */
+/** Word: how many messages have been posted to the worker. @internal */
 export const MAIL = 3
 
 /** The worker is in its event loop (or running). @internal */

@@ -1,5 +1,6 @@
 // The worker thread: compiles shard graphs on the CPU backend, runs them on
-// views of the shared run buffer, and writes their outputs straight into it.
+// views of the shared run buffer, and writes their outputs straight into it;
+// after a run it waits at its doorbell for the next (see `doorbell.ts`).
 // Started by `spawnWorker`; it does nothing when imported anywhere else.
 import { parentPort, workerData } from 'node:worker_threads'
 import { cpuBackend, type CpuExecutable } from '@backprop/backend-cpu'
