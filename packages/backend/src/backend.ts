@@ -93,6 +93,15 @@ export interface Executable {
    */
   run(feeds: Feeds): Promise<Either<BackendError, readonly Tensor[]>>
   /**
+   * Does now, where a backend has such work, what would otherwise slow its
+   * first runs down: backing fresh memory, compiling code lazily compiled
+   * at first use, warming a JIT. Optional; no effect on any result, and
+   * nothing after the first run or parameter write. A caller that compiles
+   * ahead of a timed loop (the trainer, before its first epoch) calls it
+   * so that the loop's first run costs what the later ones do.
+   */
+  warmUp?(): void
+  /**
    * Releases whatever the executable holds (workers, buffers). Idempotent;
    * a later `run` resolves to a `Disposed` error.
    */

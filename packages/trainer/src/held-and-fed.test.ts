@@ -93,7 +93,7 @@ describe('held and fed parameters', () => {
     expect(counts.disposes).toBe(4)
   })
 
-  it('compiles every program of the run before its first step: the last batch and the test chunks too', async () => {
+  it('compiles and warms up every program of the run before its first step: the last batch and the test chunks too', async () => {
     const { backend: counting, counts } = countingBackend(cpuBackend())
     const runsBefore: number[] = []
     const backend: Backend = { name: counting.name, compile: (...args) => (runsBefore.push(counts.runs), counting.compile(...args)) }
@@ -101,6 +101,8 @@ describe('held and fed parameters', () => {
     // update programs for batches of 5 and 3, evaluation programs for 5 and 4, each compiled once before any run
     expect([...counts.compiles].sort()).toEqual([3, 4, 5, 5])
     expect(runsBefore).toEqual([0, 0, 0, 0])
+    // The CPU backend's executables have a warm-up: each is warmed once, before any run.
+    expect(counts.warmUps).toEqual([0, 0, 0, 0])
     expect(counts.runs).toBe(28)
   })
 

@@ -1,3 +1,4 @@
+import type { Executable } from '@backprop/backend'
 import { batches } from '@backprop/data'
 import * as E from 'fp-ts/lib/Either.js'
 import { saveParams } from './checkpoint.js'
@@ -82,18 +83,22 @@ const prepare = (o: TrainOptions): E.Either<TrainError, Setup> => {
  * Compiles now every program the run will meet: the training step for a
  * full batch and for the smaller last batch of an epoch, and the
  * evaluation of the test chunks (and of the training data, for the final
- * training loss). A backend may do much more than compile there (the
- * workers backend starts its shards and warms every program up): all of
- * it then happens before the first epoch, rather than in the middle of
- * one, where it would slow the steps around it. A program that does not
+ * training loss), and warms each up (`Executable.warmUp`, where the
+ * backend has one). A backend may do much more than compile there (the
+ * workers backend starts its shards): all of it then happens before the
+ * first epoch, rather than in the middle of one, where it would slow the
+ * steps around it. A program that does not
  * compile is left to the step or evaluation that needs it to report.
  */
 const compileAhead = (o: TrainOptions, { progs, batchSize, testChunk }: Setup): void => {
   // The sizes of the chunks `batches` cuts `total` samples into: full ones and, unless they divide it, one smaller.
   const sizes = (total: number, chunk: number): number[] => (total % chunk === 0 ? [chunk] : [chunk, total % chunk])
-  for (const size of sizes(o.data.size, batchSize)) progs.updating(size)
-  if (testChunk !== undefined) for (const size of sizes(o.test!.size, testChunk)) progs.evaluation(size)
-  if (o.finalTrainLoss === true) for (const size of sizes(o.data.size, batchSize)) progs.evaluation(size)
+  const warm = (program: E.Either<unknown, { readonly exec: Executable }>): void => {
+    if (E.isRight(program)) program.right.exec.warmUp?.()
+  }
+  for (const size of sizes(o.data.size, batchSize)) warm(progs.updating(size))
+  if (testChunk !== undefined) for (const size of sizes(o.test!.size, testChunk)) warm(progs.evaluation(size))
+  if (o.finalTrainLoss === true) for (const size of sizes(o.data.size, batchSize)) warm(progs.evaluation(size))
 }
 
 /** Lets the event loop run pending I/O, timers and callbacks: one macrotask turn. */

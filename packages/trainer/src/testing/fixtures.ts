@@ -78,13 +78,15 @@ export interface Counts {
   disposes: number
   /** Calls of `params.read` on the executables that hold parameters. */
   reads: number
+  /** For each call of an executable's `warmUp`, how many runs (of any executable) came before it. */
+  warmUps: number[]
   /** Resolves once every executable compiled so far has been disposed. */
   allDisposed: () => Promise<void>
 }
 
 /**
  * Wraps a backend to count compiles (by the batch size of input `x`), runs,
- * parameter reads and disposals. Its executables hold parameters when the inner ones do,
+ * parameter reads, warm-ups and disposals. Its executables hold parameters when the inner ones do,
  * unless `holdsParams` is false: then it is a backend that cannot, and the
  * trainer takes the path that feeds them.
  */
@@ -97,6 +99,7 @@ export const countingBackend = (inner: Backend, holdsParams = true): { backend: 
     fed: [],
     disposes: 0,
     reads: 0,
+    warmUps: [],
     allDisposed: () =>
       counts.disposes === counts.compiles.length && counts.compiles.length > 0
         ? Promise.resolve()
@@ -131,6 +134,14 @@ export const countingBackend = (inner: Backend, holdsParams = true): { backend: 
           if (counts.disposes === counts.compiles.length) waiting.splice(0).forEach((resolve) => resolve())
         },
         ...(holdsParams && isStateful(compiled.right) ? { params: counted(compiled.right.params) } : {}),
+        ...(compiled.right.warmUp === undefined
+          ? {}
+          : {
+              warmUp: () => {
+                counts.warmUps.push(counts.runs)
+                compiled.right.warmUp!()
+              },
+            }),
       }
       return E.right(exec)
     },
