@@ -106,14 +106,14 @@
  * per step of the MNIST 784-128-10 network at batch 512: 0.07 to 0.1 ms
  * starting the run, 0.35 to 0.45 ms on the sums and the update after them
  * (timed inside `backprop train`). On two cores `workers: 2` runs that
- * step about 1.4 to 1.6 times as fast as the CPU backend at batch 512,
+ * step about 1.4 to 1.7 times as fast as the CPU backend at batch 512,
  * with parameters fed or held, and no slower at batch 64, which it does
  * not split (`npm run bench` measures all three). Two cores do not make
  * 2x: the bench also times the ideal split, two threads each taking a
  * whole CPU backend step of half the batch and meeting only at the end of
  * each step, which ran 1.7 to 1.9 times as fast as one thread taking the
  * whole batch on the two-core machine measured (the threads slow each
- * other down); `workers: 2` reached 0.82 to 0.88 of it. The rest is that
+ * other down); `workers: 2` reached 0.82 to 0.93 of it. The rest is that
  * serial part, the worker starting its shard 0.07 to 0.09 ms after the
  * calling thread, and the garbage collection pauses of either thread,
  * which the whole step waits for. End to end (`npm run bench -- --only workers` times whole 5-epoch
