@@ -13,7 +13,7 @@ import type { LoadMessage, Reply, RowsInPlace, StagedFault } from './protocol.js
 export interface PoolHooks {
   /** Called with every worker thread started, with its slot. */
   readonly onSpawn?: (slot: number, worker: Worker) => void
-  /** Called right after a run message is posted to a worker (e.g. to terminate it mid-run). */
+  /** Called right after a worker is given a run, by a message or its doorbell (e.g. to terminate it mid-run). */
   readonly onRunPosted?: (slot: number, worker: Worker, run: number) => void
   /** How long the workers wait at their doorbells after a run (see `PARK_MS`). */
   readonly parkMs?: number
