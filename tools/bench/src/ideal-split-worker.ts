@@ -2,16 +2,16 @@
 // whenever the calling thread asks, and says when it has, through the shared words.
 import { workerData } from 'node:worker_threads'
 import type { DType } from '@backprop/graph'
-import { halfStep } from './ideal-split.js'
+import { backpropJob } from './mnist.js'
 
 const { words: wordBuffer, losses: lossBuffer, batch, dtype } = workerData as { words: SharedArrayBuffer; losses: SharedArrayBuffer; batch: number; dtype: DType }
 const words = new Int32Array(wordBuffer)
 const losses = new Float64Array(lossBuffer)
 const [GO, DONE, STATE] = [0, 1, 2]
 
-let half: ReturnType<typeof halfStep> | undefined
+let half: ReturnType<typeof backpropJob> | undefined
 try {
-  half = halfStep(batch, dtype)
+  half = backpropJob(batch, dtype, true)
   Atomics.store(words, STATE, 1)
 } catch {
   Atomics.store(words, STATE, -1)
@@ -25,11 +25,10 @@ while (half !== undefined) {
   if (go === seen) continue
   seen = go
   try {
-    losses[0] = await half.step()
+    losses[0] = half.run() as number
     Atomics.store(words, DONE, go)
   } catch {
     Atomics.store(words, DONE, -1)
   }
   Atomics.notify(words, DONE)
 }
-await half?.dispose()

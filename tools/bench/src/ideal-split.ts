@@ -11,42 +11,9 @@
  * siblings) the ceiling sits well below 2x.
  */
 import { Worker } from 'node:worker_threads'
-import * as E from 'fp-ts/lib/Either.js'
-import { type Feeds, tensor } from '@backprop/backend'
-import { cpuBackend } from '@backprop/backend-cpu'
 import type { DType } from '@backprop/graph'
-import { batches, lr, paramFeeds, sizes, trainingGraph } from './mnist.js'
+import { backpropJob } from './mnist.js'
 import type { Job } from './timing.js'
-
-/**
- * A CPU backend executable of the MNIST training step at `batch`, holding
- * its parameters, with its first run's extra work done (`warmUp`), and a
- * function running the next step on the next of four fixed batches that
- * returns the step's loss.
- *
- * @internal
- */
-export const halfStep = (batch: number, dtype: DType): { readonly step: () => Promise<number>; readonly dispose: () => Promise<void> } => {
-  const { graph, loss, updates } = trainingGraph(batch, dtype)
-  const compiled = cpuBackend().compile(graph, [loss], { batchInputs: ['x', 't'], updates })
-  if (E.isLeft(compiled)) throw new Error(compiled.left.message)
-  const exe = compiled.right
-  exe.warmUp?.()
-  const [D, , K] = sizes
-  const data = batches(batch, dtype)
-  const rate = tensor([lr], [], dtype)
-  let at = 0
-  return {
-    step: async () => {
-      const b = data[at % data.length]!
-      const feeds: Feeds = { x: { shape: [batch, D], dtype, data: b.x }, t: { shape: [batch, K], dtype, data: b.t }, lr: rate }
-      const out = await exe.run(at++ === 0 ? { ...feeds, ...paramFeeds(dtype) } : feeds)
-      if (E.isLeft(out)) throw new Error(`cpu: ${out.left.message}`)
-      return out.right[0]!.data[0]!
-    },
-    dispose: () => exe.dispose(),
-  }
-}
 
 /** The words the two threads share: the step the worker is to take, the step it has taken, ready (1) or failed (-1). */
 const GO = 0
@@ -71,7 +38,7 @@ const spawn = (workerData: unknown): Worker => {
  * The pair as a timed job: each run is one step of `batch / 2` samples in
  * this thread and one in the worker thread at the same time, and returns
  * both losses (this thread's, then the worker's); `dispose` ends the
- * worker. Resolves once the worker has compiled and warmed up its step.
+ * worker. Resolves once the worker has compiled its step.
  *
  * @example
  * ```ts
@@ -89,8 +56,8 @@ export const idealSplitJob = async (batch: number, dtype: DType): Promise<Job & 
   const worker = spawn({ words: words.buffer, losses: losses.buffer, batch: half, dtype })
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   const failed = new Promise<string>((resolve) => worker.once('error', (e) => resolve(e instanceof Error ? e.message : String(e))))
-  // Compiles this thread's half while the worker compiles its own.
-  const mine = halfStep(half, dtype)
+  // Compiles this thread's half (the bench's CPU backend step, `backpropJob`) while the worker compiles its own.
+  const mine = backpropJob(half, dtype, true)
   const ready = await Promise.race([
     failed,
     (async () => {
@@ -100,7 +67,6 @@ export const idealSplitJob = async (batch: number, dtype: DType): Promise<Job & 
   ])
   if (ready !== undefined) {
     await worker.terminate()
-    await mine.dispose()
     throw new Error(`ideal split: ${ready}`)
   }
   let step = 0
@@ -109,7 +75,7 @@ export const idealSplitJob = async (batch: number, dtype: DType): Promise<Job & 
       step += 1
       Atomics.store(words, GO, step)
       Atomics.notify(words, GO)
-      const loss = await mine.step()
+      const loss = mine.run() as number
       for (;;) {
         const done = Atomics.load(words, DONE)
         if (done === step) break
@@ -124,7 +90,6 @@ export const idealSplitJob = async (batch: number, dtype: DType): Promise<Job & 
       Atomics.notify(words, GO)
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000))])
       await worker.terminate()
-      await mine.dispose()
     },
   }
 }
