@@ -4,9 +4,10 @@ import { workerData } from 'node:worker_threads'
 import type { DType } from '@backprop/graph'
 import { backpropJob } from './mnist.js'
 
-const { words: wordBuffer, losses: lossBuffer, batch, dtype } = workerData as { words: SharedArrayBuffer; losses: SharedArrayBuffer; batch: number; dtype: DType }
+const { words: wordBuffer, results: resultBuffer, batch, dtype } = workerData as { words: SharedArrayBuffer; results: SharedArrayBuffer; batch: number; dtype: DType }
 const words = new Int32Array(wordBuffer)
-const losses = new Float64Array(lossBuffer)
+// The step's loss and its milliseconds.
+const results = new Float64Array(resultBuffer)
 const [GO, DONE, STATE] = [0, 1, 2]
 
 let half: ReturnType<typeof backpropJob> | undefined
@@ -25,7 +26,9 @@ while (half !== undefined) {
   if (go === seen) continue
   seen = go
   try {
-    losses[0] = half.run() as number
+    const started = performance.now()
+    results[0] = half.run() as number
+    results[1] = performance.now() - started
     Atomics.store(words, DONE, go)
   } catch {
     Atomics.store(words, DONE, -1)

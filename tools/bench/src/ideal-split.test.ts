@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { idealSplitJob } from './ideal-split.js'
+import { idealSplitJob, type PairStep } from './ideal-split.js'
 import { initialParams, referenceStep } from './mnist.js'
 
 describe('the ideal split', () => {
@@ -10,14 +10,25 @@ describe('the ideal split', () => {
     const second = reference(first.params, 1)
     const pair = await idealSplitJob(batch, 'f64')
     try {
-      const runs = [(await pair.run()) as number[], (await pair.run()) as number[]]
+      const runs: PairStep[] = []
+      const walls: number[] = []
+      for (let k = 0; k < 2; k++) {
+        const started = performance.now()
+        runs.push((await pair.run()) as PairStep)
+        walls.push(performance.now() - started)
+      }
       // Both threads step the same network on the same half batches: the worker's loss is this thread's, and the reference interpreter's.
       for (const [k, expected] of [first.loss, second.loss].entries()) {
-        const [mine, theirs] = runs[k]!
+        const [mine, theirs] = runs[k]!.losses
         expect(theirs, `step ${k}`).toBe(mine)
-        expect(Math.abs(mine! - expected), `step ${k}`).toBeLessThan(1e-12)
+        expect(Math.abs(mine - expected), `step ${k}`).toBeLessThan(1e-12)
+        // Each thread's step time is its own, within the run's.
+        for (const ms of runs[k]!.ms) {
+          expect(ms, `step ${k}`).toBeGreaterThan(0)
+          expect(ms, `step ${k}`).toBeLessThanOrEqual(walls[k]!)
+        }
       }
-      expect(runs[1]![0]).not.toBe(runs[0]![0])
+      expect(runs[1]!.losses[0]).not.toBe(runs[0]!.losses[0])
     } finally {
       await pair.dispose()
     }

@@ -35,15 +35,26 @@ const spawn = (workerData: unknown): Worker => {
 }
 
 /**
+ * One run of the pair: each thread's loss and the milliseconds each
+ * thread's step took, from its start to its end in that thread.
+ *
+ * @category Benchmarks
+ */
+export interface PairStep {
+  readonly losses: readonly [mine: number, theirs: number]
+  readonly ms: readonly [mine: number, theirs: number]
+}
+
+/**
  * The pair as a timed job: each run is one step of `batch / 2` samples in
  * this thread and one in the worker thread at the same time, and returns
- * both losses (this thread's, then the worker's); `dispose` ends the
- * worker. Resolves once the worker has compiled its step.
+ * a {@link PairStep}; `dispose` ends the worker. Resolves once the worker
+ * has compiled its step.
  *
  * @example
  * ```ts
  * const pair = await idealSplitJob(512, 'f32')
- * const [mine, theirs] = (await pair.run()) as [number, number]
+ * const { losses, ms } = (await pair.run()) as PairStep
  * await pair.dispose()
  * ```
  * @category Benchmarks
@@ -52,8 +63,9 @@ export const idealSplitJob = async (batch: number, dtype: DType): Promise<Job & 
   const half = batch / 2
   if (!Number.isInteger(half)) throw new RangeError(`the ideal split needs an even batch, got ${batch}`)
   const words = new Int32Array(new SharedArrayBuffer(16))
-  const losses = new Float64Array(new SharedArrayBuffer(8))
-  const worker = spawn({ words: words.buffer, losses: losses.buffer, batch: half, dtype })
+  // The worker's loss and its step's milliseconds.
+  const results = new Float64Array(new SharedArrayBuffer(16))
+  const worker = spawn({ words: words.buffer, results: results.buffer, batch: half, dtype })
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   const failed = new Promise<string>((resolve) => worker.once('error', (e) => resolve(e instanceof Error ? e.message : String(e))))
   // Compiles this thread's half (the bench's CPU backend step, `backpropJob`) while the worker compiles its own.
@@ -75,7 +87,9 @@ export const idealSplitJob = async (batch: number, dtype: DType): Promise<Job & 
       step += 1
       Atomics.store(words, GO, step)
       Atomics.notify(words, GO)
+      const started = performance.now()
       const loss = mine.run() as number
+      const ms = performance.now() - started
       for (;;) {
         const done = Atomics.load(words, DONE)
         if (done === step) break
@@ -83,7 +97,7 @@ export const idealSplitJob = async (batch: number, dtype: DType): Promise<Job & 
         // A worker that never answers makes the bench fail here rather than hang.
         if (Atomics.wait(words, DONE, done, 10_000) === 'timed-out') throw new Error('ideal split: the worker did not answer within 10 s')
       }
-      return [loss, losses[0]!]
+      return { losses: [loss, results[0]!], ms: [ms, results[1]!] } satisfies PairStep
     },
     dispose: async () => {
       Atomics.store(words, GO, -1)

@@ -11,8 +11,8 @@ import type { DType } from '@backprop/graph'
 import { layered, networkGradients } from '@backprop/nn'
 import { checkLoss, checkStep, type Tracked, tracked } from './agreement.js'
 import { batches, heldValues, initialParams, lr, paramFeeds, referenceStep, sizes, trainingGraph } from './mnist.js'
-import { idealSplitJob } from './ideal-split.js'
-import { alternate, type Job, type Schedule } from './timing.js'
+import { idealSplitJob, type PairStep } from './ideal-split.js'
+import { alternate, type Job, median, type Schedule } from './timing.js'
 
 /**
  * Options of {@link benchWorkers}.
@@ -72,6 +72,16 @@ export interface WorkersBenchResult {
    * `undefined` otherwise.
    */
   readonly idealRatio512?: number
+  /**
+   * How far apart the ideal split's two threads finish, at batch 512: the
+   * time of the slower thread's half over the mean of the two halves,
+   * added up over each timed stretch of the pair's runs (the median of the
+   * stretches). A step that waits for the slower of two equal halves
+   * loses that much to their step-to-step spread alone: about 1 where the
+   * two cores run evenly, and the ideal split's ratio is at most
+   * `2 / idealSpread512`. Only with `idealRatio512`.
+   */
+  readonly idealSpread512?: number
   /** Where a system's loss or step disagreed with the reference interpreter's (empty when all agree). */
   readonly failures: readonly string[]
 }
@@ -82,6 +92,8 @@ interface Timed {
   readonly dispose: () => Promise<void>
   /** Checks the timed job against the reference interpreter: what disagrees, or `undefined`. */
   readonly check: (timed: Tracked) => Promise<string | undefined>
+  /** For the ideal split: see {@link WorkersBenchResult.idealSpread512}. */
+  readonly spread?: () => number
 }
 
 /**
@@ -171,7 +183,7 @@ const timeBoth = async (
   dtype: DType,
   schedule: Schedule,
   ideal?: Timed,
-): Promise<{ cpu: number; parallel: number; ideal?: number; failures: string[] }> => {
+): Promise<{ cpu: number; parallel: number; ideal?: number; spread?: number; failures: string[] }> => {
   const backend = workersBackend({ workers })
   const cpu = make(cpuBackend(), batch, dtype)
   const parallel = make(backend, batch, dtype)
@@ -187,7 +199,8 @@ const timeBoth = async (
       const wrong = await system.check(timed[k]!)
       if (wrong !== undefined) failures.push(`${name}, batch ${batch}: ${wrong}`)
     }
-    return { cpu: cpuMs!, parallel: parallelMs!, ...(idealMs === undefined ? {} : { ideal: idealMs }), failures }
+    const spread = ideal?.spread?.()
+    return { cpu: cpuMs!, parallel: parallelMs!, ...(idealMs === undefined ? {} : { ideal: idealMs }), ...(spread === undefined ? {} : { spread }), failures }
   } finally {
     await cpu.dispose()
     await parallel.dispose()
@@ -208,15 +221,27 @@ const idealJob = async (batch: number, dtype: DType): Promise<Timed> => {
   let steps = 0
   let differ: string | undefined
   const expected = referenceStep(batch / 2)(initialParams(dtype), 0).loss
+  // The slower and the mean half of each step, added up over each stretch of runs (a warm-up or a round: each starts with `enter`).
+  const stretches: { slower: number; mean: number }[] = []
   return {
     dispose: pair.dispose,
     check: async () => differ ?? checkLoss(first, expected),
+    spread: () => median(stretches.filter((s) => s.mean > 0).map((s) => s.slower / s.mean)),
     job: {
+      enter: async () => {
+        stretches.push({ slower: 0, mean: 0 })
+      },
       run: async () => {
-        const [mine, theirs] = (await pair.run()) as readonly number[]
+        const { losses, ms } = (await pair.run()) as PairStep
+        const [mine, theirs] = losses
         steps += 1
         first ??= mine
         if (mine !== theirs) differ ??= `the two threads' losses differ at step ${steps}: ${mine} and ${theirs}`
+        const stretch = stretches.at(-1)
+        if (stretch !== undefined) {
+          stretch.slower += Math.max(ms[0], ms[1])
+          stretch.mean += (ms[0] + ms[1]) / 2
+        }
         return mine
       },
     },
@@ -274,6 +299,7 @@ export const benchWorkers = async (opts: WorkersBenchOptions = {}): Promise<Work
           { name: `the ideal split (two threads, each a cpu step of batch 256), batch 512`, value: 512_000 / held.ideal, unit: 'samples/s' },
           { name: `the ideal split / cpu holding the parameters, batch 512`, value: idealRatio512!, unit: 'x' },
           { name: `${name} / the ideal split, batch 512`, value: held.ideal / held.parallel, unit: 'x' },
+          { name: `the ideal split: its slower thread's half over the mean half, batch 512`, value: held.spread!, unit: 'x' },
         ]),
     { name: `cpu, batch 512`, value: big.cpu, unit: 'ms/step' },
     { name: `${name}, batch 512`, value: big.parallel, unit: 'ms/step' },
@@ -281,5 +307,6 @@ export const benchWorkers = async (opts: WorkersBenchOptions = {}): Promise<Work
     { name: `${name}, batch 64`, value: small.parallel, unit: 'ms/step' },
     { name: `${name} overhead per step, batch 64`, value: overhead64Ms, unit: 'ms/step' },
   ]
-  return { rows, ratio512, heldRatio512, ...(idealRatio512 === undefined ? {} : { idealRatio512 }), overhead64Ms, failures: [...big.failures, ...held.failures, ...small.failures] }
+  const ideal = idealRatio512 === undefined ? {} : { idealRatio512, idealSpread512: held.spread! }
+  return { rows, ratio512, heldRatio512, ...ideal, overhead64Ms, failures: [...big.failures, ...held.failures, ...small.failures] }
 }
