@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type Dataset, labels, validate } from './dataset.js'
@@ -106,6 +109,15 @@ describe('loadMnist', () => {
     expect(l[0]).toBe(0)
     expect(l[ds.size - 1]).toBe(9)
     expect([...l].every((v, i) => i === 0 || v >= l[i - 1]!)).toBe(true)
+  })
+
+  it('gives every pixel as the double JSON.parse reads from the package files, in their order', () => {
+    const dir = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits')
+    const expected = Array.from({ length: 10 }, (_, d) => (JSON.parse(readFileSync(join(dir, `${d}.json`), 'utf8')) as { data: number[] }).data).flat()
+    const ds = right(mnistAll())
+    expect(ds.x.length).toBe(expected.length)
+    const differs = expected.findIndex((v, i) => !Object.is(ds.x[i], v))
+    expect(differs, differs < 0 ? '' : `pixel ${differs}: ${ds.x[differs]} instead of ${expected[differs]}`).toBe(-1)
   })
 
   it('rejects sizes that do not fit', () => {
