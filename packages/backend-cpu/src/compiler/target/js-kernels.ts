@@ -174,6 +174,7 @@ export const jsAxis = (instr: Of<'axis'>, arena: Arena): (() => void) => {
   const n = shape[axis]!
   const outer = shape.slice(0, axis).reduce((p, d) => p * d, 1)
   const inner = shape.slice(axis + 1).reduce((p, d) => p * d, 1)
+  const row = new Float64Array(op === 'softmax' ? n : 0)
   return () => {
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
@@ -182,12 +183,21 @@ export const jsAxis = (instr: Of<'axis'>, arena: Arena): (() => void) => {
         for (let j = 0, p = base; j < n; j++, p += inner) if (X[p]! > top) top = X[p]!
         const m = Number.isFinite(top) ? top : 0
         let s = 0
+        if (op === 'softmax') {
+          // Each exponential once, kept in a float64 row until the sum is known: the
+          // same quotients as computing them again, rounded once into the output.
+          const out = oBase - xBase + base
+          for (let j = 0, p = base; j < n; j++, p += inner) {
+            const e = Math.exp(X[p]! - m)
+            row[j] = e
+            s += e
+          }
+          for (let j = 0; j < n; j++) X[out + j * inner] = row[j]! / s
+          continue
+        }
         for (let j = 0, p = base; j < n; j++, p += inner) s += Math.exp(X[p]! - m)
         if (op === 'logSumExp') {
           X[oBase + o * inner + i] = m + Math.log(s)
-        } else if (op === 'softmax') {
-          const out = oBase - xBase + base
-          for (let j = 0, p = base; j < n; j++, p += inner) X[out + j * inner] = Math.exp(X[p]! - m) / s
         } else {
           const logS = Math.log(s)
           const out = oBase - xBase + base
