@@ -111,9 +111,11 @@
  * not split (`npm run bench` measures all three). Two cores do not make
  * 2x: the bench also times the ideal split, two threads each taking a
  * whole CPU backend step of half the batch and meeting only at the end of
- * each step, which ran 1.7 to 1.9 times as fast as one thread taking the
- * whole batch on the two-core machine measured (the threads slow each
- * other down); `workers: 2` reached 0.82 to 0.93 of it. The rest is that
+ * each step, which ran 1.4 to 1.9 times as fast as one thread taking the
+ * whole batch on the two-core machines measured (the threads slow each
+ * other down, and each step waits for the slower of the two halves, which
+ * the bench reports: about 1.08 times the mean half); `workers: 2`
+ * reached 0.82 to 0.95 of it. The rest is that
  * serial part, the worker starting its shard 0.07 to 0.09 ms after the
  * calling thread, and the garbage collection pauses of either thread,
  * which the whole step waits for. End to end (`npm run bench -- --only workers` times whole 5-epoch
