@@ -63,8 +63,11 @@ const trainOnce = (backend: string): EndToEndRun => {
   const epochs = events.filter((e) => e.type === 'epoch').map((e) => e.samplesPerSecond!)
   const done = events.find((e) => e.type === 'done')
   if (done === undefined || epochs.length !== 5) throw new Error(`backprop train --backend ${backend} did not finish its 5 epochs`)
-  return { samplesPerSecond: epochs.length / epochs.reduce((s, x) => s + 1 / x, 0), epochs, finalLoss: done.trainLoss!, wallMs }
+  return { samplesPerSecond: harmonicMean(epochs), epochs, finalLoss: done.trainLoss!, wallMs }
 }
+
+/** Samples/s over epochs of equal size: the harmonic mean of their figures. */
+const harmonicMean = (figures: readonly number[]): number => figures.length / figures.reduce((s, x) => s + 1 / x, 0)
 
 /**
  * What {@link benchEndToEnd} measured.
@@ -80,6 +83,13 @@ export interface EndToEndResult {
   /** The median over runs of each backend's samples/s. */
   readonly cpuSamplesPerSecond: number
   readonly parallelSamplesPerSecond: number
+  /**
+   * The same medians for the first epoch alone and for the epochs after it
+   * (their harmonic mean): what warming up costs each backend, apart from
+   * its steady speed.
+   */
+  readonly firstEpoch: { readonly cpu: number; readonly parallel: number }
+  readonly laterEpochs: { readonly cpu: number; readonly parallel: number }
   /** Parallel over cpu, of the medians (target: at least 1.6 for `workers:2`). */
   readonly ratio: number
   /** The median wall times, milliseconds per run. */
@@ -123,12 +133,16 @@ export const benchEndToEnd = (opts: { readonly rounds?: number; readonly workers
   })
   const cpuSamplesPerSecond = median(cpu.map((r) => r.samplesPerSecond))
   const parallelSamplesPerSecond = median(parallel.map((r) => r.samplesPerSecond))
+  const first = (runs: readonly EndToEndRun[]) => median(runs.map((r) => r.epochs[0]!))
+  const later = (runs: readonly EndToEndRun[]) => median(runs.map((r) => harmonicMean(r.epochs.slice(1))))
   return {
     backend,
     cpu,
     parallel,
     cpuSamplesPerSecond,
     parallelSamplesPerSecond,
+    firstEpoch: { cpu: first(cpu), parallel: first(parallel) },
+    laterEpochs: { cpu: later(cpu), parallel: later(parallel) },
     ratio: parallelSamplesPerSecond / cpuSamplesPerSecond,
     cpuWallMs: median(cpu.map((r) => r.wallMs)),
     parallelWallMs: median(parallel.map((r) => r.wallMs)),

@@ -302,7 +302,11 @@ const main = async (): Promise<void> => {
       higherIsBetter: true,
       ours: [e.backend],
       peers: ['cpu'],
-      rows: [{ label: 'one run', figures: { [e.backend]: e.parallelSamplesPerSecond, cpu: e.cpuSamplesPerSecond } }],
+      rows: [
+        { label: 'one run', figures: { [e.backend]: e.parallelSamplesPerSecond, cpu: e.cpuSamplesPerSecond } },
+        { label: 'its first epoch', figures: { [e.backend]: e.firstEpoch.parallel, cpu: e.firstEpoch.cpu } },
+        { label: 'its epochs 2 to 5', figures: { [e.backend]: e.laterEpochs.parallel, cpu: e.laterEpochs.cpu } },
+      ],
       failures: e.failures,
     })
     sections.push({
