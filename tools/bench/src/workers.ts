@@ -78,8 +78,10 @@ export interface WorkersBenchResult {
    * added up over each timed stretch of the pair's runs (the median of the
    * stretches). A step that waits for the slower of two equal halves
    * loses that much to their step-to-step spread alone: about 1 where the
-   * two cores run evenly, and the ideal split's ratio is at most
-   * `2 / idealSpread512`. Only with `idealRatio512`.
+   * two cores run evenly. Were each half to take half the whole step's
+   * time, the ideal split's ratio would be `2 / idealSpread512`; the rest
+   * of its distance from that is the two threads slowing each other down.
+   * Only with `idealRatio512`.
    */
   readonly idealSpread512?: number
   /** Where a system's loss or step disagreed with the reference interpreter's (empty when all agree). */
