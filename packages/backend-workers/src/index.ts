@@ -114,7 +114,7 @@
  * each step, which ran 1.4 to 1.9 times as fast as one thread taking the
  * whole batch on the two-core machines measured (the threads slow each
  * other down, and each step waits for the slower of the two halves, which
- * the bench reports: about 1.08 times the mean half); `workers: 2`
+ * the bench reports: 1.08 to 1.10 times the mean half); `workers: 2`
  * reached 0.82 to 0.95 of it. The rest is that
  * serial part, the worker starting its shard 0.07 to 0.09 ms after the
  * calling thread, and the garbage collection pauses of either thread,
